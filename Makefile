@@ -1,0 +1,70 @@
+# vwifi: kbuild part (used by `make -C $KDIR M=$PWD modules`) ...
+ifneq ($(KERNELRELEASE),)
+
+obj-m := vwifi.o
+# extra compiler flags for vwifi.o go here
+ccflags-y :=
+
+else
+# ... and the normal part.
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+KERNELS ?= 6.1 6.12 sid
+TESTS ?=
+SHELL_AFTER ?= 0
+export KERNELS TESTS SHELL_AFTER
+
+TOOL := $(if $(wildcard vwifi-tool.c),vwifi-tool)
+TOOL_CFLAGS := -Wall -Wextra -Werror -O2
+
+.PHONY: all module check demo bench clean check-style deps build lab-info lab-clean
+
+# Default: vwifi.ko for the running kernel (or KDIR=...) and vwifi-tool.
+all: module $(TOOL)
+
+module:
+	@if [ ! -e "$(KDIR)/Makefile" ]; then \
+		echo "No kernel headers at KDIR=$(KDIR)."; \
+		echo "Install linux-headers-$$(uname -r), pass KDIR=..., or use 'make build' / 'make check' (lab kernels)."; \
+		exit 1; fi
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+vwifi-tool: vwifi-tool.c $(wildcard *.h)
+	$(CC) $(TOOL_CFLAGS) -o $@ vwifi-tool.c
+
+# Install the lab (packages, kernels, sid chroot); quiet when all is there.
+deps:
+	@scripts/deps.sh
+
+# Build vwifi.ko for the lab kernels (W=1, warnings fail) without booting.
+build: deps
+	@scripts/lab.sh build $(KERNELS)
+
+lab-info:
+	@scripts/lab.sh info $(KERNELS)
+
+# Build + boot each kernel of KERNELS in QEMU and run scripts/verify.sh there.
+check: deps
+	@scripts/lab.sh check $(KERNELS)
+
+# Boot the newest kernel with vwifi loaded and run scripts/demo.sh;
+# SHELL_AFTER=1 leaves you at a root shell in the VM.
+demo: deps
+	@scripts/lab.sh demo
+
+bench: deps
+	@if [ -x scripts/bench.sh ]; then scripts/bench.sh; \
+	else echo "scripts/bench.sh does not exist yet"; fi
+
+check-style:
+	@scripts/check-style.sh
+
+clean:
+	rm -f *.o *.ko *.mod *.mod.c *.mod.o .*.cmd *.symvers *.order vwifi-tool
+	rm -rf .tmp_versions
+
+# Remove lab build products and run logs (not the installed kernels/chroot).
+lab-clean:
+	rm -rf /var/cache/vwifi-lab/build /var/cache/vwifi-lab/runs /var/cache/vwifi-lab/initramfs
+
+endif

@@ -1,0 +1,220 @@
+#!/bin/bash
+# vwifi test lab helpers: kernel matrix resolution, per-kernel module builds,
+# and the `make check` / `make demo` drivers.
+#
+#   scripts/lab.sh kver    KERNEL      print the KVER of KERNEL (6.1, 6.12, sid)
+#   scripts/lab.sh root    KERNEL      print the root filesystem shared with its VM
+#   scripts/lab.sh vmlinuz KERNEL      print the kernel image path
+#   scripts/lab.sh info    [KERNEL..]  all of the above
+#   scripts/lab.sh build   KERNEL      build vwifi.ko (+ vwifi-tool) for KERNEL
+#   scripts/lab.sh check   [KERNEL..]  build + boot + scripts/verify.sh, matrix summary
+#   scripts/lab.sh demo    [KERNEL]    boot KERNEL (default: sid) and run scripts/demo.sh
+#
+# This file can also be sourced (by vm.sh) for its functions.
+set -u
+
+LAB_CACHE=${LAB_CACHE:-/var/cache/vwifi-lab}
+LAB_SID=${LAB_SID:-$LAB_CACHE/sid}
+LAB_REPO=${LAB_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+# Where the module sources come from (override to build a throwaway module).
+LAB_SRC=${LAB_SRC:-$LAB_REPO}
+LAB_KERNELS_DEFAULT="6.1 6.12 sid"
+# Patterns that mark a kernel report (bug, warning, lockup...) in a kernel log.
+LAB_REPORT_RE='BUG:|Oops|WARNING:|KASAN|UBSAN|possible circular locking|suspicious RCU usage|inconsistent lock state|refcount_t|soft lockup|hung task|blocked for more than|general protection fault|kernel BUG|Kernel panic|rcu_(sched|preempt) (self-)?detected stall|unreferenced object|possible recursive locking|sleeping function called from invalid context'
+
+lab_die() { echo "lab: $*" >&2; exit 1; }
+
+# lab_root KERNEL: root filesystem of that kernel's userspace (shared with the VM)
+lab_root() {
+	case $1 in
+	6.1|6.12) echo / ;;
+	sid) echo "$LAB_SID" ;;
+	*) echo "lab: unknown kernel '$1' (known: $LAB_KERNELS_DEFAULT)" >&2; return 1 ;;
+	esac
+}
+
+# lab_kver KERNEL: newest installed generic amd64 flavour (not rt/cloud) with
+# headers (build link) and an image.
+lab_kver() {
+	local root pat d k best=
+	root=$(lab_root "$1") || return 1
+	case $1 in
+	6.1) pat='6.1.*-amd64' ;;
+	6.12) pat='6.12.*-amd64' ;;
+	sid) pat='*-amd64' ;;
+	esac
+	for d in "${root%/}"/lib/modules/$pat; do
+		[ -d "$d" ] || continue
+		k=${d##*/}
+		case $k in *-rt-amd64|*-cloud-amd64) continue ;; esac
+		[ -e "$d/build/Makefile" ] || continue
+		[ -e "${root%/}/boot/vmlinuz-$k" ] || continue
+		best=$(printf '%s\n%s\n' "$best" "$k" | sed '/^$/d' | sort -V | tail -n1)
+	done
+	[ -n "$best" ] || { echo "lab: no usable kernel for '$1' under ${root%/}/lib/modules (run scripts/deps.sh)" >&2; return 1; }
+	echo "$best"
+}
+
+lab_vmlinuz() {
+	local root kver
+	root=$(lab_root "$1") && kver=$(lab_kver "$1") || return 1
+	echo "${root%/}/boot/vmlinuz-$kver"
+}
+
+lab_builddir() { echo "$LAB_CACHE/build/$1"; }
+
+# lab_build KERNEL: copy sources, build vwifi.ko with W=1 (and vwifi-tool).
+# Any warning fails. Output: $builddir/build.log; status in $builddir/build.status
+lab_build() {
+	local k=$1 root kver bdir log f rc=0
+	root=$(lab_root "$k") && kver=$(lab_kver "$k") || return 1
+	bdir=$(lab_builddir "$k")
+	log=$LAB_CACHE/build/$k.log
+	mkdir -p "$bdir"
+	find "$bdir" -mindepth 1 -delete
+	for f in "$LAB_SRC"/Makefile "$LAB_SRC"/Kbuild "$LAB_SRC"/*.c "$LAB_SRC"/*.h; do
+		[ -f "$f" ] && cp "$f" "$bdir/"
+	done
+	[ -n "$(find "$bdir" -maxdepth 1 -name '*.c' -print -quit)" ] || {
+		echo "lab: no C sources in $LAB_SRC" | tee "$log" >&2; return 1; }
+	local tool_cmd=':'
+	if [ -f "$bdir/vwifi-tool.c" ]; then
+		tool_cmd='gcc -Wall -Wextra -Werror -O2 -o vwifi-tool vwifi-tool.c'
+	fi
+	local mk="make -C /lib/modules/$kver/build M=\$B W=1 modules"
+	{
+		echo "# kernel $k ($kver), root $root"
+		if [ "$k" = sid ]; then
+			# Build inside the chroot with its own compiler; private mount
+			# namespace so that nothing stays mounted afterwards.
+			unshare -m --propagation private bash -c '
+				set -e
+				root=$1 bdir=$2 cmd=$3
+				mount -t proc proc "$root/proc"
+				mkdir -p "$root/vwifi-build"
+				mount --bind "$bdir" "$root/vwifi-build"
+				chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 B=/vwifi-build \
+					bash -c "cd /vwifi-build && $cmd"
+			' lab-build "$root" "$bdir" "$mk && $tool_cmd"
+		else
+			env B="$bdir" LANG=C.UTF-8 bash -c "cd \"\$B\" && $mk && $tool_cmd"
+		fi
+	} >"$log" 2>&1 || rc=$?
+	local warns
+	warns=$(grep -i 'warning:' "$log")
+	if [ $rc -ne 0 ] || [ ! -f "$bdir/vwifi.ko" ]; then
+		echo "lab: build for $k ($kver) FAILED (rc=$rc); log $log:" >&2
+		grep -iE 'error|warning:' "$log" | head -n 60 >&2
+		[ -n "$(grep -iE 'error|warning:' "$log")" ] || tail -n 30 "$log" >&2
+		echo "failed" >"$LAB_CACHE/build/$k.status"
+		return 1
+	fi
+	if [ -n "$warns" ]; then
+		echo "lab: build for $k ($kver) has warnings (treated as failure):" >&2
+		printf '%s\n' "$warns" >&2
+		echo "warnings $(printf '%s\n' "$warns" | wc -l)" >"$LAB_CACHE/build/$k.status"
+		return 2
+	fi
+	echo "ok" >"$LAB_CACHE/build/$k.status"
+	return 0
+}
+
+lab_info() {
+	local k
+	for k in "$@"; do
+		printf '%-5s kver=%s vmlinuz=%s root=%s build=%s\n' "$k" \
+			"$(lab_kver "$k" 2>/dev/null || echo MISSING)" \
+			"$(lab_vmlinuz "$k" 2>/dev/null || echo MISSING)" \
+			"$(lab_root "$k")" "$(lab_builddir "$k")"
+	done
+}
+
+# lab_check KERNEL...: build and test each kernel sequentially, print the matrix summary.
+lab_check() {
+	local kernels=("$@") k kver res out st vmrc
+	local tp=0 tf=0 ts=0 anyfail=0
+	local -a rows=()
+	[ ${#kernels[@]} -gt 0 ] || read -r -a kernels <<<"$LAB_KERNELS_DEFAULT"
+	local stamp
+	stamp=$(date +%Y%m%d-%H%M%S)
+	for k in "${kernels[@]}"; do
+		local p=0 f=0 s=0 bst=- boot=- reports=none t0 t1
+		echo
+		echo "=============== kernel $k ==============="
+		if ! kver=$(lab_kver "$k"); then
+			rows+=("$(printf '%-5s %-26s %-12s %-10s %6s %6s %7s  %s' "$k" "-" "no-kernel" "-" 0 1 0 "-")")
+			tf=$((tf + 1)); anyfail=1; continue
+		fi
+		echo "# $kver ($(lab_vmlinuz "$k"))"
+		if lab_build "$k"; then
+			bst=ok
+		else
+			bst=$(cat "$LAB_CACHE/build/$k.status" 2>/dev/null || echo failed)
+			bst=${bst// /=}
+			rows+=("$(printf '%-5s %-26s %-12s %-10s %6s %6s %7s  %s' "$k" "$kver" "$bst" "-" 0 1 0 "-")")
+			tf=$((tf + 1)); anyfail=1; continue
+		fi
+		res=$LAB_CACHE/runs/$stamp-$k
+		mkdir -p "$res"
+		t0=$SECONDS
+		vmrc=0
+		"$LAB_REPO/scripts/vm.sh" "$k" --results "$res" --timeout "${VM_TIMEOUT:-1500}" \
+			-- ./scripts/verify.sh || vmrc=$?
+		t1=$SECONDS
+		boot=$(sed -n 's/^boot_seconds=//p' "$res/vm.result" 2>/dev/null)
+		boot="${boot:-?}s/$((t1 - t0))s"
+		st=$(sed -n 's/^status=//p' "$res/vm.result" 2>/dev/null)
+		if [ -f "$res/verify-summary" ]; then
+			read -r p f s <"$res/verify-summary"
+		else
+			f=1   # the run produced no summary at all: count one failure
+		fi
+		case $st in
+		report) reports="KERNEL-REPORT(see $res/console.log)"; [ "$f" -gt 0 ] || f=1 ;;
+		timeout) reports="TIMEOUT"; [ "$f" -gt 0 ] || f=1 ;;
+		ok|cmd-failed) reports=none ;;
+		*) reports="vm:${st:-unknown}"; [ "$f" -gt 0 ] || f=1 ;;
+		esac
+		[ $vmrc -eq 0 ] || [ "$f" -gt 0 ] || f=1
+		[ "$f" -eq 0 ] || anyfail=1
+		tp=$((tp + p)); tf=$((tf + f)); ts=$((ts + s))
+		rows+=("$(printf '%-5s %-26s %-12s %-10s %6s %6s %7s  %s' "$k" "$kver" "$bst" "$boot" "$p" "$f" "$s" "$reports")")
+	done
+	echo
+	echo "=============== matrix summary ==============="
+	printf '%-5s %-26s %-12s %-10s %6s %6s %7s  %s\n' kernel kver build boot/total passed failed skipped reports
+	printf '%s\n' "${rows[@]}"
+	echo "results: $LAB_CACHE/runs/$stamp-*"
+	if [ "$ts" -gt 0 ]; then
+		echo "$tp passed, $tf failed, $ts skipped"
+	else
+		echo "$tp passed, $tf failed"
+	fi
+	[ $anyfail -eq 0 ] && [ $tf -eq 0 ]
+}
+
+lab_demo() {
+	local k=${1:-sid} args=()
+	lab_build "$k" || return 1
+	if [ "${SHELL_AFTER:-0}" = 1 ]; then
+		args=(--interactive)
+	fi
+	"$LAB_REPO/scripts/vm.sh" "$k" "${args[@]}" --timeout "${VM_TIMEOUT:-900}" -- ./scripts/lab-demo-guest.sh
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	cmd=${1:-}
+	shift || true
+	case $cmd in
+	kver) lab_kver "$1" ;;
+	root) lab_root "$1" ;;
+	vmlinuz) lab_vmlinuz "$1" ;;
+	builddir) lab_builddir "$1" ;;
+	info) if [ $# -eq 0 ]; then read -r -a ks <<<"${KERNELS:-$LAB_KERNELS_DEFAULT}"; set -- "${ks[@]}"; fi; lab_info "$@" ;;
+	build) [ $# -gt 0 ] || lab_die "usage: lab.sh build KERNEL..."
+		rc=0; for k in "$@"; do lab_build "$k" && echo "built $(lab_builddir "$k")/vwifi.ko" || rc=1; done; exit $rc ;;
+	check) if [ $# -eq 0 ]; then read -r -a ks <<<"${KERNELS:-$LAB_KERNELS_DEFAULT}"; set -- "${ks[@]}"; fi; lab_check "$@" ;;
+	demo) lab_demo "$@" ;;
+	*) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+	esac
+fi

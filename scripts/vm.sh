@@ -1,0 +1,264 @@
+#!/bin/bash
+# Boot one kernel of the lab matrix in QEMU (TCG) and run a command in it.
+#
+#   scripts/vm.sh KERNEL [--mem MB] [--smp N] [--timeout S] [--results DIR]
+#                        [--interactive] -- CMD [ARGS...]
+#
+# KERNEL is 6.1, 6.12 or sid (see scripts/lab.sh). The guest's root is the
+# kernel's userspace (host / for 6.1 and 6.12, the sid chroot for sid) shared
+# read-only over virtio-9p with a tmpfs overlay. In the guest:
+#   /vwifi          this repository (read-only); CMD runs from there with bash
+#   /vwifi-build    per-kernel build dir (VWIFI_KO=/vwifi-build/vwifi.ko)
+#   /vwifi-results  read-write results dir (VWIFI_RESULTS), = --results DIR
+# Passed into the guest environment: TESTS, VWIFI_KO, VWIFI_TOOL, SHELL_AFTER,
+# VERBOSE, and every variable named in VM_ENV ("A B C").
+# Extra QEMU arguments: VM_QEMU_ARGS (word-split). No NIC is added by default.
+# --interactive: serial console on stdin/stdout, root shell after CMD.
+#
+# Exit status: CMD's status; 124 on timeout; 125 when the guest kernel log has a
+# report (BUG/WARNING/KASAN/lockdep...); 126 on a lab failure (no exit status).
+set -u
+
+. "$(dirname "${BASH_SOURCE[0]}")/lab.sh"
+
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+
+KERNEL=${1:-}
+[ -n "$KERNEL" ] || usage
+shift
+MEM=${VM_MEM:-1024}
+SMP=${VM_SMP:-2}
+TIMEOUT=${VM_TIMEOUT:-900}
+RESULTS=
+INTERACTIVE=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--mem) MEM=$2; shift 2 ;;
+	--smp) SMP=$2; shift 2 ;;
+	--timeout) TIMEOUT=$2; shift 2 ;;
+	--results) RESULTS=$2; shift 2 ;;
+	--interactive) INTERACTIVE=1; shift ;;
+	--) shift; break ;;
+	*) usage ;;
+	esac
+done
+[ $# -gt 0 ] || usage
+
+ROOT=$(lab_root "$KERNEL") || exit 126
+KVER=$(lab_kver "$KERNEL") || exit 126
+VMLINUZ=$(lab_vmlinuz "$KERNEL") || exit 126
+BUILD=$(lab_builddir "$KERNEL")
+mkdir -p "$BUILD"
+if [ -z "$RESULTS" ]; then
+	mkdir -p "$LAB_CACHE/runs"
+	RESULTS=$(mktemp -d "$LAB_CACHE/runs/$(date +%Y%m%d-%H%M%S)-$KERNEL-XXXX")
+fi
+mkdir -p "$RESULTS/lab"
+RESULTS=$(cd "$RESULTS" && pwd)
+rm -f "$RESULTS/exit-status" "$RESULTS/dmesg.txt" "$RESULTS/console.log" "$RESULTS/output.log" "$RESULTS/vm.result"
+
+command -v qemu-system-x86_64 >/dev/null || lab_die "qemu-system-x86_64 missing (run scripts/deps.sh)"
+[ -x /bin/busybox ] || [ -x /usr/bin/busybox ] || lab_die "busybox missing (run scripts/deps.sh)"
+
+# ---------------------------------------------------------------- initramfs
+# Cached per kernel; rebuilt when this script or the module set changes.
+initramfs() {
+	local dir=$LAB_CACHE/initramfs out key mods m src dst tmp
+	mkdir -p "$dir"
+	mods=$(modprobe -a -d "$ROOT" -S "$KVER" --show-depends virtio_pci 9pnet_virtio 9p overlay) ||
+		lab_die "modprobe --show-depends failed for $KVER in $ROOT"
+	key=$( { cat "$0"; echo "$mods"; command -v busybox; } | md5sum | cut -c1-12)
+	out=$dir/$KERNEL-$KVER-$key.cpio.gz
+	if [ -s "$out" ]; then echo "$out"; return; fi
+	tmp=$(mktemp -d "$dir/tmp.XXXX")
+	mkdir -p "$tmp"/{bin,sbin,dev,proc,sys,mnt,lib/modules,newroot}
+	cp "$(command -v busybox)" "$tmp/bin/busybox"
+	: >"$tmp/modules.list"
+	# "insmod /path/x.ko[.xz|.zst] [params]" lines, dependencies first; skip builtins
+	while read -r verb src _; do
+		[ "$verb" = insmod ] || continue
+		m=$(basename "$src"); m=${m%.xz}; m=${m%.zst}; m=${m%.gz}
+		dst=$tmp/lib/modules/$m
+		case $src in
+		*.xz) xz -dc "$src" >"$dst" ;;
+		*.zst) zstd -qdc "$src" >"$dst" ;;
+		*.gz) gzip -dc "$src" >"$dst" ;;
+		*) cp "$src" "$dst" ;;
+		esac || lab_die "cannot unpack $src"
+		grep -qx "$m" "$tmp/modules.list" || echo "$m" >>"$tmp/modules.list"
+	done <<<"$mods"
+	cat >"$tmp/init" <<'EOF'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin
+die() { echo "vwifi-lab initramfs: $*"; echo "VWIFI-LAB-EXIT=126" >/dev/ttyS1; echo o >/proc/sysrq-trigger; sleep 10; }
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+for m in $(cat /modules.list); do
+	insmod /lib/modules/$m || die "insmod $m failed"
+done
+o=trans=virtio,version=9p2000.L,msize=262144
+mkdir -p /mnt/lower /mnt/rw /mnt/root
+mount -t 9p -o $o,ro,cache=loose labroot /mnt/lower || die "mount root"
+mount -t tmpfs -o mode=0755 tmpfs /mnt/rw
+mkdir -p /mnt/rw/upper /mnt/rw/work
+mount -t overlay -o lowerdir=/mnt/lower,upperdir=/mnt/rw/upper,workdir=/mnt/rw/work overlay /mnt/root || die "overlay"
+mkdir -p /mnt/root/vwifi /mnt/root/vwifi-build /mnt/root/vwifi-results
+mount -t 9p -o $o,ro labrepo /mnt/root/vwifi || die "mount repo"
+mount -t 9p -o $o,ro labbuild /mnt/root/vwifi-build || die "mount build"
+mount -t 9p -o $o labresults /mnt/root/vwifi-results || die "mount results"
+mount --move /dev /mnt/root/dev
+umount /proc /sys
+exec switch_root /mnt/root /bin/bash /vwifi-results/lab/stage2.sh
+EOF
+	chmod +x "$tmp/init"
+	(cd "$tmp" && find . | cpio -o -H newc --quiet | gzip -1) >"$out.tmp" || lab_die "cpio failed"
+	mv "$out.tmp" "$out"
+	rm -rf "$tmp"
+	echo "$out"
+}
+
+INITRD=$(initramfs) || exit 126
+
+# ---------------------------------------------------------------- guest side
+{
+	printf 'export VWIFI_LAB=1 VWIFI_LAB_KERNEL=%q VWIFI_LAB_KVER=%q\n' "$KERNEL" "$KVER"
+	printf 'export VWIFI_KO=/vwifi-build/vwifi.ko VWIFI_RESULTS=/vwifi-results\n'
+	[ -e "$BUILD/vwifi-tool" ] && printf 'export VWIFI_TOOL=/vwifi-build/vwifi-tool\n'
+	for v in TESTS VWIFI_KO VWIFI_TOOL SHELL_AFTER VERBOSE ${VM_ENV:-}; do
+		[ -n "${!v+x}" ] || continue
+		[ "$v" = VWIFI_KO ] && case ${!v} in /vwifi*) ;; *) continue ;; esac
+		printf 'export %s=%q\n' "$v" "${!v}"
+	done
+	printf 'export VWIFI_LAB_INTERACTIVE=%s\n' "$INTERACTIVE"
+} >"$RESULTS/lab/env"
+{
+	printf 'cd /vwifi || exit 126\n'
+	printf 'exec'; printf ' %q' "$@"; printf '\n'
+} >"$RESULTS/lab/cmd.sh"
+
+cat >"$RESULTS/lab/stage2.sh" <<'EOF'
+# PID 1 in the guest after switch_root (bash from the shared root).
+set -u
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM=${TERM:-linux}
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mkdir -p /dev/pts /dev/shm
+mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
+mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+mount -t tmpfs -o mode=1777 tmpfs /tmp
+mount -t tmpfs -o mode=0755 tmpfs /run
+mkdir -p /run/netns /run/lock /run/hostapd /run/wpa_supplicant
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+hostname vwifi-lab
+ip link set lo up
+. /vwifi-results/lab/env
+poweroff_now() { sync; echo o >/proc/sysrq-trigger; sleep 30; }
+if [ "$VWIFI_LAB_INTERACTIVE" = 1 ]; then
+	out=/dev/ttyS0
+else
+	out=/dev/ttyS1
+fi
+echo "VWIFI-LAB-START kernel=$(uname -r) uptime=$(cut -d' ' -f1 /proc/uptime)" >"$out"
+echo "$(cut -d' ' -f1 /proc/uptime)" >/vwifi-results/boot-seconds
+bash /vwifi-results/lab/cmd.sh <"$out" >"$out" 2>&1
+rc=$?
+if [ "$VWIFI_LAB_INTERACTIVE" = 1 ] && [ "${SHELL_AFTER:-0}" = 1 ]; then
+	echo "vwifi-lab: root shell in the VM ($(uname -r)); exit or Ctrl-D powers it off" >"$out"
+	cd /vwifi
+	setsid -c bash -i <"$out" >"$out" 2>&1
+fi
+dmesg >/vwifi-results/dmesg.txt 2>&1
+echo "$rc" >/vwifi-results/exit-status
+echo "VWIFI-LAB-EXIT=$rc" >"$out"
+poweroff_now
+EOF
+
+# ---------------------------------------------------------------- QEMU
+CONSOLE=$RESULTS/console.log
+OUTPUT=$RESULTS/output.log
+fs() { # fs ID PATH TAG [ro]
+	local ro=
+	[ "${4:-}" = ro ] && ro=,readonly=on
+	printf '%s\n' -fsdev "local,id=$1,path=$2,security_model=none,multidevs=remap$ro" \
+		-device "virtio-9p-pci,fsdev=$1,mount_tag=$3"
+}
+mapfile -t FSARGS < <(fs r "$ROOT" labroot ro; fs s "$LAB_REPO" labrepo ro; fs b "$BUILD" labbuild ro; fs o "$RESULTS" labresults)
+APPEND="console=ttyS0 loglevel=${VM_LOGLEVEL:-5} panic=-1 rdinit=/init ${VM_APPEND:-}"
+QEMU=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m "$MEM" -smp "$SMP"
+	-kernel "$VMLINUZ" -initrd "$INITRD" -append "$APPEND"
+	-no-reboot -nographic -nodefaults -nic none "${FSARGS[@]}")
+if [ $INTERACTIVE = 1 ]; then
+	QEMU+=(-serial mon:stdio)
+else
+	QEMU+=(-chardev "file,id=con,path=$CONSOLE" -serial chardev:con
+		-chardev "file,id=out,path=$OUTPUT" -serial chardev:out -monitor none)
+fi
+# shellcheck disable=SC2206
+QEMU+=(${VM_QEMU_ARGS:-})
+
+start=$SECONDS
+rc=0
+if [ $INTERACTIVE = 1 ]; then
+	# console also to a file for the report scan
+	timeout --foreground -k 5 "$TIMEOUT" "${QEMU[@]}" | tee "$CONSOLE"
+	rc=${PIPESTATUS[0]}
+else
+	: >"$OUTPUT"
+	timeout -k 5 "$TIMEOUT" "${QEMU[@]}" </dev/null >"$RESULTS/qemu.log" 2>&1 &
+	qpid=$!
+	# stream the command's output (second serial port) while the VM runs
+	tail -n +1 -F --pid=$qpid "$OUTPUT" 2>/dev/null | grep -v -e '^VWIFI-LAB-START' -e '^VWIFI-LAB-EXIT=' &
+	tpid=$!
+	wait $qpid
+	rc=$?
+	wait $tpid 2>/dev/null
+fi
+elapsed=$((SECONDS - start))
+
+status=ok
+exit_rc=
+if [ -s "$RESULTS/exit-status" ]; then
+	exit_rc=$(tr -dc 0-9 <"$RESULTS/exit-status")
+else
+	exit_rc=$(sed -n 's/^VWIFI-LAB-EXIT=\([0-9]*\).*/\1/p' "$OUTPUT" "$CONSOLE" 2>/dev/null | tail -n1)
+fi
+if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+	status=timeout
+	echo "vm.sh: $KERNEL: guest did not finish within ${TIMEOUT}s; killed. Last console lines:" >&2
+	tail -n 40 "$CONSOLE" >&2
+elif [ -z "$exit_rc" ]; then
+	status=lab-failure
+	echo "vm.sh: $KERNEL: no exit status from the guest (qemu rc=$rc). Last console lines:" >&2
+	tail -n 40 "$CONSOLE" >&2
+	[ -s "$RESULTS/qemu.log" ] && cat "$RESULTS/qemu.log" >&2
+fi
+
+# Kernel report scan: full dmesg if the guest got that far, else the console.
+report_file=
+for f in "$RESULTS/dmesg.txt" "$CONSOLE"; do
+	[ -s "$f" ] || continue
+	if grep -qE "$LAB_REPORT_RE" "$f"; then report_file=$f; break; fi
+done
+if [ -n "$report_file" ]; then
+	status=report
+	echo "vm.sh: $KERNEL: KERNEL REPORT in the guest log ($report_file):" >&2
+	grep -nE "$LAB_REPORT_RE" "$report_file" | head -n 20 | sed 's/^/  >> /' >&2
+	first=$(grep -nE "$LAB_REPORT_RE" "$report_file" | head -n1 | cut -d: -f1)
+	echo "---- context ----" >&2
+	sed -n "$(( first > 10 ? first - 10 : 1 )),$(( first + 30 ))p" "$report_file" >&2
+	echo "-----------------" >&2
+fi
+[ "$status" = ok ] && [ "${exit_rc:-0}" != 0 ] && status=cmd-failed
+boot=$(cat "$RESULTS/boot-seconds" 2>/dev/null)
+printf 'status=%s\nexit=%s\nqemu_rc=%s\nelapsed=%s\nboot_seconds=%s\nkernel=%s\nkver=%s\n' \
+	"$status" "${exit_rc:-}" "$rc" "$elapsed" "${boot%.*}" "$KERNEL" "$KVER" >"$RESULTS/vm.result"
+
+case $status in
+timeout) exit 124 ;;
+report) exit 125 ;;
+lab-failure) exit 126 ;;
+esac
+exit "${exit_rc:-126}"
