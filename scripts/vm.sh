@@ -187,7 +187,7 @@ fs() { # fs ID PATH TAG [ro]
 }
 mapfile -t FSARGS < <(fs r "$ROOT" labroot ro; fs s "$LAB_REPO" labrepo ro; fs b "$BUILD" labbuild ro; fs o "$RESULTS" labresults)
 APPEND="console=ttyS0 loglevel=${VM_LOGLEVEL:-5} panic=-1 rdinit=/init ${VM_APPEND:-}"
-QEMU=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m "$MEM" -smp "$SMP"
+QEMU=(qemu-system-x86_64 -accel tcg,thread=multi -cpu "${VM_CPU:-max,la57=off}" -m "$MEM" -smp "$SMP"
 	-kernel "$VMLINUZ" -initrd "$INITRD" -append "$APPEND"
 	-no-reboot -nographic -nodefaults -nic none "${FSARGS[@]}")
 if [ $INTERACTIVE = 1 ]; then
