@@ -29,6 +29,7 @@ say() { echo "deps: $*"; }
 die() { echo "deps: $*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "must run as root"
+# shellcheck disable=SC1091
 [ -r /etc/os-release ] && . /etc/os-release
 [ "${VERSION_CODENAME:-}" = bookworm ] ||
 	echo "deps: warning: written for Debian 12 (bookworm), this is ${PRETTY_NAME:-unknown}" >&2
@@ -102,6 +103,7 @@ if [ ! -x "$SID/bin/bash" ] || [ -d "$SID/debootstrap" ]; then
 		{ tail -n 30 "$LAB_CACHE/debootstrap.log" >&2; die "debootstrap failed (log $LAB_CACHE/debootstrap.log)"; }
 fi
 in_sid() { # run a command in the chroot with /proc, /sys, /dev mounted (private mount ns)
+	# shellcheck disable=SC2016
 	unshare -m --propagation private bash -c '
 		root=$1; shift
 		mount -t proc proc "$root/proc" && mount -t sysfs sysfs "$root/sys" && mount --rbind /dev "$root/dev" || exit 1

@@ -20,6 +20,7 @@ LAB_REPO=${LAB_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 LAB_SRC=${LAB_SRC:-$LAB_REPO}
 LAB_KERNELS_DEFAULT="6.1 6.12 sid"
 # Patterns that mark a kernel report (bug, warning, lockup...) in a kernel log.
+# shellcheck disable=SC2034  # used by vm.sh
 LAB_REPORT_RE='BUG:|Oops|WARNING:|KASAN|UBSAN|possible circular locking|suspicious RCU usage|inconsistent lock state|refcount_t|soft lockup|hung task|blocked for more than|general protection fault|kernel BUG|Kernel panic|rcu_(sched|preempt) (self-)?detected stall|unreferenced object|possible recursive locking|sleeping function called from invalid context'
 
 lab_die() { echo "lab: $*" >&2; exit 1; }
@@ -63,13 +64,14 @@ lab_vmlinuz() {
 
 lab_builddir() { echo "$LAB_CACHE/build/$1"; }
 
-# lab_build KERNEL: copy sources, build vwifi.ko with W=1 (and vwifi-tool).
-# Any warning fails. Output: $builddir/build.log; status in $builddir/build.status
+# lab_build KERNEL [DIR]: copy sources into DIR (default: the kernel's build
+# dir under the cache), build vwifi.ko with W=1 (and vwifi-tool).
+# Any warning fails. Log: DIR.log; status ("ok", "failed", "warnings N"): DIR.status
 lab_build() {
 	local k=$1 root kver bdir log f rc=0
 	root=$(lab_root "$k") && kver=$(lab_kver "$k") || return 1
-	bdir=$(lab_builddir "$k")
-	log=$LAB_CACHE/build/$k.log
+	bdir=${2:-$(lab_builddir "$k")}
+	log=$bdir.log
 	mkdir -p "$bdir"
 	find "$bdir" -mindepth 1 -delete
 	for f in "$LAB_SRC"/Makefile "$LAB_SRC"/Kbuild "$LAB_SRC"/*.c "$LAB_SRC"/*.h; do
@@ -87,6 +89,7 @@ lab_build() {
 		if [ "$k" = sid ]; then
 			# Build inside the chroot with its own compiler; private mount
 			# namespace so that nothing stays mounted afterwards.
+			# shellcheck disable=SC2016
 			unshare -m --propagation private bash -c '
 				set -e
 				root=$1 bdir=$2 cmd=$3
@@ -105,17 +108,17 @@ lab_build() {
 	if [ $rc -ne 0 ] || [ ! -f "$bdir/vwifi.ko" ]; then
 		echo "lab: build for $k ($kver) FAILED (rc=$rc); log $log:" >&2
 		grep -iE 'error|warning:' "$log" | head -n 60 >&2
-		[ -n "$(grep -iE 'error|warning:' "$log")" ] || tail -n 30 "$log" >&2
-		echo "failed" >"$LAB_CACHE/build/$k.status"
+		grep -qiE 'error|warning:' "$log" || tail -n 30 "$log" >&2
+		echo "failed" >"$bdir.status"
 		return 1
 	fi
 	if [ -n "$warns" ]; then
 		echo "lab: build for $k ($kver) has warnings (treated as failure):" >&2
 		printf '%s\n' "$warns" >&2
-		echo "warnings $(printf '%s\n' "$warns" | wc -l)" >"$LAB_CACHE/build/$k.status"
+		echo "warnings $(printf '%s\n' "$warns" | wc -l)" >"$bdir.status"
 		return 2
 	fi
-	echo "ok" >"$LAB_CACHE/build/$k.status"
+	echo "ok" >"$bdir.status"
 	return 0
 }
 
@@ -131,7 +134,7 @@ lab_info() {
 
 # lab_check KERNEL...: build and test each kernel sequentially, print the matrix summary.
 lab_check() {
-	local kernels=("$@") k kver res out st vmrc
+	local kernels=("$@") k kver res st vmrc
 	local tp=0 tf=0 ts=0 anyfail=0
 	local -a rows=()
 	[ ${#kernels[@]} -gt 0 ] || read -r -a kernels <<<"$LAB_KERNELS_DEFAULT"
@@ -146,19 +149,20 @@ lab_check() {
 			tf=$((tf + 1)); anyfail=1; continue
 		fi
 		echo "# $kver ($(lab_vmlinuz "$k"))"
-		if lab_build "$k"; then
+		res=$LAB_CACHE/runs/$stamp-$k
+		mkdir -p "$res"
+		# a build dir per run: a concurrent run cannot replace the module under a VM
+		if lab_build "$k" "$res/build"; then
 			bst=ok
 		else
-			bst=$(cat "$LAB_CACHE/build/$k.status" 2>/dev/null || echo failed)
+			bst=$(cat "$res/build.status" 2>/dev/null || echo failed)
 			bst=${bst// /=}
 			rows+=("$(printf '%-5s %-26s %-12s %-10s %6s %6s %7s  %s' "$k" "$kver" "$bst" "-" 0 1 0 "-")")
 			tf=$((tf + 1)); anyfail=1; continue
 		fi
-		res=$LAB_CACHE/runs/$stamp-$k
-		mkdir -p "$res"
 		t0=$SECONDS
 		vmrc=0
-		"$LAB_REPO/scripts/vm.sh" "$k" --results "$res" --timeout "${VM_TIMEOUT:-1500}" \
+		"$LAB_REPO/scripts/vm.sh" "$k" --results "$res" --build "$res/build" --timeout "${VM_TIMEOUT:-1500}" \
 			-- ./scripts/verify.sh || vmrc=$?
 		t1=$SECONDS
 		boot=$(sed -n 's/^boot_seconds=//p' "$res/vm.result" 2>/dev/null)

@@ -141,8 +141,8 @@ cleanup_case() {
 		for ns in "${nss[@]}"; do ip netns delete "$ns" 2>/dev/null; done
 	fi
 	if vw_loaded; then
-		local out i ok=0
-		for i in {1..20}; do
+		local out ok=0
+		for _ in {1..20}; do
 			out=$(rmmod vwifi 2>&1) && { ok=1; break; }
 			sleep 0.5
 		done
@@ -204,7 +204,7 @@ for name in "${CASES[@]}"; do
 	fail)
 		echo "not ok - $name: $reason"
 		failn=$((failn + 1))
-		[ -n "$problems" ] && sed 's/^/#   cleanup: /' <<<"$problems"
+		[ -n "$problems" ] && echo "#   cleanup: ${problems//$'\n'/$'\n'#   cleanup: }"
 		echo "#   --- log (tail) $CASE_DIR/log"
 		tail -n "${VWIFI_LOG_TAIL:-25}" "$CASE_DIR/log" | sed 's/^/#   /'
 		if [ -n "$reports" ]; then

@@ -2,13 +2,14 @@
 # Boot one kernel of the lab matrix in QEMU (TCG) and run a command in it.
 #
 #   scripts/vm.sh KERNEL [--mem MB] [--smp N] [--timeout S] [--results DIR]
-#                        [--interactive] -- CMD [ARGS...]
+#                        [--build DIR] [--interactive] -- CMD [ARGS...]
 #
 # KERNEL is 6.1, 6.12 or sid (see scripts/lab.sh). The guest's root is the
 # kernel's userspace (host / for 6.1 and 6.12, the sid chroot for sid) shared
 # read-only over virtio-9p with a tmpfs overlay. In the guest:
 #   /vwifi          this repository (read-only); CMD runs from there with bash
-#   /vwifi-build    per-kernel build dir (VWIFI_KO=/vwifi-build/vwifi.ko)
+#   /vwifi-build    build dir (--build; default: the kernel's build dir of
+#                   `scripts/lab.sh build KERNEL`), VWIFI_KO=/vwifi-build/vwifi.ko
 #   /vwifi-results  read-write results dir (VWIFI_RESULTS), = --results DIR
 # Passed into the guest environment: TESTS, VWIFI_KO, VWIFI_TOOL, SHELL_AFTER,
 # VERBOSE, and every variable named in VM_ENV ("A B C").
@@ -19,6 +20,7 @@
 # report (BUG/WARNING/KASAN/lockdep...); 126 on a lab failure (no exit status).
 set -u
 
+# shellcheck source=scripts/lab.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lab.sh"
 
 usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
@@ -30,6 +32,7 @@ MEM=${VM_MEM:-1024}
 SMP=${VM_SMP:-2}
 TIMEOUT=${VM_TIMEOUT:-900}
 RESULTS=
+BUILD=
 INTERACTIVE=0
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -37,6 +40,7 @@ while [ $# -gt 0 ]; do
 	--smp) SMP=$2; shift 2 ;;
 	--timeout) TIMEOUT=$2; shift 2 ;;
 	--results) RESULTS=$2; shift 2 ;;
+	--build) BUILD=$2; shift 2 ;;
 	--interactive) INTERACTIVE=1; shift ;;
 	--) shift; break ;;
 	*) usage ;;
@@ -47,8 +51,9 @@ done
 ROOT=$(lab_root "$KERNEL") || exit 126
 KVER=$(lab_kver "$KERNEL") || exit 126
 VMLINUZ=$(lab_vmlinuz "$KERNEL") || exit 126
-BUILD=$(lab_builddir "$KERNEL")
+[ -n "$BUILD" ] || BUILD=$(lab_builddir "$KERNEL")
 mkdir -p "$BUILD"
+BUILD=$(cd "$BUILD" && pwd)
 if [ -z "$RESULTS" ]; then
 	mkdir -p "$LAB_CACHE/runs"
 	RESULTS=$(mktemp -d "$LAB_CACHE/runs/$(date +%Y%m%d-%H%M%S)-$KERNEL-XXXX")
@@ -187,6 +192,7 @@ fs() { # fs ID PATH TAG [ro]
 }
 mapfile -t FSARGS < <(fs r "$ROOT" labroot ro; fs s "$LAB_REPO" labrepo ro; fs b "$BUILD" labbuild ro; fs o "$RESULTS" labresults)
 APPEND="console=ttyS0 loglevel=${VM_LOGLEVEL:-5} panic=-1 rdinit=/init ${VM_APPEND:-}"
+# shellcheck disable=SC2054
 QEMU=(qemu-system-x86_64 -accel tcg,thread=multi -cpu "${VM_CPU:-max,la57=off}" -m "$MEM" -smp "$SMP"
 	-kernel "$VMLINUZ" -initrd "$INITRD" -append "$APPEND"
 	-no-reboot -nographic -nodefaults -nic none "${FSARGS[@]}")
@@ -225,7 +231,7 @@ if [ -s "$RESULTS/exit-status" ]; then
 else
 	exit_rc=$(sed -n 's/^VWIFI-LAB-EXIT=\([0-9]*\).*/\1/p' "$OUTPUT" "$CONSOLE" 2>/dev/null | tail -n1)
 fi
-if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 	status=timeout
 	echo "vm.sh: $KERNEL: guest did not finish within ${TIMEOUT}s; killed. Last console lines:" >&2
 	tail -n 40 "$CONSOLE" >&2
@@ -251,7 +257,7 @@ if [ -n "$report_file" ]; then
 	sed -n "$(( first > 10 ? first - 10 : 1 )),$(( first + 30 ))p" "$report_file" >&2
 	echo "-----------------" >&2
 fi
-[ "$status" = ok ] && [ "${exit_rc:-0}" != 0 ] && status=cmd-failed
+[ "$status" = ok ] && [ "${exit_rc:-0}" != 0 ] && status="cmd-failed"
 boot=$(cat "$RESULTS/boot-seconds" 2>/dev/null)
 printf 'status=%s\nexit=%s\nqemu_rc=%s\nelapsed=%s\nboot_seconds=%s\nkernel=%s\nkver=%s\n' \
 	"$status" "${exit_rc:-}" "$rc" "$elapsed" "${boot%.*}" "$KERNEL" "$KVER" >"$RESULTS/vm.result"
