@@ -216,7 +216,7 @@ else
 	timeout -k 5 "$TIMEOUT" "${QEMU[@]}" </dev/null >"$RESULTS/qemu.log" 2>&1 &
 	qpid=$!
 	# stream the command's output (second serial port) while the VM runs
-	tail -n +1 -F --pid=$qpid "$OUTPUT" 2>/dev/null | grep -v -e '^VWIFI-LAB-START' -e '^VWIFI-LAB-EXIT=' &
+	tail -n +1 -F --pid=$qpid "$OUTPUT" 2>/dev/null | grep --line-buffered -v -e '^VWIFI-LAB-START' -e '^VWIFI-LAB-EXIT=' &
 	tpid=$!
 	wait $qpid
 	rc=$?
