@@ -12,6 +12,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 KERNELS ?= 6.1 6.12 sid
 TESTS ?=
 SHELL_AFTER ?= 0
+DEMO_KERNEL ?= sid
 export KERNELS TESTS SHELL_AFTER
 
 TOOL := $(if $(wildcard vwifi-tool.c),vwifi-tool)
@@ -50,7 +51,7 @@ check: deps
 # Boot the newest kernel with vwifi loaded and run scripts/demo.sh;
 # SHELL_AFTER=1 leaves you at a root shell in the VM.
 demo: deps
-	@scripts/lab.sh demo
+	@scripts/lab.sh demo $(DEMO_KERNEL)
 
 bench: deps
 	@if [ -x scripts/bench.sh ]; then scripts/bench.sh; \

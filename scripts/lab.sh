@@ -170,6 +170,11 @@ lab_check() {
 		st=$(sed -n 's/^status=//p' "$res/vm.result" 2>/dev/null)
 		if [ -f "$res/verify-summary" ]; then
 			read -r p f s <"$res/verify-summary"
+		elif [ -s "$res/cases.tsv" ]; then
+			# cut short (timeout, panic): count the cases that finished + 1
+			p=$(awk -F'\t' '$2 == "ok"' "$res/cases.tsv" | wc -l)
+			s=$(awk -F'\t' '$2 == "skip"' "$res/cases.tsv" | wc -l)
+			f=$(( $(awk -F'\t' '$2 == "fail"' "$res/cases.tsv" | wc -l) + 1 ))
 		else
 			f=1   # the run produced no summary at all: count one failure
 		fi
@@ -198,12 +203,16 @@ lab_check() {
 }
 
 lab_demo() {
-	local k=${1:-sid} args=()
-	lab_build "$k" || return 1
+	local k=${1:-sid} args=() res
+	res=$LAB_CACHE/runs/$(date +%Y%m%d-%H%M%S)-demo-$k
+	mkdir -p "$res"
+	lab_build "$k" "$res/build" || return 1
 	if [ "${SHELL_AFTER:-0}" = 1 ]; then
 		args=(--interactive)
 	fi
-	"$LAB_REPO/scripts/vm.sh" "$k" "${args[@]}" --timeout "${VM_TIMEOUT:-900}" -- ./scripts/lab-demo-guest.sh
+	"$LAB_REPO/scripts/vm.sh" "$k" "${args[@]}" --results "$res" --build "$res/build" \
+		--timeout "${VM_TIMEOUT:-$([ "${SHELL_AFTER:-0}" = 1 ] && echo 86400 || echo 900)}" \
+		-- ./scripts/lab-demo-guest.sh
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
