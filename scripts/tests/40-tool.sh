@@ -1,0 +1,376 @@
+# vwifi-tool, the vwifi generic netlink family and the denylist.
+#
+# Helpers of this file are prefixed tool_.  The README's infrastructure
+# scenario (hostapd WPA2 AP on vw0 in ns0, wpa_supplicant stations vw1 and
+# vw2 in ns1 and ns2, 10.0.0.1-3) is tool_infra.
+
+# Kernel log lines that are not a problem here: the netlink core notes
+# malformed attributes (ratelimited pr_warn) before refusing them.
+TOOL_DMESG_ALLOW_RE="bytes leftover after parsing attributes|netlink: '[^']*': attribute type [0-9]+ has an invalid length"
+
+# valgrind under TCG is slow
+CASE_TIMEOUT[tool_bad_input]=480
+
+# tool_need: skip unless vwifi-tool is built
+tool_need() {
+	{ [ -n "${VWIFI_TOOL:-}" ] && [ -x "$VWIFI_TOOL" ]; } || skip "vwifi-tool is not built (VWIFI_TOOL)"
+}
+
+# tool ARGS...: run vwifi-tool; output (stdout+stderr) in TOOL_OUT, status in TOOL_RC
+tool() {
+	TOOL_OUT=$("$VWIFI_TOOL" "$@" 2>&1)
+	TOOL_RC=$?
+	info "vwifi-tool $(cut -c1-100 <<<"$*") -> $TOOL_RC: $(head -c 600 <<<"$TOOL_OUT" | tr '\n' '|')"
+	return 0
+}
+
+# tool_ok ARGS...: vwifi-tool must succeed
+tool_ok() {
+	tool "$@"
+	[ "$TOOL_RC" = 0 ] || fail "vwifi-tool $*: exit $TOOL_RC: $TOOL_OUT"
+}
+
+# tool_err RC|any REGEX ARGS...: vwifi-tool must fail (with that status) and say REGEX
+tool_err() {
+	local want=$1 re=$2
+	shift 2
+	tool "$@"
+	[ "$TOOL_RC" != 0 ] || fail "vwifi-tool $* succeeded: $TOOL_OUT"
+	[ "$want" = any ] || [ "$TOOL_RC" = "$want" ] ||
+		fail "vwifi-tool $*: exit $TOOL_RC, expected $want: $TOOL_OUT"
+	grep -qE -- "$re" <<<"$TOOL_OUT" || fail "vwifi-tool $*: no /$re/ in: $TOOL_OUT"
+}
+
+# tool_says REGEX: the last vwifi-tool output matches
+tool_says() {
+	grep -qE -- "$1" <<<"$TOOL_OUT" || fail "expected /$1/ in vwifi-tool output: $TOOL_OUT"
+}
+
+# tool_clean_log: no kernel message of level warning or worse since the case began
+tool_clean_log() {
+	local w
+	w=$(kernel_warnings | grep -Ev "$TOOL_DMESG_ALLOW_RE")
+	[ -z "$w" ] || fail "kernel log: $(head -n1 <<<"$w")"
+	w=$(dmesg_since_case | grep -i vwifi | grep -v "$VW_CASE_MARK" | grep -v 'vwifi-test:')
+	[ -z "$w" ] || info "vwifi kernel messages: $(tr '\n' '|' <<<"$w")"
+}
+
+# tool_private_dir: a world-readable scratch dir outside the results tree
+# (the unprivileged runs must reach their binaries); path in TOOL_DIR
+tool_private_dir() {
+	TOOL_DIR=$(mktemp -d /tmp/vwifi-tool.XXXXXX) || fail "mktemp"
+	chmod 755 "$TOOL_DIR"
+	cp "$VWIFI_TOOL" "$TOOL_DIR/vwifi-tool" && chmod 755 "$TOOL_DIR/vwifi-tool"
+}
+
+# tool_unpriv CMD...: run CMD as nobody, without capabilities
+tool_unpriv() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		--bounding-set=-all -- "$@"
+}
+
+# tool_nlfuzz: path of the raw netlink test program (built if need be) in NLFUZZ
+tool_nlfuzz() {
+	local d
+	for d in "$(dirname "$VWIFI_TOOL")" "$VWIFI_REPO/scripts"; do
+		if [ -x "$d/nlfuzz" ]; then
+			cp "$d/nlfuzz" "$TOOL_DIR/nlfuzz" && chmod 755 "$TOOL_DIR/nlfuzz"
+			NLFUZZ=$TOOL_DIR/nlfuzz
+			return 0
+		fi
+	done
+	need gcc
+	gcc -Wall -Wextra -Werror -O2 -o "$TOOL_DIR/nlfuzz" "$VWIFI_REPO/scripts/nlfuzz.c" \
+		>"$CASE_DIR/nlfuzz-build.log" 2>&1 ||
+		fail "cannot build nlfuzz: $(head -n3 "$CASE_DIR/nlfuzz-build.log")"
+	chmod 755 "$TOOL_DIR/nlfuzz"
+	NLFUZZ=$TOOL_DIR/nlfuzz
+}
+
+# tool_list: run `vwifi-tool -l`; TOOL_N = the number of pairs it shows
+tool_list() {
+	tool_ok -l
+	TOOL_N=$(grep -c ' denies ' <<<"$TOOL_OUT" || true)
+}
+
+# ---------------------------------------------------------- infrastructure
+
+# tool_infra_ap: vwifi with 3 interfaces, each in its own netns ns0-ns2 with
+# 10.0.0.1-3/24, and hostapd (WPA2-PSK, channel 6, SSID test) on vw0
+tool_infra_ap() {
+	local i
+	need hostapd wpa_supplicant iw ping
+	vw_load station=3
+	for i in 0 1 2; do
+		move_to_ns "vw$i" "ns$i"
+		in_ns "ns$i" ip addr add "10.0.0.$((i + 1))/24" dev "vw$i" || fail "address on vw$i"
+	done
+	cat >"$CASE_DIR/hostapd.conf" <<-EOF
+		interface=vw0
+		driver=nl80211
+		channel=6
+		ssid=test
+		wpa=2
+		wpa_passphrase=12345678
+		wpa_key_mgmt=WPA-PSK
+		wpa_pairwise=CCMP
+	EOF
+	cat >"$CASE_DIR/wpa_supplicant.conf" <<-EOF
+		network={
+			ssid="test"
+			psk="12345678"
+		}
+	EOF
+	bg hostapd ip netns exec ns0 hostapd "$CASE_DIR/hostapd.conf"
+	wait_for 20 eval "ip netns exec ns0 iw dev vw0 info | grep -q 'type AP'" ||
+		fail "hostapd did not start the AP: $(tail -n5 "$(bg_log hostapd)")"
+}
+
+# tool_sta N: wpa_supplicant on vwN in nsN
+tool_sta() {
+	bg "wpa$1" ip netns exec "ns$1" wpa_supplicant -i "vw$1" -c "$CASE_DIR/wpa_supplicant.conf"
+}
+
+# tool_connected N: vwN is associated and its port authorized (a ping passes)
+tool_connected() {
+	ip netns exec "ns$1" iw dev "vw$1" link 2>/dev/null | grep -q '^Connected'
+}
+
+tool_infra() {
+	tool_infra_ap
+	tool_sta 1
+	tool_sta 2
+	wait_for 40 tool_connected 1 || fail "vw1 did not connect: $(tail -n5 "$(bg_log wpa1)")"
+	wait_for 40 tool_connected 2 || fail "vw2 did not connect: $(tail -n5 "$(bg_log wpa2)")"
+}
+
+# tool_ping NS ADDR: a few pings from NS to ADDR (retried for up to 20 s)
+tool_ping() {
+	wait_for 20 ip netns exec "$1" ping -c 1 -W 1 "$2"
+}
+
+# tool_no_ping NS ADDR: none of 4 pings passes
+tool_no_ping() {
+	! ip netns exec "$1" ping -c 4 -i 0.3 -W 1 "$2" >/dev/null 2>&1
+}
+
+# ---------------------------------------------------------- cases
+
+t_tool_status_not_loaded() {
+	tool_need
+	! vw_loaded || vw_unload
+	tool_ok
+	[ "$TOOL_OUT" = "vwifi status : not loaded" ] || fail "unexpected status output: $TOOL_OUT"
+	tool_err 1 'not loaded' -d vw2 -s vw1
+	tool_says '^vwifi status : not loaded'
+	tool_err 1 'not loaded' -c
+	tool_err 1 'not loaded' -l
+}
+
+t_tool_status_loaded() {
+	local i
+	tool_need
+	vw_load station=3
+	tool_ok
+	tool_says '^vwifi status : live$'
+	tool_says '^interfaces: 3$'
+	for i in 0 1 2; do
+		tool_says "^  vw$i +ifindex [0-9]+ +managed +this netns$"
+	done
+	tool_says '^denylist: 0 pairs'
+	move_to_ns vw2 ns2
+	tool_ok
+	tool_says '^  vw2 +ifindex [0-9]+ +managed +netns ns2$'
+	tool_ok --help
+	tool_says '^Usage: vwifi-tool'
+	tool_says '--list'
+	tool_ok --version
+	vw_unload
+	tool_ok
+	[ "$TOOL_OUT" = "vwifi status : not loaded" ] || fail "after rmmod: $TOOL_OUT"
+	tool_clean_log
+}
+
+# The README's output for -d/-s and -c, -l, -r, duplicates; the denylist
+# goes with the module
+t_tool_list_delete() {
+	tool_need
+	vw_load station=4
+	tool_ok -d vw2 -s vw1
+	[ "$TOOL_OUT" = "$(printf '%s\n' 'vwifi status : live' 'denylist:' 'vw2 denys vw1' \
+		'Configuring denylist for vwifi...' \
+		'Message from vwifi: vwifi has received your denylist')" ] ||
+		fail "output of -d vw2 -s vw1 differs from the README: $TOOL_OUT"
+	tool_ok --dst vw3 --src vw1 -d vw0 -s vw3
+	tool_list
+	[ "$TOOL_N" = 3 ] || fail "3 pairs expected, -l shows $TOOL_N: $TOOL_OUT"
+	tool_says '^  vw2 \(this netns\) denies vw1 \(this netns\)$'
+	tool_says '^  vw0 \(this netns\) denies vw3 \(this netns\)$'
+	tool_ok
+	tool_says '^denylist: 3 pairs'
+	tool_err 1 'already in the denylist' -d vw2 -s vw1
+	tool_ok -r -d vw3 -s vw1 -l
+	tool_says 'vw2 \(this netns\) denies vw1'
+	! grep -q 'vw3 (this netns) denies vw1' <<<"$TOOL_OUT" || fail "pair vw3/vw1 still listed: $TOOL_OUT"
+	tool_list
+	[ "$TOOL_N" = 2 ] || fail "2 pairs expected after -r, -l shows $TOOL_N"
+	tool_err 1 'not in the denylist' --remove --dst vw3 --src vw1
+	tool_ok -c
+	[ "$TOOL_OUT" = "$(printf '%s\n' 'vwifi status : live' 'Unset denylist for vwifi...' \
+		'Configuring denylist for vwifi...' \
+		'Message from vwifi: vwifi has received your denylist')" ] ||
+		fail "output of -c differs from the README: $TOOL_OUT"
+	tool_list
+	[ "$TOOL_N" = 0 ] || fail "pairs left after -c: $TOOL_OUT"
+	tool_ok -c 1
+	tool_ok --clear=0 -l
+	# Pairs go with their interfaces, and the denylist with the module
+	tool_ok -d vw1 -s vw0 -d vw2 -s vw3
+	vw_unload
+	vw_load station=4
+	tool_list
+	[ "$TOOL_N" = 0 ] || fail "pairs survived a module reload: $TOOL_OUT"
+	tool_clean_log
+}
+
+# Names resolve in the caller's netns first, then globally if unique
+t_tool_netns_names() {
+	tool_need
+	vw_load station=3
+	move_to_ns vw1 ns1
+	move_to_ns vw2 ns2
+	tool_ok -d vw2 -s vw1
+	tool_list
+	[ "$TOOL_N" = 1 ] || fail "pair across namespaces not listed: $TOOL_OUT"
+	tool_says '^  vw2 \(netns ns2\) denies vw1 \(netns ns1\)$'
+	# The same name in two namespaces: ambiguous from a third, local wins
+	ip -n ns1 link set vw1 name vwdup || fail "rename vw1"
+	ip -n ns2 link set vw2 name vwdup || fail "rename vw2"
+	tool_err 1 'ambiguous' -d vwdup -s vw0
+	ip netns exec ns1 "$VWIFI_TOOL" -d vwdup -s vw0 >/dev/null 2>&1 ||
+		fail "vwdup from ns1 (local name) refused"
+	tool_ok -l
+	tool_says '^  vwdup \(netns ns1\) denies vw0 \(this netns\)$'
+	tool_clean_log
+}
+
+t_tool_bad_input() {
+	local long
+	tool_need
+	vw_load station=2
+	tool_err 1 'no vwifi interface' -d nosuch0 -s vw0
+	tool_says 'destination nosuch0'
+	tool_err 1 'no vwifi interface' -d vw0 -s nosuch0
+	tool_says 'source nosuch0'
+	tool_err 1 'not a vwifi interface' -d lo -s vw0
+	tool_err 1 'itself' -d vw0 -s vw0
+	long=$(printf 'x%.0s' $(seq 3000))
+	tool_err 2 'too long' -d "$long" -s vw0
+	tool_err 2 'too long' -d vw0 -s "$long"
+	tool_err 2 'needs an argument' -d
+	tool_err 2 'needs an argument' --src
+	tool_err 2 'go in pairs' -d vw0
+	tool_err 2 'unknown option' --frobnicate
+	tool_err 2 'unexpected argument' extra
+	tool_err 2 'needs pairs' -r
+	# Without CAP_NET_ADMIN: status and lists work, changes do not
+	tool_private_dir
+	tool_unpriv "$TOOL_DIR/vwifi-tool" >"$CASE_DIR/unpriv.out" 2>&1 ||
+		fail "status as nobody: $(cat "$CASE_DIR/unpriv.out")"
+	grep -q '^vwifi status : live' "$CASE_DIR/unpriv.out" || fail "status as nobody: $(cat "$CASE_DIR/unpriv.out")"
+	tool_unpriv "$TOOL_DIR/vwifi-tool" -l >"$CASE_DIR/unpriv.out" 2>&1 ||
+		fail "list as nobody: $(cat "$CASE_DIR/unpriv.out")"
+	local cmd
+	for cmd in "-d vw1 -s vw0" "-c" "-r -d vw1 -s vw0"; do
+		# shellcheck disable=SC2086
+		if tool_unpriv "$TOOL_DIR/vwifi-tool" $cmd >"$CASE_DIR/unpriv.out" 2>&1; then
+			fail "vwifi-tool $cmd as nobody succeeded: $(cat "$CASE_DIR/unpriv.out")"
+		fi
+		grep -q 'Operation not permitted.*CAP_NET_ADMIN' "$CASE_DIR/unpriv.out" ||
+			fail "vwifi-tool $cmd as nobody: $(cat "$CASE_DIR/unpriv.out")"
+		info "as nobody: vwifi-tool $cmd: $(tr '\n' '|' <"$CASE_DIR/unpriv.out")"
+	done
+	if command -v valgrind >/dev/null 2>&1; then
+		local args
+		for args in "" "-l" "-d vw1 -s vw0" "-d vw1 -s vw0" "-d nosuch0 -s vw0" "-c" "-r -d vw0 -s vw1"; do
+			# shellcheck disable=SC2086
+			valgrind -q --leak-check=full --errors-for-leak-kinds=all --error-exitcode=99 \
+				"$VWIFI_TOOL" $args >"$CASE_DIR/valgrind.out" 2>&1
+			[ $? != 99 ] || fail "valgrind vwifi-tool $args: $(head -n 20 "$CASE_DIR/valgrind.out")"
+		done
+	else
+		info "valgrind not installed: skipped the valgrind runs"
+	fi
+	tool_clean_log
+}
+
+# Raw malformed requests (scripts/nlfuzz.c), as root and without CAP_NET_ADMIN
+t_tool_raw_netlink() {
+	tool_need
+	vw_load station=2
+	tool_private_dir
+	tool_nlfuzz
+	"$NLFUZZ" --vif vw0 --vif vw1 >"$CASE_DIR/nlfuzz.out" 2>&1
+	local rc=$?
+	cat "$CASE_DIR/nlfuzz.out" >&2
+	[ $rc = 0 ] || fail "nlfuzz: $(grep -m1 '^not ok' "$CASE_DIR/nlfuzz.out" || tail -n1 "$CASE_DIR/nlfuzz.out")"
+	tool_unpriv "$NLFUZZ" --unpriv >"$CASE_DIR/nlfuzz-unpriv.out" 2>&1
+	rc=$?
+	cat "$CASE_DIR/nlfuzz-unpriv.out" >&2
+	[ $rc = 0 ] || fail "nlfuzz --unpriv: $(grep -m1 '^not ok' "$CASE_DIR/nlfuzz-unpriv.out" || tail -n1 "$CASE_DIR/nlfuzz-unpriv.out")"
+	vw_loaded || fail "vwifi gone after nlfuzz"
+	tool_ok
+	tool_says '^denylist: 0 pairs'
+	tool_clean_log
+}
+
+# The README's scenario: ping vw1 -> vw2 passes, not after -d vw2 -s vw1,
+# again after -c.  Then the denylist churns while traffic flows.
+t_tool_deny_ping() {
+	tool_need
+	tool_infra
+	tool_ping ns1 10.0.0.3 || fail "ping vw1 -> vw2 before any denylist"
+	tool_ping ns1 10.0.0.1 || fail "ping vw1 -> vw0 before any denylist"
+	tool_ok -d vw2 -s vw1
+	tool_no_ping ns1 10.0.0.3 || fail "ping vw1 -> vw2 passes although vw2 denies vw1"
+	tool_ping ns1 10.0.0.1 || fail "ping vw1 -> vw0 fails, only vw2 denies vw1"
+	tool_ping ns2 10.0.0.1 || fail "ping vw2 -> vw0 fails"
+	tool_ok -c
+	tool_ping ns1 10.0.0.3 || fail "ping vw1 -> vw2 fails after -c"
+	# Deny the AP: the station's frames no longer reach it
+	tool_ok -d vw0 -s vw1
+	tool_no_ping ns1 10.0.0.1 || fail "ping vw1 -> vw0 passes although vw0 denies vw1"
+	tool_ok -r -d vw0 -s vw1
+	tool_ping ns1 10.0.0.1 || fail "ping vw1 -> vw0 fails after -r"
+
+	# Churn the denylist under traffic from all three
+	tool_private_dir
+	tool_nlfuzz
+	bg flood1 ip netns exec ns1 ping -q -i 0.002 -s 1000 10.0.0.3
+	bg flood2 ip netns exec ns2 ping -q -i 0.002 -s 1000 10.0.0.2
+	bg flood0 ip netns exec ns0 ping -q -i 0.002 -b 10.0.0.255
+	"$NLFUZZ" --churn 300 vw2 vw1 >"$CASE_DIR/churn.out" 2>&1 ||
+		fail "denylist churn: $(tail -n2 "$CASE_DIR/churn.out")"
+	bg_stop flood1
+	bg_stop flood2
+	bg_stop flood0
+	tool_ping ns1 10.0.0.3 || fail "ping vw1 -> vw2 fails after the churn"
+	{ tool_connected 1 && tool_connected 2; } || fail "a station lost its association"
+	tool_clean_log
+}
+
+# A station the AP denies cannot associate; the other one can
+t_tool_deny_assoc() {
+	tool_need
+	tool_infra_ap
+	tool_ok -d vw0 -s vw1
+	tool_sta 1
+	tool_sta 2
+	wait_for 40 tool_connected 2 || fail "vw2 did not connect: $(tail -n5 "$(bg_log wpa2)")"
+	sleep 3
+	! tool_connected 1 || fail "vw1 associated with an AP that denies it"
+	tool_ok -c
+	wait_for 60 tool_connected 1 || fail "vw1 did not connect after -c: $(tail -n5 "$(bg_log wpa1)")"
+	tool_ping ns1 10.0.0.1 || fail "ping vw1 -> vw0 after -c"
+	tool_clean_log
+}

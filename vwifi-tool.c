@@ -1,0 +1,679 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vwifi-tool: status and denylist of the vwifi driver, over its generic
+ * netlink family (vwifi_nl.h).  Plain C and raw netlink sockets: no
+ * library needed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <dirent.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <linux/nl80211.h>
+
+#include "vwifi_nl.h"
+
+#define PROG		"vwifi-tool"
+#define MAX_PAIRS	64
+#define BUF_SIZE	65536
+
+/* Exit statuses */
+#define EXIT_USAGE	2
+
+#ifndef NETLINK_EXT_ACK
+#define NETLINK_EXT_ACK		11
+#endif
+#ifndef NETLINK_CAP_ACK
+#define NETLINK_CAP_ACK		10
+#endif
+#ifndef NLM_F_CAPPED
+#define NLM_F_CAPPED		0x100
+#endif
+#ifndef NLM_F_ACK_TLVS
+#define NLM_F_ACK_TLVS		0x200
+#endif
+#ifndef NLMSGERR_ATTR_MSG
+#define NLMSGERR_ATTR_MSG	1
+#define NLMSGERR_ATTR_OFFS	2
+#endif
+
+struct nl {
+	int fd;
+	uint32_t seq;
+	uint16_t family;
+	uint32_t version;
+	/* Of the last failed request: the kernel's message and attribute */
+	char ext_msg[256];
+	int ext_attr;			/* attribute type, -1 if none */
+};
+
+/* A request being built; attribute offsets let us name a rejected one */
+struct req {
+	union {
+		struct nlmsghdr nlh;
+		uint8_t buf[8192];
+	} u;
+	uint32_t attr_off[VWIFI_ATTR_MAX + 1];
+};
+
+typedef int (*nl_cb)(const struct nlmsghdr *nlh, void *arg);
+
+static uint8_t rxbuf[BUF_SIZE];
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, PROG ": ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(EXIT_FAILURE);
+}
+
+/* ------------------------------------------------------------ messages */
+
+static void req_init(struct req *r, uint16_t type, uint16_t flags, uint8_t cmd,
+		     uint8_t version)
+{
+	struct genlmsghdr *g;
+
+	memset(r, 0, sizeof(*r));
+	r->u.nlh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
+	r->u.nlh.nlmsg_type = type;
+	r->u.nlh.nlmsg_flags = NLM_F_REQUEST | flags;
+	g = NLMSG_DATA(&r->u.nlh);
+	g->cmd = cmd;
+	g->version = version;
+}
+
+static void req_put(struct req *r, uint16_t type, const void *data, size_t len)
+{
+	struct nlattr *a = (struct nlattr *)(r->u.buf + NLMSG_ALIGN(r->u.nlh.nlmsg_len));
+	size_t total = NLMSG_ALIGN(r->u.nlh.nlmsg_len) + NLA_ALIGN(NLA_HDRLEN + len);
+
+	if (total > sizeof(r->u.buf))
+		die("request too large");
+	if (type <= VWIFI_ATTR_MAX)
+		r->attr_off[type] = (uint8_t *)a - r->u.buf;
+	a->nla_type = type;
+	a->nla_len = NLA_HDRLEN + len;
+	memcpy((uint8_t *)a + NLA_HDRLEN, data, len);
+	r->u.nlh.nlmsg_len = total;
+}
+
+static void req_put_str(struct req *r, uint16_t type, const char *s)
+{
+	req_put(r, type, s, strlen(s) + 1);
+}
+
+/* Attributes of a generic netlink message, indexed by type (up to max) */
+static void parse_attrs(const struct nlmsghdr *nlh, const struct nlattr **tb, int max)
+{
+	const uint8_t *pos = (const uint8_t *)NLMSG_DATA(nlh) + GENL_HDRLEN;
+	const uint8_t *end = (const uint8_t *)nlh + nlh->nlmsg_len;
+
+	memset(tb, 0, sizeof(*tb) * (max + 1));
+	while (pos + NLA_HDRLEN <= end) {
+		const struct nlattr *a = (const struct nlattr *)pos;
+		int type = a->nla_type & NLA_TYPE_MASK;
+
+		if (a->nla_len < NLA_HDRLEN || pos + a->nla_len > end)
+			break;
+		if (type <= max)
+			tb[type] = a;
+		pos += NLA_ALIGN(a->nla_len);
+	}
+}
+
+static const void *attr_data(const struct nlattr *a)
+{
+	return (const uint8_t *)a + NLA_HDRLEN;
+}
+
+static uint32_t attr_u32(const struct nlattr *a)
+{
+	uint32_t v = 0;
+
+	if (a && a->nla_len >= NLA_HDRLEN + sizeof(v))
+		memcpy(&v, attr_data(a), sizeof(v));
+	return v;
+}
+
+/* A string attribute, copied NUL-terminated into @buf */
+static const char *attr_str(const struct nlattr *a, char *buf, size_t size)
+{
+	size_t len;
+
+	if (!a || a->nla_len <= NLA_HDRLEN) {
+		snprintf(buf, size, "?");
+		return buf;
+	}
+	len = a->nla_len - NLA_HDRLEN;
+	if (len >= size)
+		len = size - 1;
+	memcpy(buf, attr_data(a), len);
+	buf[len] = '\0';
+	return buf;
+}
+
+/* ------------------------------------------------------------ netlink */
+
+static void nl_open(struct nl *nl)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	int one = 1;
+
+	memset(nl, 0, sizeof(*nl));
+	nl->ext_attr = -1;
+	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (nl->fd < 0)
+		die("cannot open a generic netlink socket: %s", strerror(errno));
+	/* Error messages from the kernel; no copy of the request in errors */
+	setsockopt(nl->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	setsockopt(nl->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	if (bind(nl->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		die("cannot bind a netlink socket: %s", strerror(errno));
+	nl->seq = (uint32_t)getpid() << 8;
+}
+
+/* The extended ACK of an error message: message text and attribute */
+static void nl_parse_ext_ack(struct nl *nl, const struct nlmsghdr *nlh, const struct req *r)
+{
+	const struct nlmsgerr *e = NLMSG_DATA(nlh);
+	const uint8_t *pos, *end = (const uint8_t *)nlh + nlh->nlmsg_len;
+	size_t off = sizeof(*e);
+	int t;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	pos = (const uint8_t *)NLMSG_DATA(nlh) + NLMSG_ALIGN(off);
+	while (pos + NLA_HDRLEN <= end) {
+		const struct nlattr *a = (const struct nlattr *)pos;
+
+		if (a->nla_len < NLA_HDRLEN || pos + a->nla_len > end)
+			break;
+		if (a->nla_type == NLMSGERR_ATTR_MSG)
+			attr_str(a, nl->ext_msg, sizeof(nl->ext_msg));
+		if (a->nla_type == NLMSGERR_ATTR_OFFS && r) {
+			uint32_t o = attr_u32(a);
+
+			for (t = 1; t <= VWIFI_ATTR_MAX; t++)
+				if (r->attr_off[t] && r->attr_off[t] == o)
+					nl->ext_attr = t;
+		}
+		pos += NLA_ALIGN(a->nla_len);
+	}
+}
+
+/*
+ * Send @r and read the answers up to its ACK (or the end of a dump),
+ * handing each data message to @cb.  Returns 0 or a negative errno.
+ */
+static int nl_talk(struct nl *nl, struct req *r, nl_cb cb, void *arg)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	uint32_t seq = ++nl->seq;
+	int err = 0;
+
+	nl->ext_msg[0] = '\0';
+	nl->ext_attr = -1;
+	r->u.nlh.nlmsg_seq = seq;
+	if (!(r->u.nlh.nlmsg_flags & NLM_F_DUMP))
+		r->u.nlh.nlmsg_flags |= NLM_F_ACK;
+	if (sendto(nl->fd, r->u.buf, r->u.nlh.nlmsg_len, 0, (struct sockaddr *)&sa,
+		   sizeof(sa)) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = recv(nl->fd, rxbuf, sizeof(rxbuf), 0);
+		struct nlmsghdr *nlh;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (nlh = (struct nlmsghdr *)rxbuf; NLMSG_OK(nlh, (size_t)n);
+		     nlh = NLMSG_NEXT(nlh, n)) {
+			if (nlh->nlmsg_seq != seq)
+				continue;
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = NLMSG_DATA(nlh);
+
+				if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+					return -EBADMSG;
+				if (e->error)
+					nl_parse_ext_ack(nl, nlh, r);
+				return err ? err : e->error;
+			}
+			if (nlh->nlmsg_type == NLMSG_DONE) {
+				int *done_err = NLMSG_DATA(nlh);
+
+				if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(int)) && *done_err)
+					err = *done_err;
+				return err;
+			}
+			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+				err = -EAGAIN;
+			if (cb && !err)
+				err = cb(nlh, arg);
+		}
+	}
+}
+
+static int family_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct nlattr *tb[CTRL_ATTR_MAX + 1];
+	struct nl *nl = arg;
+
+	parse_attrs(nlh, tb, CTRL_ATTR_MAX);
+	if (tb[CTRL_ATTR_FAMILY_ID])
+		memcpy(&nl->family, attr_data(tb[CTRL_ATTR_FAMILY_ID]), sizeof(nl->family));
+	nl->version = attr_u32(tb[CTRL_ATTR_VERSION]);
+	return 0;
+}
+
+/* Look the vwifi family up: 0, -ENOENT if vwifi is not loaded, or an error */
+static int nl_resolve(struct nl *nl)
+{
+	struct req r;
+	int err;
+
+	req_init(&r, GENL_ID_CTRL, 0, CTRL_CMD_GETFAMILY, 1);
+	req_put_str(&r, CTRL_ATTR_FAMILY_NAME, VWIFI_GENL_NAME);
+	err = nl_talk(nl, &r, family_cb, nl);
+	if (!err && !nl->family)
+		err = -ENOENT;
+	return err;
+}
+
+static void vwifi_req(struct nl *nl, struct req *r, uint8_t cmd, uint16_t flags)
+{
+	req_init(r, nl->family, flags, cmd, VWIFI_GENL_VERSION);
+}
+
+/* ------------------------------------------------------------ names */
+
+static const char *iftype_name(uint32_t type)
+{
+	switch (type) {
+	case NL80211_IFTYPE_STATION:
+		return "managed";
+	case NL80211_IFTYPE_AP:
+		return "AP";
+	case NL80211_IFTYPE_ADHOC:
+		return "IBSS";
+	default:
+		return "other";
+	}
+}
+
+/* A name for the network namespace with inode @inum: /run/netns/NAME, ... */
+static const char *netns_name(uint32_t inum, char *buf, size_t size)
+{
+	struct stat st;
+	struct dirent *de;
+	DIR *dir;
+
+	if (!stat("/proc/self/ns/net", &st) && st.st_ino == inum)
+		return "this netns";
+	dir = opendir("/run/netns");
+	while (dir && (de = readdir(dir))) {
+		char path[300];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/run/netns/%s", de->d_name);
+		if (!stat(path, &st) && st.st_ino == inum) {
+			snprintf(buf, size, "netns %s", de->d_name);
+			closedir(dir);
+			return buf;
+		}
+	}
+	if (dir)
+		closedir(dir);
+	if (!stat("/proc/1/ns/net", &st) && st.st_ino == inum)
+		return "initial netns";
+	snprintf(buf, size, "netns inode %u", inum);
+	return buf;
+}
+
+/* ------------------------------------------------------------ commands */
+
+struct status {
+	uint32_t version;
+	uint32_t n_ifaces;
+	uint32_t n_deny;
+	uint32_t deny_max;
+};
+
+static int status_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct nlattr *tb[VWIFI_ATTR_MAX + 1];
+	struct status *st = arg;
+
+	parse_attrs(nlh, tb, VWIFI_ATTR_MAX);
+	st->version = attr_u32(tb[VWIFI_ATTR_VERSION]);
+	st->n_ifaces = attr_u32(tb[VWIFI_ATTR_NUM_IFACES]);
+	st->n_deny = attr_u32(tb[VWIFI_ATTR_NUM_DENY]);
+	st->deny_max = attr_u32(tb[VWIFI_ATTR_DENY_MAX]);
+	return 0;
+}
+
+static int iface_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct nlattr *tb[VWIFI_ATTR_MAX + 1];
+	char name[IFNAMSIZ], ns[300];
+
+	(void)arg;
+	parse_attrs(nlh, tb, VWIFI_ATTR_MAX);
+	printf("  %-15s ifindex %-5u %-8s %s\n",
+	       attr_str(tb[VWIFI_ATTR_IFNAME], name, sizeof(name)),
+	       attr_u32(tb[VWIFI_ATTR_IFINDEX]),
+	       iftype_name(attr_u32(tb[VWIFI_ATTR_IFTYPE])),
+	       netns_name(attr_u32(tb[VWIFI_ATTR_NETNS_INUM]), ns, sizeof(ns)));
+	return 0;
+}
+
+static int deny_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct nlattr *tb[VWIFI_ATTR_MAX + 1];
+	char dst[IFNAMSIZ], src[IFNAMSIZ], dns[300], sns[300];
+	unsigned int *count = arg;
+
+	parse_attrs(nlh, tb, VWIFI_ATTR_MAX);
+	printf("  %s (%s) denies %s (%s)\n",
+	       attr_str(tb[VWIFI_ATTR_DST_IFNAME], dst, sizeof(dst)),
+	       netns_name(attr_u32(tb[VWIFI_ATTR_DST_NETNS_INUM]), dns, sizeof(dns)),
+	       attr_str(tb[VWIFI_ATTR_SRC_IFNAME], src, sizeof(src)),
+	       netns_name(attr_u32(tb[VWIFI_ATTR_SRC_NETNS_INUM]), sns, sizeof(sns)));
+	(*count)++;
+	return 0;
+}
+
+/* Report a failed request and exit */
+static void fail(struct nl *nl, int err, const char *what, const char *dst,
+		 const char *src)
+{
+	const char *hint = "";
+	char attr[64] = "";
+
+	if (err == -EPERM)
+		hint = " (CAP_NET_ADMIN needed: run as root)";
+	if (nl->ext_attr == VWIFI_ATTR_DST_IFNAME || nl->ext_attr == VWIFI_ATTR_DST_IFINDEX)
+		snprintf(attr, sizeof(attr), " [destination %s]", dst ? dst : "");
+	else if (nl->ext_attr == VWIFI_ATTR_SRC_IFNAME ||
+		 nl->ext_attr == VWIFI_ATTR_SRC_IFINDEX)
+		snprintf(attr, sizeof(attr), " [source %s]", src ? src : "");
+	if (nl->ext_msg[0])
+		die("%s: %s: %s%s%s", what, strerror(-err), nl->ext_msg, attr, hint);
+	die("%s: %s%s%s", what, strerror(-err), attr, hint);
+}
+
+static void get_status(struct nl *nl, struct status *st)
+{
+	struct req r;
+	int err;
+
+	vwifi_req(nl, &r, VWIFI_CMD_GET_STATUS, 0);
+	err = nl_talk(nl, &r, status_cb, st);
+	if (err)
+		fail(nl, err, "cannot read the status of vwifi", NULL, NULL);
+}
+
+static void dump(struct nl *nl, uint8_t cmd, nl_cb cb, void *arg, const char *what)
+{
+	struct req r;
+	int err;
+
+	vwifi_req(nl, &r, cmd, NLM_F_DUMP);
+	err = nl_talk(nl, &r, cb, arg);
+	if (err == -EAGAIN)
+		die("%s: changed while being read, try again", what);
+	if (err)
+		fail(nl, err, what, NULL, NULL);
+}
+
+static void show_status(struct nl *nl)
+{
+	struct status st = { 0 };
+
+	get_status(nl, &st);
+	printf("interfaces: %u\n", st.n_ifaces);
+	dump(nl, VWIFI_CMD_GET_IFACE, iface_cb, NULL, "cannot list the interfaces");
+	printf("denylist: %u pair%s (at most %u)\n", st.n_deny, st.n_deny == 1 ? "" : "s",
+	       st.deny_max);
+}
+
+static void show_denylist(struct nl *nl)
+{
+	unsigned int count = 0;
+
+	printf("denylist:\n");
+	dump(nl, VWIFI_CMD_DENY_GET, deny_cb, &count, "cannot list the denylist");
+	if (!count)
+		printf("  (empty)\n");
+}
+
+static void pair_request(struct nl *nl, uint8_t cmd, const char *dst, const char *src,
+			 const char *what)
+{
+	char msg[128];
+	struct req r;
+	int err;
+
+	vwifi_req(nl, &r, cmd, 0);
+	req_put_str(&r, VWIFI_ATTR_DST_IFNAME, dst);
+	req_put_str(&r, VWIFI_ATTR_SRC_IFNAME, src);
+	err = nl_talk(nl, &r, NULL, NULL);
+	if (err) {
+		snprintf(msg, sizeof(msg), "cannot %s %s denys %s", what, dst, src);
+		fail(nl, err, msg, dst, src);
+	}
+}
+
+static void clear_denylist(struct nl *nl)
+{
+	struct req r;
+	int err;
+
+	vwifi_req(nl, &r, VWIFI_CMD_DENY_CLEAR, 0);
+	err = nl_talk(nl, &r, NULL, NULL);
+	if (err)
+		fail(nl, err, "cannot clear the denylist", NULL, NULL);
+}
+
+/* ------------------------------------------------------------ main */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: " PROG " [OPTION]...\n"
+		"Show the status of the vwifi driver and manage its denylist.\n"
+		"\n"
+		"  (no option)           show the status: loaded or not, interfaces, denylist size\n"
+		"  -d, --dst IFACE       destination of a denylist pair: IFACE drops ...\n"
+		"  -s, --src IFACE       ... every frame the source IFACE sends; -d and -s\n"
+		"                        go in pairs and may be repeated (-d A -s B -d C -s D)\n"
+		"  -r, --remove          remove the -d/-s pairs instead of adding them\n"
+		"  -c, --clear[=1|0]     remove every pair (before adding any -d/-s pair)\n"
+		"  -l, --list            list the denylist pairs (after the other changes)\n"
+		"  -h, --help            show this help\n"
+		"  -V, --version         show the version of the tool and of its protocol\n"
+		"\n"
+		"An interface name is looked up in the caller's network namespace first, then\n"
+		"among the vwifi interfaces of all namespaces, where it must be unique.\n"
+		"Changing the denylist needs CAP_NET_ADMIN.\n"
+		"Exit status: 0 on success, 1 on an error, 2 on a usage error.\n");
+}
+
+struct opts {
+	const char *dst[MAX_PAIRS];
+	const char *src[MAX_PAIRS];
+	int n_dst, n_src;
+	int clear, remove, list;
+};
+
+static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, PROG ": ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '" PROG " --help' for more information.\n");
+	exit(EXIT_USAGE);
+}
+
+static const char *check_ifname(const char *name, const char *opt)
+{
+	if (!*name)
+		usage_error("%s: empty interface name", opt);
+	if (strlen(name) >= IFNAMSIZ)
+		usage_error("%s: interface name too long (%zu characters, at most %d)", opt,
+			    strlen(name), IFNAMSIZ - 1);
+	return name;
+}
+
+static int parse_clear(const char *arg)
+{
+	if (!strcmp(arg, "1"))
+		return 1;
+	if (!strcmp(arg, "0"))
+		return 0;
+	usage_error("-c takes 1 or 0, not '%s'", arg);
+}
+
+static void parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "dst", required_argument, NULL, 'd' },
+		{ "src", required_argument, NULL, 's' },
+		{ "remove", no_argument, NULL, 'r' },
+		{ "clear", optional_argument, NULL, 'c' },
+		{ "list", no_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, bare_clear = 0;
+
+	memset(o, 0, sizeof(*o));
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":d:s:rc::lhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+		case 's':
+			if ((c == 'd' ? o->n_dst : o->n_src) >= MAX_PAIRS)
+				usage_error("at most %d pairs at a time", MAX_PAIRS);
+			if (c == 'd')
+				o->dst[o->n_dst++] = check_ifname(optarg, "-d");
+			else
+				o->src[o->n_src++] = check_ifname(optarg, "-s");
+			break;
+		case 'r':
+			o->remove = 1;
+			break;
+		case 'c':
+			bare_clear = !optarg;
+			o->clear = optarg ? parse_clear(optarg) : 1;
+			break;
+		case 'l':
+			o->list = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(EXIT_SUCCESS);
+		case 'V':
+			printf(PROG " (vwifi generic netlink family '%s', version %d)\n",
+			       VWIFI_GENL_NAME, VWIFI_GENL_VERSION);
+			exit(EXIT_SUCCESS);
+		case ':':
+			usage_error("option '%s' needs an argument", argv[optind - 1]);
+		default:
+			if (optopt)
+				usage_error("unknown option '-%c'", optopt);
+			usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	/* The README's "-c 1": a lone 1 or 0 after a bare -c */
+	if (optind == argc - 1 && bare_clear)
+		o->clear = parse_clear(argv[optind++]);
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	if (o->n_dst != o->n_src)
+		usage_error("-d and -s go in pairs (%d -d, %d -s)", o->n_dst, o->n_src);
+	if (o->remove && !o->n_dst)
+		usage_error("-r needs pairs to remove (-d IFACE -s IFACE)");
+	if (o->remove && o->clear)
+		usage_error("-r and -c do not go together");
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	struct nl nl;
+	int err, i;
+
+	parse_args(argc, argv, &o);
+	nl_open(&nl);
+	err = nl_resolve(&nl);
+	if (err == -ENOENT) {
+		printf("vwifi status : not loaded\n");
+		close(nl.fd);
+		if (o.n_dst || o.clear || o.list)
+			die("the vwifi module is not loaded");
+		return EXIT_SUCCESS;
+	}
+	if (err)
+		die("cannot look up the vwifi netlink family: %s", strerror(-err));
+	printf("vwifi status : live\n");
+	if (nl.version < VWIFI_GENL_VERSION)
+		die("vwifi speaks version %u of its protocol, this tool needs %d",
+		    nl.version, VWIFI_GENL_VERSION);
+
+	if (!o.n_dst && !o.clear && !o.list) {
+		show_status(&nl);
+		close(nl.fd);
+		return EXIT_SUCCESS;
+	}
+	if (o.clear) {
+		printf("Unset denylist for vwifi...\n");
+		printf("Configuring denylist for vwifi...\n");
+		clear_denylist(&nl);
+		printf("Message from vwifi: vwifi has received your denylist\n");
+	}
+	if (o.n_dst) {
+		printf("denylist%s:\n", o.remove ? " pairs to remove" : "");
+		for (i = 0; i < o.n_dst; i++)
+			printf("%s denys %s\n", o.dst[i], o.src[i]);
+		printf("Configuring denylist for vwifi...\n");
+		for (i = 0; i < o.n_dst; i++)
+			pair_request(&nl, o.remove ? VWIFI_CMD_DENY_DEL : VWIFI_CMD_DENY_ADD,
+				     o.dst[i], o.src[i], o.remove ? "remove" : "add");
+		printf("Message from vwifi: vwifi has received your denylist\n");
+	}
+	if (o.list)
+		show_denylist(&nl);
+	close(nl.fd);
+	return EXIT_SUCCESS;
+}

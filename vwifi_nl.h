@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vwifi generic netlink interface, shared by the driver (vwifi.c) and
+ * userspace (vwifi-tool.c).
+ *
+ * Family VWIFI_GENL_NAME, version VWIFI_GENL_VERSION.  Userspace resolves
+ * the family id by name (CTRL_CMD_GETFAMILY); the family answers in every
+ * network namespace.  Requests are strictly validated: unknown attributes,
+ * attributes a command does not take, wrong types and oversized values are
+ * refused with an extended ACK message.
+ *
+ * Commands:
+ *  VWIFI_CMD_GET_STATUS   (do)   reply: VERSION, NUM_IFACES, NUM_DENY, DENY_MAX
+ *  VWIFI_CMD_GET_IFACE    (dump) one message per interface: IFNAME, IFINDEX,
+ *                                IFTYPE (enum nl80211_iftype), NETNS_INUM
+ *  VWIFI_CMD_DENY_ADD     (do)   "destination denies source": every frame the
+ *                                source sends is dropped before it reaches the
+ *                                destination, and neither can scan for or
+ *                                associate with the other
+ *  VWIFI_CMD_DENY_DEL     (do)   remove one pair
+ *  VWIFI_CMD_DENY_CLEAR   (do)   remove every pair
+ *  VWIFI_CMD_DENY_GET     (dump) one message per pair: DST_* and SRC_* with
+ *                                IFNAME, IFINDEX and NETNS_INUM
+ * DENY_ADD, DENY_DEL and DENY_CLEAR need CAP_NET_ADMIN (EPERM otherwise).
+ * Callers without it see only the interfaces (and pairs) of their own
+ * network namespace.
+ *
+ * Naming an interface (DENY_ADD, DENY_DEL): give either its index
+ * (VWIFI_ATTR_{DST,SRC}_IFINDEX, looked up in the caller's network
+ * namespace) or its name (VWIFI_ATTR_{DST,SRC}_IFNAME).  A name is looked
+ * up first in the caller's network namespace; if no vwifi interface has it
+ * there, among all vwifi interfaces of all namespaces, where it must be
+ * unique (EINVAL, "ambiguous", otherwise).  So "vw1" works from the initial
+ * namespace after vw1 was moved to another one.
+ *
+ * NETNS_INUM is the inode number of the interface's network namespace, as
+ * stat(2) reports it for /proc/<pid>/ns/net or /run/netns/<name>.
+ */
+#ifndef VWIFI_NL_H
+#define VWIFI_NL_H
+
+#include <linux/types.h>
+
+#define VWIFI_GENL_NAME		"vwifi"
+#define VWIFI_GENL_VERSION	1
+
+enum vwifi_cmd {
+	VWIFI_CMD_UNSPEC,
+	VWIFI_CMD_GET_STATUS,
+	VWIFI_CMD_GET_IFACE,
+	VWIFI_CMD_DENY_ADD,
+	VWIFI_CMD_DENY_DEL,
+	VWIFI_CMD_DENY_CLEAR,
+	VWIFI_CMD_DENY_GET,
+
+	__VWIFI_CMD_MAX,
+	VWIFI_CMD_MAX = __VWIFI_CMD_MAX - 1
+};
+
+enum vwifi_attr {
+	VWIFI_ATTR_UNSPEC,
+	VWIFI_ATTR_VERSION,		/* u32, reply */
+	VWIFI_ATTR_NUM_IFACES,		/* u32, reply */
+	VWIFI_ATTR_NUM_DENY,		/* u32, reply: pairs in the denylist */
+	VWIFI_ATTR_DENY_MAX,		/* u32, reply: most pairs it takes */
+	VWIFI_ATTR_IFNAME,		/* string, reply */
+	VWIFI_ATTR_IFINDEX,		/* u32, reply */
+	VWIFI_ATTR_IFTYPE,		/* u32, enum nl80211_iftype, reply */
+	VWIFI_ATTR_NETNS_INUM,		/* u32, reply */
+	VWIFI_ATTR_DST_IFNAME,		/* string, < IFNAMSIZ with its NUL */
+	VWIFI_ATTR_DST_IFINDEX,		/* u32, > 0 */
+	VWIFI_ATTR_DST_NETNS_INUM,	/* u32, reply */
+	VWIFI_ATTR_SRC_IFNAME,		/* string, < IFNAMSIZ with its NUL */
+	VWIFI_ATTR_SRC_IFINDEX,		/* u32, > 0 */
+	VWIFI_ATTR_SRC_NETNS_INUM,	/* u32, reply */
+
+	__VWIFI_ATTR_MAX,
+	VWIFI_ATTR_MAX = __VWIFI_ATTR_MAX - 1
+};
+
+#endif /* VWIFI_NL_H */
