@@ -1,0 +1,192 @@
+# Infrastructure BSS: hostapd AP, wpa_supplicant / iw stations.
+. "$VWIFI_REPO/scripts/tests/wifi.sh"
+
+# The README's scenario: one WPA2 AP, two STAs, each in its own netns
+t_infra_wpa2() {
+	local ap dump n
+	infra_up
+	ap=$(vw_mac 0)
+	in_ns ns1 iw dev vw1 link | grep -qi "Connected to $ap" ||
+		fail "vw1 link: $(in_ns ns1 iw dev vw1 link | tr '\n' '|')"
+	in_ns ns2 iw dev vw2 link | grep -qi "Connected to $ap" || fail "vw2 not linked to $ap"
+	[ "$(link_field 1 SSID)" = test ] || fail "vw1 link SSID is '$(link_field 1 SSID)'"
+	[ "$(link_field 1 freq)" = 2437 ] || fail "vw1 link freq is '$(link_field 1 freq)'"
+	expect_ping 1 2
+	expect_ping 2 1
+	expect_ping 2 0
+	expect_ping 0 1
+	dump=$(in_ns ns0 iw dev vw0 station dump)
+	n=$(grep -c '^Station' <<<"$dump")
+	[ "$n" -eq 2 ] || fail "AP station dump lists $n stations: $(tr '\n' '|' <<<"$dump")"
+	grep -qi "Station $(vw_mac 1)" <<<"$dump" || fail "station dump misses vw1"
+	grep -qi "Station $(vw_mac 2)" <<<"$dump" || fail "station dump misses vw2"
+	grep -q 'authorized:.*yes' <<<"$dump" || fail "stations not authorized: $(tr '\n' '|' <<<"$dump")"
+	in_ns ns1 iw dev vw1 link | grep -Eq 'RX: [1-9][0-9]* bytes' || fail "vw1 link has no RX bytes"
+	in_ns ns1 iw dev vw1 link | grep -Eq 'signal: -[0-9]+ dBm' || fail "vw1 link has no signal"
+}
+
+# Before any association, stations reach nobody
+t_infra_no_link_no_ping() {
+	vw_load station=3
+	vw_netns 0 1 2
+	local n
+	for n in 0 1 2; do in_ns "ns$n" ip link set "vw$n" up; done
+	start_ap 0 wpa2
+	expect_no_ping 1 2
+	expect_no_ping 1 0
+	in_ns ns1 iw dev vw1 link | grep -q 'Not connected' || fail "vw1 claims a link before connecting"
+}
+
+# A wrong passphrase fails the 4-way handshake: no association left, no data
+t_infra_wrong_psk() {
+	vw_load station=3
+	vw_netns 0 1 2
+	start_ap 0 wpa2
+	start_sta 1
+	start_sta 2 'ssid="test"' 'psk="wrongpassword"'
+	wait_sta 1
+	sleep 12
+	sta_completed 2 && fail "vw2 completed a connection with a wrong PSK"
+	grep -q 'WRONG_KEY\|4-Way Handshake failed\|pre-shared key may be incorrect' "$(bg_log wpas-vw2)" ||
+		fail "wpa_supplicant on vw2 did not report a failed handshake"
+	expect_no_ping 2 1
+	expect_no_ping 2 0
+	# the AP never authorized it
+	in_ns ns0 iw dev vw0 station get "$(vw_mac 2)" 2>/dev/null | grep -q 'authorized:.*yes' &&
+		fail "AP authorized vw2"
+	bg_stop wpas-vw2
+	wait_for 5 eval "! in_ns ns0 iw dev vw0 station get $(vw_mac 2) >/dev/null 2>&1" ||
+		fail "vw2 still listed by the AP after its supplicant left"
+	expect_ping 1 0
+}
+
+# iw connect (no key) to a WPA2 AP: no data passes
+t_infra_iw_connect_to_wpa2() {
+	vw_load station=3
+	vw_netns 0 1 2
+	start_ap 0 wpa2
+	in_ns ns2 ip link set vw2 up
+	in_ns ns2 iw dev vw2 connect test || fail "iw connect returned an error"
+	expect_no_ping 2 0
+	# hostapd refuses a station without an RSN element and removes it
+	wait_for 10 eval "! in_ns ns2 iw dev vw2 link | grep -q Connected" ||
+		fail "vw2 stays associated to a WPA2 AP without a handshake"
+}
+
+# Open AP with iw connect / disconnect; the AP sees each station come and go
+t_infra_open_iw() {
+	local out
+	vw_load station=3
+	vw_netns 0 1 2
+	start_ap 0 open
+	in_ns ns1 ip link set vw1 up
+	in_ns ns2 ip link set vw2 up
+	in_ns ns1 iw dev vw1 connect test 2437 "$(vw_mac 0)" || fail "iw connect with freq and bssid"
+	in_ns ns2 iw dev vw2 connect test || fail "iw connect vw2"
+	wait_for 10 eval "in_ns ns1 iw dev vw1 link | grep -q Connected" || fail "vw1 did not connect"
+	wait_for 10 eval "in_ns ns2 iw dev vw2 link | grep -q Connected" || fail "vw2 did not connect"
+	expect_ping 1 2
+	expect_ping 1 0
+	wait_for 5 eval "ap_cli 0 all_sta | grep -qi $(vw_mac 1)" || fail "hostapd does not know vw1"
+	in_ns ns1 iw dev vw1 disconnect || fail "iw disconnect"
+	out=$(in_ns ns1 iw dev vw1 link)
+	grep -q 'Not connected' <<<"$out" || fail "vw1 still linked after disconnect: $out"
+	wait_for 5 eval "! in_ns ns0 iw dev vw0 station dump | grep -qi $(vw_mac 1)" ||
+		fail "AP still lists vw1 after it disconnected"
+	wait_for 5 eval "! ap_cli 0 all_sta | grep -qi $(vw_mac 1)" || fail "hostapd still lists vw1"
+	expect_no_ping 1 0
+	expect_ping 2 0
+	# connecting to an SSID nobody serves fails cleanly
+	in_ns ns1 iw dev vw1 connect nosuchnet
+	sleep 1
+	in_ns ns1 iw dev vw1 link | grep -q 'Not connected' || fail "connected to a missing SSID"
+}
+
+# hostapd deauthenticates a station: wpa_supplicant reports the reason
+t_infra_deauth() {
+	infra_up
+	ap_cli 0 deauthenticate "$(vw_mac 1)" reason=5 >/dev/null || fail "hostapd_cli deauthenticate"
+	wait_for 10 grep -q 'CTRL-EVENT-DISCONNECTED.*reason=5' "$(bg_log wpas-vw1)" ||
+		fail "vw1's supplicant did not see reason 5: $(grep CTRL-EVENT-DISCONNECTED "$(bg_log wpas-vw1)" | tail -n1)"
+	# it reconnects by itself, like on real hardware
+	wait_sta 1
+	expect_ping 1 2
+}
+
+# The AP goes away (hostapd terminated): every station is disconnected with
+# the reason hostapd gives (3, deauthenticated because leaving)
+t_infra_ap_killed() {
+	infra_up
+	kill -TERM "$(bg_pid hostapd-vw0)"
+	wait_for 10 grep -q 'CTRL-EVENT-DISCONNECTED.*reason=3' "$(bg_log wpas-vw1)" || fail "vw1 not disconnected"
+	wait_for 10 grep -q 'CTRL-EVENT-DISCONNECTED.*reason=3' "$(bg_log wpas-vw2)" || fail "vw2 not disconnected"
+	expect_no_ping 1 2
+	in_ns ns0 iw dev vw0 station dump | grep -q Station && fail "AP still lists stations"
+	return 0
+}
+
+# hostapd killed with SIGKILL: like hardware, the AP runs on until its
+# interface goes down, which then disconnects the stations
+t_infra_ap_sigkill() {
+	infra_up
+	kill -KILL "$(bg_pid hostapd-vw0)"
+	sleep 1
+	in_ns ns0 ip link set vw0 down
+	wait_for 10 grep -q 'CTRL-EVENT-DISCONNECTED' "$(bg_log wpas-vw1)" || fail "vw1 not disconnected"
+	wait_for 10 grep -q 'CTRL-EVENT-DISCONNECTED' "$(bg_log wpas-vw2)" || fail "vw2 not disconnected"
+	expect_no_ping 1 2
+}
+
+# Station statistics: link/station get counters move with traffic and agree
+t_infra_stats() {
+	local before after sig1 sig2
+	infra_up
+	before=$(in_ns ns1 iw dev vw1 station get "$(vw_mac 0)" | awk '/tx packets/ { print $3 }')
+	in_ns ns1 ping -c 20 -i 0.05 -q "$(ip_of 0)" >/dev/null || fail "ping vw0"
+	after=$(in_ns ns1 iw dev vw1 station get "$(vw_mac 0)" | awk '/tx packets/ { print $3 }')
+	[ $((after - before)) -ge 20 ] || fail "tx packets grew by $((after - before)) for 20 pings"
+	in_ns ns0 iw dev vw0 station get "$(vw_mac 1)" | grep -q 'rx packets' || fail "AP station get vw1"
+	sig1=$(in_ns ns1 iw dev vw1 link | awk '/signal/ { print $2 }')
+	sig2=$(in_ns ns1 iw dev vw1 link | awk '/signal/ { print $2 }')
+	[ -n "$sig1" ] && [ "$sig1" = "$sig2" ] || fail "signal unstable: $sig1 then $sig2"
+	[ "$sig1" -le -30 ] && [ "$sig1" -ge -95 ] || fail "implausible signal $sig1"
+	in_ns ns1 iw dev vw1 link | grep -q 'tx bitrate: 54.0 MBit/s' || fail "tx bitrate: $(in_ns ns1 iw dev vw1 link | grep bitrate)"
+	in_ns ns1 iw dev vw1 station get "$(vw_mac 0)" | grep -q 'connected time' || fail "no connected time"
+	in_ns ns1 iw dev vw1 station get "$(vw_mac 0)" | grep -q 'inactive time' || fail "no inactive time"
+}
+
+# Different APs are different BSSs: a station of one cannot reach the other's
+t_infra_two_aps() {
+	vw_load station=4
+	vw_netns 0 1 2 3
+	start_ap 0 wpa2
+	# second AP (vw2) on channel 1 with another SSID; its hostapd uses its own ctrl dir
+	local conf
+	conf=$(hostapd_conf vw2 wpa2 "ssid=other" "channel=1")
+	sed -i "s|^ctrl_interface=.*|ctrl_interface=$(ctrl_dir hostapd2)|" "$conf"
+	in_ns ns2 ip link set vw2 up
+	bg hostapd-vw2 ip netns exec ns2 hostapd -t "$conf"
+	wait_for 15 eval "in_ns ns2 hostapd_cli -p $(ctrl_dir hostapd2) -i vw2 status | grep -q state=ENABLED" || fail "second AP"
+	start_sta 1
+	start_sta 3 'ssid="other"' 'psk="12345678"'
+	wait_sta 1
+	wait_sta 3
+	[ "$(link_field 3 freq)" = 2412 ] || fail "vw3 on freq $(link_field 3 freq), expected 2412"
+	expect_ping 1 0
+	expect_ping 3 2
+	expect_no_ping 1 3
+	expect_no_ping 3 0
+}
+
+# AP isolation (hostapd ap_isolate=1): no relaying between stations
+t_infra_ap_isolate() {
+	vw_load station=3
+	vw_netns 0 1 2
+	start_ap 0 wpa2 ap_isolate=1
+	start_sta 1
+	start_sta 2
+	wait_sta 1
+	wait_sta 2
+	expect_ping 1 0
+	expect_no_ping 1 2
+}

@@ -1,0 +1,87 @@
+# Scanning: what a station sees of APs on the medium.
+. "$VWIFI_REPO/scripts/tests/wifi.sh"
+
+scan_of() { in_ns "ns$1" iw dev "vw$1" scan "${@:2}" 2>&1; }
+
+# The AP appears with its BSSID, SSID, channel, RSN element, TSF and signal
+t_scan_sees_ap() {
+	local out tsf t0 t1
+	vw_load station=2
+	vw_netns 0 1
+	start_ap 0 wpa2 beacon_int=200
+	in_ns ns1 ip link set vw1 up
+	t0=$(awk '{ printf "%d", $1 * 1000000 }' /proc/uptime)
+	out=$(scan_of 1) || fail "scan: $out"
+	t1=$(awk '{ printf "%d", $1 * 1000000 }' /proc/uptime)
+	grep -qi "BSS $(vw_mac 0)" <<<"$out" || fail "AP not in scan: $(head -c 300 <<<"$out")"
+	grep -q 'SSID: test' <<<"$out" || fail "no SSID test"
+	grep -q 'freq: 2437' <<<"$out" || fail "wrong frequency"
+	grep -q 'RSN:' <<<"$out" || fail "no RSN element from the beacon"
+	grep -q 'beacon interval: 200 TUs' <<<"$out" || fail "beacon interval not 200"
+	grep -q 'capability: ESS Privacy' <<<"$out" || fail "capability: $(grep capability <<<"$out")"
+	grep -Eq 'signal: -[0-9.]+ dBm' <<<"$out" || fail "no signal"
+	# TSF counts microseconds since boot: within 0.5 s of the uptime at the
+	# time of the scan
+	tsf=$(awk '/TSF:/ { print $2; exit }' <<<"$out")
+	[ -n "$tsf" ] || fail "no TSF"
+	[ "$tsf" -gt $((t0 - 500000)) ] && [ "$tsf" -lt $((t1 + 500000)) ] ||
+		fail "TSF $tsf us outside the scan's uptime window $t0..$t1 us"
+	# a station does not appear as a BSS, nor does the scanner itself
+	[ "$(grep -c '^BSS' <<<"$out")" -eq 1 ] || fail "scan lists $(grep -c '^BSS' <<<"$out") BSSs"
+}
+
+# A scan limited to other frequencies does not see the AP
+t_scan_freq_filter() {
+	local out
+	vw_load station=2
+	vw_netns 0 1
+	start_ap 0 wpa2
+	in_ns ns1 ip link set vw1 up
+	in_ns ns1 iw dev vw1 scan flush >/dev/null 2>&1
+	out=$(scan_of 1 freq 2412 2462 flush) || fail "scan: $out"
+	grep -qi "BSS $(vw_mac 0)" <<<"$out" && fail "AP on 2437 seen by a scan of 2412/2462"
+	out=$(scan_of 1 freq 2437) || fail "scan: $out"
+	grep -qi "BSS $(vw_mac 0)" <<<"$out" || fail "AP not seen on its own frequency"
+}
+
+# Hidden SSID: a plain scan shows no name, a probe for the SSID reveals it,
+# and wpa_supplicant with scan_ssid=1 connects
+t_scan_hidden_ssid() {
+	local out
+	vw_load station=2
+	vw_netns 0 1
+	start_ap 0 wpa2 ignore_broadcast_ssid=1
+	in_ns ns1 ip link set vw1 up
+	out=$(scan_of 1 flush) || fail "scan: $out"
+	grep -qi "BSS $(vw_mac 0)" <<<"$out" || fail "hidden AP not in scan"
+	grep -q 'SSID: test' <<<"$out" && fail "hidden SSID revealed by a passive scan"
+	out=$(scan_of 1 ssid test) || fail "scan: $out"
+	grep -q 'SSID: test' <<<"$out" || fail "probe for 'test' did not reveal it"
+	in_ns ns1 ip link set vw1 down
+	start_sta 1 'ssid="test"' 'psk="12345678"' 'scan_ssid=1'
+	wait_sta 1
+	expect_ping 1 0
+}
+
+# Scans on several interfaces at once; scan abort on interface down
+t_scan_concurrent_and_abort() {
+	local n pids=()
+	vw_load station=5
+	vw_netns 0 1 2 3 4
+	start_ap 0 open
+	for n in 1 2 3 4; do in_ns "ns$n" ip link set "vw$n" up; done
+	for n in 1 2 3; do
+		scan_of "$n" >"$CASE_DIR/scan$n" &
+		pids+=($!)
+	done
+	for n in "${pids[@]}"; do wait "$n" || fail "a concurrent scan failed"; done
+	for n in 1 2 3; do grep -qi "BSS $(vw_mac 0)" "$CASE_DIR/scan$n" || fail "concurrent scan on vw$n missed the AP"; done
+	# trigger a scan and take the interface down while it runs
+	for n in 1 2 3 4 5 6 7 8 9 10; do
+		in_ns ns4 iw dev vw4 scan trigger >/dev/null 2>&1
+		in_ns ns4 ip link set vw4 down
+		in_ns ns4 ip link set vw4 up
+	done
+	out=$(scan_of 4) || fail "scan after aborts: $out"
+	grep -qi "BSS $(vw_mac 0)" <<<"$out" || fail "scan after aborts missed the AP"
+}

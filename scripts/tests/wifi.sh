@@ -1,0 +1,118 @@
+# Wi-Fi helpers for vwifi test cases: hostapd / wpa_supplicant / iw set-ups.
+# Sourced by the NN-*.sh case files that need them (after lib.sh).
+
+# Control sockets of hostapd/wpa_supplicant: unix sockets need a local
+# filesystem (the case dir may be on 9p)
+ctrl_dir() { local d="/run/vwt/${CASE_NAME:-x}/$1"; mkdir -p "$d"; echo "$d"; }
+
+# Addresses vwifi derives from the interface index (vwifi_radio_addr())
+vw_mac() { printf '02:76:77:00:%02x:%02x\n' $(($1 >> 8)) $(($1 & 255)); }
+
+# ip_of N: the test IP address of vwN
+ip_of() { echo "10.0.0.$(($1 + 1))"; }
+
+# vw_netns N...: move each vwN into its own netns nsN, give it 10.0.0.(N+1)/24
+vw_netns() {
+	local n
+	for n in "$@"; do
+		move_to_ns "vw$n" "ns$n"
+		in_ns "ns$n" ip addr add "$(ip_of "$n")/24" dev "vw$n" || fail "ip addr add on vw$n"
+		in_ns "ns$n" ip link set lo up
+	done
+}
+
+# hostapd_conf IFACE MODE [LINE...]: write a hostapd config (MODE: wpa2 | open),
+# channel 6, SSID "test", passphrase 12345678; extra lines are appended
+hostapd_conf() {
+	local ifc=$1 mode=$2 conf=$CASE_DIR/hostapd-$1.conf
+	shift 2
+	{
+		echo "interface=$ifc"
+		echo "driver=nl80211"
+		echo "ctrl_interface=$(ctrl_dir hostapd)"
+		echo "hw_mode=g"
+		echo "channel=6"
+		echo "ssid=test"
+		if [ "$mode" = wpa2 ]; then
+			echo "wpa=2"
+			echo "wpa_passphrase=12345678"
+			echo "wpa_key_mgmt=WPA-PSK"
+			echo "wpa_pairwise=CCMP"
+		fi
+		printf '%s\n' "$@"
+	} >"$conf"
+	echo "$conf"
+}
+
+# start_ap N MODE [LINE...]: hostapd on vwN (in nsN), wait until it is enabled
+start_ap() {
+	local n=$1 conf
+	shift
+	conf=$(hostapd_conf "vw$n" "$@")
+	in_ns "ns$n" ip link set "vw$n" up
+	bg "hostapd-vw$n" ip netns exec "ns$n" hostapd -t -d "$conf"
+	wait_for 15 ap_enabled "$n" || fail "hostapd on vw$n did not start: $(tail -n 5 "$(bg_log "hostapd-vw$n")" | tr '\n' '|')"
+}
+
+ap_cli() { local n=$1; shift; in_ns "ns$n" hostapd_cli -p "$(ctrl_dir hostapd)" -i "vw$n" "$@"; }
+ap_enabled() { ap_cli "$1" status 2>/dev/null | grep -q '^state=ENABLED'; }
+
+# wpas_conf IFACE [NETWORK LINE...]: wpa_supplicant config with one network
+# (default: ssid "test", psk "12345678")
+wpas_conf() {
+	local ifc=$1 conf=$CASE_DIR/wpas-$1.conf
+	shift
+	[ $# -gt 0 ] || set -- 'ssid="test"' 'psk="12345678"'
+	{
+		echo "ctrl_interface=$(ctrl_dir wpas)"
+		echo "network={"
+		printf '\t%s\n' "$@"
+		echo "}"
+	} >"$conf"
+	echo "$conf"
+}
+
+# start_sta N [NETWORK LINE...]: wpa_supplicant on vwN (in nsN)
+start_sta() {
+	local n=$1 conf
+	shift
+	conf=$(wpas_conf "vw$n" "$@")
+	in_ns "ns$n" ip link set "vw$n" up
+	bg "wpas-vw$n" ip netns exec "ns$n" wpa_supplicant -t -dd -i "vw$n" -c "$conf"
+}
+
+sta_cli() { local n=$1; shift; in_ns "ns$n" wpa_cli -p "$(ctrl_dir wpas)" -i "vw$n" "$@"; }
+sta_state() { sta_cli "$1" status 2>/dev/null | sed -n 's/^wpa_state=//p'; }
+sta_completed() { [ "$(sta_state "$1")" = COMPLETED ]; }
+
+# wait_sta N: wait until wpa_supplicant on vwN completed the connection
+wait_sta() {
+	wait_for "${2:-30}" sta_completed "$1" ||
+		fail "vw$1 did not connect (wpa_state=$(sta_state "$1")): $(grep -E 'CTRL-EVENT|reason' "$(bg_log "wpas-vw$1")" | tail -n 3 | tr '\n' '|')"
+}
+
+# can_ping FROM_N TO_N: one ping from vwFROM to vwTO's address succeeds
+can_ping() { in_ns "ns$1" ping -c 1 -W 2 "$(ip_of "$2")" >/dev/null 2>&1; }
+# expect_ping FROM TO / expect_no_ping FROM TO
+expect_ping() {
+	wait_for 10 can_ping "$1" "$2" || fail "vw$1 cannot ping vw$2 ($(ip_of "$2"))"
+}
+expect_no_ping() {
+	! in_ns "ns$1" ping -c 3 -i 0.3 -W 1 "$(ip_of "$2")" >/dev/null 2>&1 ||
+		fail "vw$1 reached vw$2 ($(ip_of "$2")) but should not"
+}
+
+# infra_up: vwifi with station=3; AP vw0 (WPA2) in ns0, STAs vw1 vw2 in ns1 ns2,
+# both connected with wpa_supplicant
+infra_up() {
+	vw_load station="${1:-3}"
+	vw_netns 0 1 2
+	start_ap 0 wpa2
+	start_sta 1
+	start_sta 2
+	wait_sta 1
+	wait_sta 2
+}
+
+# link_field N FIELD: a value from `iw dev vwN link` (e.g. "SSID", "freq")
+link_field() { in_ns "ns$1" iw dev "vw$1" link | sed -n "s/^[[:space:]]*$2: //p"; }
