@@ -47,14 +47,27 @@ need() {
 # ------------------------------------------------------------------ polling
 # wait_for SECONDS cmd...: poll every 0.2 s until cmd succeeds; 1 on timeout
 wait_for() {
-	local t=$1 end
+	local t=$1 end ms frac
 	shift
-	end=$(( $(date +%s%N) / 1000000 + ${t%.*} * 1000 ))
+	frac=0
+	[[ $t == *.* ]] && { frac=${t#*.}000; frac=$((10#${frac:0:3})); }
+	ms=$(( ${t%.*} * 1000 + frac ))
+	end=$(( $(vw_now_ms) + ms ))
 	while :; do
 		"$@" >/dev/null 2>&1 && return 0
-		[ $(( $(date +%s%N) / 1000000 )) -lt "$end" ] || return 1
+		[ "$(vw_now_ms)" -lt "$end" ] || return 1
 		sleep 0.2
 	done
+}
+
+# vw_now_ms: wall clock in milliseconds (no fork with bash >= 5)
+vw_now_ms() {
+	if [ -n "${EPOCHREALTIME:-}" ]; then
+		local t=${EPOCHREALTIME//[!0-9]/}
+		echo $(( 10#$t / 1000 ))
+	else
+		echo $(( $(date +%s%N) / 1000000 ))
+	fi
 }
 
 # ------------------------------------------------------------------ module
