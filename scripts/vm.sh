@@ -215,6 +215,8 @@ else
 	: >"$OUTPUT"
 	timeout -k 5 "$TIMEOUT" "${QEMU[@]}" </dev/null >"$RESULTS/qemu.log" 2>&1 &
 	qpid=$!
+	# timeout runs QEMU in its own process group: pass our death on to it
+	trap 'kill -TERM $qpid 2>/dev/null; echo "vm.sh: interrupted, VM stopped" >&2; exit 130' INT TERM HUP
 	# stream the command's output (second serial port) while the VM runs
 	tail -n +1 -F --pid=$qpid "$OUTPUT" 2>/dev/null | grep --line-buffered -v -e '^VWIFI-LAB-START' -e '^VWIFI-LAB-EXIT=' &
 	tpid=$!
