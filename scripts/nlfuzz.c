@@ -376,7 +376,7 @@ static void cases_unpriv(void)
 	check("clear without CAP_NET_ADMIN", -EPERM, 0, NULL);
 }
 
-static int churn(long n, const char *a, const char *b)
+static int run_churn(long n, const char *a, const char *b)
 {
 	long i;
 	int err;
@@ -418,7 +418,7 @@ int main(int argc, char **argv)
 		return failures ? 1 : 0;
 	}
 	if (argc == 5 && !strcmp(argv[1], "--churn"))
-		return churn(atol(argv[2]), argv[3], argv[4]);
+		return run_churn(atol(argv[2]), argv[3], argv[4]);
 	if (argc == 5 && !strcmp(argv[1], "--vif") && !strcmp(argv[3], "--vif")) {
 		a = argv[2];
 		b = argv[4];
