@@ -193,3 +193,42 @@ t_infra_ap_isolate() {
 	expect_ping 1 0
 	expect_no_ping 1 2
 }
+
+# Group and pairwise rekeying by hostapd: keys change, traffic goes on
+t_infra_rekey() {
+	vw_load station=3
+	vw_netns 0 1 2
+	start_ap 0 wpa2 wpa_group_rekey=2 wpa_ptk_rekey=3
+	start_sta 1
+	start_sta 2
+	wait_sta 1
+	wait_sta 2
+	sleep 7
+	grep -q 'WPA: Group rekeying completed\|GTK rekeying\|group key handshake completed' "$(bg_log wpas-vw1)" "$(bg_log hostapd-vw0)" ||
+		grep -q 'rekey' "$(bg_log hostapd-vw0)" || fail "no rekeying happened"
+	sta_completed 1 || fail "vw1 lost its connection while rekeying"
+	expect_ping 1 2
+	expect_ping 2 0
+}
+
+# What users do with real hardware: bounce the interfaces, restart the AP
+t_infra_bounce_and_restart() {
+	infra_up
+	in_ns ns1 ip link set vw1 down
+	in_ns ns1 ip link set vw1 up
+	wait_sta 1
+	expect_ping 1 2
+	bg_stop hostapd-vw0
+	wait_for 10 eval "! sta_completed 1" || fail "vw1 still connected with the AP gone"
+	start_ap 0 wpa2
+	wait_sta 1 40
+	wait_sta 2 40
+	expect_ping 1 2
+	# a station's own address may change while it is down
+	in_ns ns2 ip link set vw2 down
+	in_ns ns2 ip link set vw2 address 02:00:00:aa:bb:cc || fail "set address"
+	in_ns ns2 ip link set vw2 up
+	wait_sta 2 40
+	wait_for 10 eval "in_ns ns0 iw dev vw0 station dump | grep -qi 02:00:00:aa:bb:cc" || fail "AP does not list the new address"
+	expect_ping 2 1
+}
