@@ -19,7 +19,8 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/etherdevice.h>
-#include <linux/hash.h>
+#include <linux/hashtable.h>
+#include <linux/hashtable.h>
 #include <linux/if_ether.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
@@ -30,6 +31,10 @@
 #include <linux/version.h>
 #include <linux/workqueue.h>
 #include <net/cfg80211.h>
+#include <net/genetlink.h>
+#include <net/sock.h>
+
+#include "vwifi_nl.h"
 
 /* ------------------------------------------------------------------ */
 /* Parameters and types                                               */
@@ -85,7 +90,8 @@ struct vwifi_peer {
 	struct vwifi_vif *vif;
 	struct vwifi_peer *twin;
 	u8 addr[ETH_ALEN];		/* vif's address when linked */
-	bool authorized;		/* 802.1X port of this end is open */
+	bool port_control;		/* this end runs 802.1X port control */
+	bool authorized;		/* its port is open: always without control */
 	unsigned long linked_at;	/* jiffies */
 	unsigned long last_rx;		/* jiffies, written locklessly */
 	unsigned long last_tx;
@@ -127,7 +133,7 @@ struct vwifi_vif {
 	struct list_head list;		/* in vwifi_vifs, under vwifi_mutex */
 
 	/* Data path: written under vwifi_mutex, read under RCU */
-	struct hlist_head peers[1 << VWIFI_PEER_HASH_BITS];
+	DECLARE_HASHTABLE(peers, VWIFI_PEER_HASH_BITS);	/* by MAC address */
 	struct vwifi_peer __rcu *ap_link;	/* station: the link to the AP */
 	bool ap_isolate;		/* AP: do not relay between stations */
 	struct vwifi_pcpu_stats __percpu *stats;
@@ -168,13 +174,16 @@ static LIST_HEAD(vwifi_radios);		/* module init/exit only */
 static struct workqueue_struct *vwifi_wq;
 
 static bool vwifi_denied(const struct vwifi_vif *rx, const struct vwifi_vif *tx);
+static void vwifi_deny_forget(const struct vwifi_vif *vif);
 
 /* ------------------------------------------------------------------ */
 /* Compatibility: every LINUX_VERSION_CODE test of the driver is here  */
 /* ------------------------------------------------------------------ */
 
+#define VWIFI_KERNEL_AT_LEAST(a, b, c)	(KERNEL_VERSION(a, b, c) <= LINUX_VERSION_CODE)
+
 /* 7.1 passes the wireless_dev to the key and station ops */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 1, 0)
+#if VWIFI_KERNEL_AT_LEAST(7, 1, 0)
 #define VWIFI_OP_DEV		struct wireless_dev *wdev
 #define VWIFI_OP_VIF		container_of(wdev, struct vwifi_vif, wdev)
 #define vwifi_cfg_new_sta(vif, mac, sinfo) \
@@ -191,7 +200,7 @@ static bool vwifi_denied(const struct vwifi_vif *rx, const struct vwifi_vif *tx)
 #endif
 
 /* 6.7 wraps the new beacon of change_beacon in cfg80211_ap_update */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+#if VWIFI_KERNEL_AT_LEAST(6, 7, 0)
 #define VWIFI_AP_UPDATE		struct cfg80211_ap_update
 #define vwifi_ap_update_beacon(info)	(&(info)->beacon)
 #else
@@ -200,12 +209,12 @@ static bool vwifi_denied(const struct vwifi_vif *rx, const struct vwifi_vif *tx)
 #endif
 
 /* 6.17 adds a radio index to the wiphy-wide ops, 6.14 a link to get_tx_power */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 17, 0)
+#if VWIFI_KERNEL_AT_LEAST(6, 17, 0)
 #define VWIFI_RADIO_IDX		int radio_idx,
 #else
 #define VWIFI_RADIO_IDX
 #endif
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 14, 0)
+#if VWIFI_KERNEL_AT_LEAST(6, 14, 0)
 #define VWIFI_TXPOWER_LINK	unsigned int link_id,
 #else
 #define VWIFI_TXPOWER_LINK
@@ -213,7 +222,7 @@ static bool vwifi_denied(const struct vwifi_vif *rx, const struct vwifi_vif *tx)
 
 static void vwifi_compat_netdev_flags(struct net_device *ndev)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#if VWIFI_KERNEL_AT_LEAST(6, 12, 0)
 	ndev->lltx = true;
 #else
 	ndev->features |= NETIF_F_LLTX;
@@ -222,11 +231,11 @@ static void vwifi_compat_netdev_flags(struct net_device *ndev)
 	 * flag became netns_local in 6.12 and netns_immutable in 6.15;
 	 * Debian's 6.12 carries the rename.
 	 */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 15, 0) || \
-	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0) && \
-	 LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0))
+#if VWIFI_KERNEL_AT_LEAST(6, 15, 0) || \
+	(VWIFI_KERNEL_AT_LEAST(6, 12, 0) && \
+	 !VWIFI_KERNEL_AT_LEAST(6, 13, 0))
 	ndev->netns_immutable = true;
-#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#elif VWIFI_KERNEL_AT_LEAST(6, 12, 0)
 	ndev->netns_local = true;
 #else
 	ndev->features |= NETIF_F_NETNS_LOCAL;
@@ -258,25 +267,20 @@ static bool vwifi_vif_is(const struct vwifi_vif *vif, enum nl80211_iftype type)
 /* Peers and links                                                    */
 /* ------------------------------------------------------------------ */
 
-static u32 vwifi_addr_hash(const u8 *addr)
-{
-	return hash_64(ether_addr_to_u64(addr), VWIFI_PEER_HASH_BITS);
-}
-
 /* Under RCU or vwifi_mutex */
 static struct vwifi_peer *vwifi_peer_find(struct vwifi_vif *vif, const u8 *addr)
 {
 	struct vwifi_peer *peer;
 
-	hlist_for_each_entry_rcu(peer, &vif->peers[vwifi_addr_hash(addr)], node,
-				 lockdep_is_held(&vwifi_mutex))
+	hash_for_each_possible_rcu(vif->peers, peer, node, ether_addr_to_u64(addr),
+				   lockdep_is_held(&vwifi_mutex))
 		if (ether_addr_equal(peer->addr, addr))
 			return peer;
 	return NULL;
 }
 
 static struct vwifi_peer *vwifi_peer_alloc(struct vwifi_vif *owner,
-					   struct vwifi_vif *remote, bool authorized)
+					   struct vwifi_vif *remote, bool port_control)
 {
 	struct vwifi_peer *peer = kzalloc(sizeof(*peer), GFP_KERNEL);
 
@@ -290,7 +294,8 @@ static struct vwifi_peer *vwifi_peer_alloc(struct vwifi_vif *owner,
 	peer->owner = owner;
 	peer->vif = remote;
 	ether_addr_copy(peer->addr, remote->ndev->dev_addr);
-	peer->authorized = authorized;
+	peer->port_control = port_control;
+	peer->authorized = !port_control;
 	peer->linked_at = jiffies;
 	peer->last_rx = jiffies;
 	peer->last_tx = jiffies;
@@ -307,17 +312,18 @@ static void vwifi_peer_free_rcu(struct rcu_head *head)
 }
 
 /*
- * Link @a and @b: each gets an entry for the other.  @a_auth and @b_auth
- * say whether each end's 802.1X port starts open.  Returns a's entry.
+ * Link @a and @b: each gets an entry for the other.  @a_ctrl and @b_ctrl
+ * say whether each end controls its 802.1X port (which then starts
+ * closed).  Returns a's entry.
  */
 static struct vwifi_peer *vwifi_link(struct vwifi_vif *a, struct vwifi_vif *b,
-				     bool a_auth, bool b_auth)
+				     bool a_ctrl, bool b_ctrl)
 {
 	struct vwifi_peer *pa, *pb;
 
 	lockdep_assert_held(&vwifi_mutex);
-	pa = vwifi_peer_alloc(a, b, a_auth);
-	pb = vwifi_peer_alloc(b, a, b_auth);
+	pa = vwifi_peer_alloc(a, b, a_ctrl);
+	pb = vwifi_peer_alloc(b, a, b_ctrl);
 	if (!pa || !pb) {
 		if (pa)
 			vwifi_peer_free_rcu(&pa->rcu);
@@ -327,8 +333,8 @@ static struct vwifi_peer *vwifi_link(struct vwifi_vif *a, struct vwifi_vif *b,
 	}
 	pa->twin = pb;
 	pb->twin = pa;
-	hlist_add_head_rcu(&pa->node, &a->peers[vwifi_addr_hash(pa->addr)]);
-	hlist_add_head_rcu(&pb->node, &b->peers[vwifi_addr_hash(pb->addr)]);
+	hash_add_rcu(a->peers, &pa->node, ether_addr_to_u64(pa->addr));
+	hash_add_rcu(b->peers, &pb->node, ether_addr_to_u64(pb->addr));
 	a->n_peers++;
 	b->n_peers++;
 	return pa;
@@ -344,17 +350,13 @@ static void vwifi_unlink(struct vwifi_peer *peer)
 		RCU_INIT_POINTER(peer->owner->ap_link, NULL);
 	if (rcu_access_pointer(twin->owner->ap_link) == twin)
 		RCU_INIT_POINTER(twin->owner->ap_link, NULL);
-	hlist_del_rcu(&peer->node);
-	hlist_del_rcu(&twin->node);
+	hash_del_rcu(&peer->node);
+	hash_del_rcu(&twin->node);
 	peer->owner->n_peers--;
 	twin->owner->n_peers--;
 	call_rcu(&peer->rcu, vwifi_peer_free_rcu);
 	call_rcu(&twin->rcu, vwifi_peer_free_rcu);
 }
-
-#define vwifi_for_each_peer(vif, bkt, peer, tmp) \
-	for ((bkt) = 0; (bkt) < ARRAY_SIZE((vif)->peers); (bkt)++) \
-		hlist_for_each_entry_safe(peer, tmp, &(vif)->peers[bkt], node)
 
 static void vwifi_stats_add(struct vwifi_pcpu_stats __percpu *stats, bool rx,
 			    unsigned int len)
@@ -397,10 +399,13 @@ static void vwifi_stats_read(struct vwifi_pcpu_stats __percpu *stats,
 	}
 }
 
+/* Refresh a jiffies time stamp, writing the shared line only when it changed */
 static void vwifi_touch(unsigned long *stamp)
 {
-	if (READ_ONCE(*stamp) != jiffies)
-		WRITE_ONCE(*stamp, jiffies);
+	unsigned long now = jiffies;
+
+	if (READ_ONCE(*stamp) != now)
+		WRITE_ONCE(*stamp, now);
 }
 
 /* ------------------------------------------------------------------ */
@@ -473,19 +478,17 @@ static bool vwifi_fanout(struct vwifi_vif *vif, struct sk_buff *skb,
 	bool sent = false;
 	unsigned int bkt;
 
-	for (bkt = 0; bkt < ARRAY_SIZE(vif->peers); bkt++) {
-		hlist_for_each_entry_rcu(peer, &vif->peers[bkt], node) {
-			struct sk_buff *copy;
+	hash_for_each_rcu(vif->peers, bkt, peer, node) {
+		struct sk_buff *copy;
 
-			if (peer == except)
-				continue;
-			copy = skb_clone(skb, GFP_ATOMIC);
-			if (!copy) {
-				atomic_long_inc(&peer->tx_failed);
-				continue;
-			}
-			sent |= vwifi_link_xmit(peer, copy, origin);
+		if (peer == except)
+			continue;
+		copy = skb_clone(skb, GFP_ATOMIC);
+		if (!copy) {
+			atomic_long_inc(&peer->tx_failed);
+			continue;
 		}
+		sent |= vwifi_link_xmit(peer, copy, origin);
 	}
 	return sent;
 }
@@ -893,8 +896,8 @@ static int vwifi_associate(struct vwifi_vif *sta, struct vwifi_vif *ap,
 		kfree(req);
 		return -ENOMEM;
 	}
-	/* A station closes its port when it runs 802.1X (control port) */
-	link = vwifi_link(sta, ap, !sme->crypto.control_port, !ap->bss.secured);
+	/* A station controls its port when it runs 802.1X (control port) */
+	link = vwifi_link(sta, ap, sme->crypto.control_port, ap->bss.secured);
 	if (!link) {
 		cfg80211_put_bss(sta->wdev.wiphy, cbss);
 		kfree(req);
@@ -1072,7 +1075,7 @@ static int vwifi_ap_remove_stations(struct vwifi_vif *ap, const u8 *mac, u16 rea
 	int found = 0;
 
 	lockdep_assert_held(&vwifi_mutex);
-	vwifi_for_each_peer(ap, bkt, peer, tmp) {
+	hash_for_each_safe(ap->peers, bkt, tmp, peer, node) {
 		if (mac && !ether_addr_equal(mac, peer->addr))
 			continue;
 		vwifi_disassociate(peer->twin, reason, false);
@@ -1110,15 +1113,17 @@ static int vwifi_del_station(struct wiphy *wiphy, VWIFI_OP_DEV,
 			     struct station_del_parameters *params)
 {
 	struct vwifi_vif *vif = VWIFI_OP_VIF;
+	const u8 *mac;
 	int found;
 
 	if (!vwifi_vif_is(vif, NL80211_IFTYPE_AP))
 		return -EOPNOTSUPP;
+	mac = params->mac && !is_broadcast_ether_addr(params->mac) ? params->mac : NULL;
 	mutex_lock(&vwifi_mutex);
-	found = vwifi_ap_remove_stations(vif, params->mac,
+	found = vwifi_ap_remove_stations(vif, mac,
 					 params->reason_code ?: WLAN_REASON_UNSPECIFIED);
 	mutex_unlock(&vwifi_mutex);
-	return params->mac && !found ? -ENOENT : 0;
+	return mac && !found ? -ENOENT : 0;
 }
 
 static int vwifi_change_station(struct wiphy *wiphy, VWIFI_OP_DEV, const u8 *mac,
@@ -1132,7 +1137,11 @@ static int vwifi_change_station(struct wiphy *wiphy, VWIFI_OP_DEV, const u8 *mac
 	peer = vwifi_peer_find(vif, mac);
 	if (!peer)
 		err = -ENOENT;
-	else if (params->sta_flags_mask & BIT(NL80211_STA_FLAG_AUTHORIZED))
+	/* Without port control (an open BSS) the port stays open, whatever
+	 * hostapd says at association time
+	 */
+	else if (peer->port_control &&
+		 params->sta_flags_mask & BIT(NL80211_STA_FLAG_AUTHORIZED))
 		WRITE_ONCE(peer->authorized,
 			   !!(params->sta_flags_set & BIT(NL80211_STA_FLAG_AUTHORIZED)));
 	mutex_unlock(&vwifi_mutex);
@@ -1204,7 +1213,7 @@ static void vwifi_ibss_meet(struct vwifi_vif *vif)
 		    !ether_addr_equal(m->bss.bssid, vif->bss.bssid) ||
 		    vwifi_peer_find(vif, m->ndev->dev_addr))
 			continue;
-		if (!vwifi_link(vif, m, !vif->bss.secured, !m->bss.secured))
+		if (!vwifi_link(vif, m, vif->bss.secured, m->bss.secured))
 			continue;
 		vwifi_notify_new_sta(vif, m->ndev->dev_addr, NULL, 0);
 		vwifi_notify_new_sta(m, vif->ndev->dev_addr, NULL, 0);
@@ -1271,7 +1280,7 @@ static void vwifi_ibss_leave(struct vwifi_vif *vif)
 	unsigned int bkt;
 
 	lockdep_assert_held(&vwifi_mutex);
-	vwifi_for_each_peer(vif, bkt, peer, tmp) {
+	hash_for_each_safe(vif->peers, bkt, tmp, peer, node) {
 		struct vwifi_vif *m = peer->vif;
 		u8 addr[ETH_ALEN];
 
@@ -1488,14 +1497,15 @@ static int vwifi_dump_station(struct wiphy *wiphy, VWIFI_OP_DEV, int idx, u8 *ma
 	int err = -ENOENT;
 
 	mutex_lock(&vwifi_mutex);
-	vwifi_for_each_peer(vif, bkt, peer, tmp) {
+	hash_for_each_safe(vif->peers, bkt, tmp, peer, node) {
 		if (idx-- > 0)
 			continue;
 		ether_addr_copy(mac, peer->addr);
 		vwifi_fill_sinfo(peer, sinfo);
 		err = 0;
-		break;
+		goto out;	/* leaves both loops */
 	}
+out:
 	mutex_unlock(&vwifi_mutex);
 	return err;
 }
@@ -1645,9 +1655,10 @@ static void vwifi_ndo_uninit(struct net_device *ndev)
 	cancel_delayed_work_sync(&vif->scan_work);
 	mutex_lock(&vwifi_mutex);
 	vwifi_scan_finish(vif, true);
-	vwifi_for_each_peer(vif, bkt, peer, tmp)
+	hash_for_each_safe(vif->peers, bkt, tmp, peer, node)
 		vwifi_unlink(peer);
 	vwifi_bss_clear(&vif->bss);
+	vwifi_deny_forget(vif);
 	list_del_init(&vif->list);
 	if (vif->radio->vif == vif)
 		vif->radio->vif = NULL;
@@ -1689,14 +1700,478 @@ static void vwifi_ndev_setup(struct net_device *ndev)
 }
 
 /* ------------------------------------------------------------------ */
-/* Denylist                                                           */
+/* Denylist and control family                                        */
 /* ------------------------------------------------------------------ */
+
+#define VWIFI_DENY_HASH_BITS	6
+#define VWIFI_DENY_MAX		4096
+
+/*
+ * A denylist pair: @rx drops every frame @tx sends.  Added and removed
+ * under vwifi_mutex, looked up under RCU on the data path, where the
+ * pointers are only compared.  A pair goes (vwifi_deny_forget) before
+ * either of its interfaces does.
+ */
+struct vwifi_deny {
+	struct hlist_node node;		/* in vwifi_deny_hash */
+	struct list_head list;		/* in vwifi_deny_list, oldest first */
+	struct rcu_head rcu;
+	struct vwifi_vif *rx;
+	struct vwifi_vif *tx;
+};
+
+static DEFINE_HASHTABLE(vwifi_deny_hash, VWIFI_DENY_HASH_BITS);
+static LIST_HEAD(vwifi_deny_list);	/* under vwifi_mutex */
+/* Written under vwifi_mutex; read locklessly by vwifi_denied() */
+static unsigned int vwifi_deny_count;
+/* Under vwifi_mutex: bumped on every change, for dump consistency */
+static unsigned int vwifi_deny_gen;
+
+static u64 vwifi_deny_key(const struct vwifi_vif *rx, const struct vwifi_vif *tx)
+{
+	return (u64)rx->id << 32 | tx->id;
+}
+
+/* Under RCU or vwifi_mutex */
+static struct vwifi_deny *vwifi_deny_find(const struct vwifi_vif *rx,
+					  const struct vwifi_vif *tx)
+{
+	struct vwifi_deny *d;
+
+	hash_for_each_possible_rcu(vwifi_deny_hash, d, node, vwifi_deny_key(rx, tx),
+				   lockdep_is_held(&vwifi_mutex))
+		if (d->rx == rx && d->tx == tx)
+			return d;
+	return NULL;
+}
 
 /* Whether @rx drops everything @tx sends.  Under RCU or vwifi_mutex. */
 static bool vwifi_denied(const struct vwifi_vif *rx, const struct vwifi_vif *tx)
 {
-	return false;
+	/* An empty denylist costs one load */
+	if (likely(!READ_ONCE(vwifi_deny_count)))
+		return false;
+	return vwifi_deny_find(rx, tx);
 }
+
+static int vwifi_deny_add(struct vwifi_vif *rx, struct vwifi_vif *tx,
+			  struct netlink_ext_ack *extack)
+{
+	struct vwifi_deny *d;
+
+	lockdep_assert_held(&vwifi_mutex);
+	if (vwifi_deny_find(rx, tx)) {
+		NL_SET_ERR_MSG(extack, "pair already in the denylist");
+		return -EEXIST;
+	}
+	if (vwifi_deny_count >= VWIFI_DENY_MAX) {
+		NL_SET_ERR_MSG(extack, "denylist full");
+		return -ENOSPC;
+	}
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return -ENOMEM;
+	d->rx = rx;
+	d->tx = tx;
+	list_add_tail(&d->list, &vwifi_deny_list);
+	hash_add_rcu(vwifi_deny_hash, &d->node, vwifi_deny_key(rx, tx));
+	WRITE_ONCE(vwifi_deny_count, vwifi_deny_count + 1);
+	vwifi_deny_gen++;
+	return 0;
+}
+
+static void vwifi_deny_remove(struct vwifi_deny *d)
+{
+	lockdep_assert_held(&vwifi_mutex);
+	hash_del_rcu(&d->node);
+	list_del(&d->list);
+	WRITE_ONCE(vwifi_deny_count, vwifi_deny_count - 1);
+	vwifi_deny_gen++;
+	kfree_rcu(d, rcu);
+}
+
+/* Remove the pairs @vif is part of (all pairs if @vif is NULL) */
+static void vwifi_deny_forget(const struct vwifi_vif *vif)
+{
+	struct vwifi_deny *d, *tmp;
+
+	lockdep_assert_held(&vwifi_mutex);
+	list_for_each_entry_safe(d, tmp, &vwifi_deny_list, list)
+		if (!vif || d->rx == vif || d->tx == vif)
+			vwifi_deny_remove(d);
+}
+
+/*
+ * The generic netlink family (vwifi_nl.h).  Handlers take rtnl (stable
+ * names, indexes and namespaces), then vwifi_mutex; the core does not
+ * serialise them (parallel_ops).
+ */
+static struct genl_family vwifi_nl_family;
+
+/* Callers without CAP_NET_ADMIN see the interfaces of their netns only */
+static bool vwifi_nl_visible(const struct vwifi_vif *vif, struct net *net, bool admin)
+{
+	return admin || net_eq(dev_net(vif->ndev), net);
+}
+
+/* @dev's vwifi interface, or NULL.  Under rtnl and vwifi_mutex. */
+static struct vwifi_vif *vwifi_nl_dev_vif(struct net_device *dev)
+{
+	struct vwifi_vif *vif;
+
+	if (!dev || dev->netdev_ops != &vwifi_netdev_ops)
+		return NULL;
+	vif = netdev_priv(dev);
+	return list_empty(&vif->list) ? NULL : vif;
+}
+
+static struct vwifi_vif *vwifi_nl_vif_by_index(struct net *net, const struct nlattr *attr,
+					       struct netlink_ext_ack *extack)
+{
+	struct net_device *dev = __dev_get_by_index(net, nla_get_u32(attr));
+	struct vwifi_vif *vif = vwifi_nl_dev_vif(dev);
+
+	if (!dev) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "no interface with this index in the caller's netns");
+		return ERR_PTR(-ENODEV);
+	}
+	if (!vif) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "not a vwifi interface");
+		return ERR_PTR(-EINVAL);
+	}
+	return vif;
+}
+
+/* In the caller's netns first, then among all vwifi interfaces if unique */
+static struct vwifi_vif *vwifi_nl_vif_by_name(struct net *net, const struct nlattr *attr,
+					      struct netlink_ext_ack *extack)
+{
+	struct vwifi_vif *vif, *found = NULL;
+	struct net_device *dev;
+	char name[IFNAMSIZ];
+
+	nla_strscpy(name, attr, sizeof(name));
+	dev = __dev_get_by_name(net, name);
+	if (vwifi_nl_dev_vif(dev))
+		return vwifi_nl_dev_vif(dev);
+	list_for_each_entry(vif, &vwifi_vifs, list) {
+		if (strcmp(vif->ndev->name, name))
+			continue;
+		if (found) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "ambiguous name: vwifi interfaces in several netns have it; name it by index from its netns");
+			return ERR_PTR(-EINVAL);
+		}
+		found = vif;
+	}
+	if (found)
+		return found;
+	if (dev) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "not a vwifi interface");
+		return ERR_PTR(-EINVAL);
+	}
+	NL_SET_ERR_MSG_ATTR(extack, attr, "no vwifi interface with this name");
+	return ERR_PTR(-ENODEV);
+}
+
+/* The interface one end of a pair names, by name or by index, not both */
+static struct vwifi_vif *vwifi_nl_vif(struct genl_info *info, int name_type,
+				      int index_type)
+{
+	struct nlattr *name = info->attrs[name_type];
+	struct nlattr *index = info->attrs[index_type];
+
+	ASSERT_RTNL();
+	lockdep_assert_held(&vwifi_mutex);
+	if (name && index) {
+		NL_SET_ERR_MSG_ATTR(info->extack, index,
+				    "name an interface by its name or its index, not both");
+		return ERR_PTR(-EINVAL);
+	}
+	if (index)
+		return vwifi_nl_vif_by_index(genl_info_net(info), index, info->extack);
+	if (name)
+		return vwifi_nl_vif_by_name(genl_info_net(info), name, info->extack);
+	if (name_type == VWIFI_ATTR_DST_IFNAME)
+		NL_SET_ERR_MSG(info->extack, "missing destination interface (name or index)");
+	else
+		NL_SET_ERR_MSG(info->extack, "missing source interface (name or index)");
+	return ERR_PTR(-EINVAL);
+}
+
+/* The pair a DENY_ADD or DENY_DEL request names.  Under rtnl and vwifi_mutex. */
+static int vwifi_nl_pair(struct genl_info *info, struct vwifi_vif **rx,
+			 struct vwifi_vif **tx)
+{
+	*rx = vwifi_nl_vif(info, VWIFI_ATTR_DST_IFNAME, VWIFI_ATTR_DST_IFINDEX);
+	if (IS_ERR(*rx))
+		return PTR_ERR(*rx);
+	*tx = vwifi_nl_vif(info, VWIFI_ATTR_SRC_IFNAME, VWIFI_ATTR_SRC_IFINDEX);
+	if (IS_ERR(*tx))
+		return PTR_ERR(*tx);
+	if (*rx == *tx) {
+		NL_SET_ERR_MSG(info->extack, "an interface cannot deny itself");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int vwifi_nl_deny_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vwifi_vif *rx, *tx;
+	int err;
+
+	rtnl_lock();
+	mutex_lock(&vwifi_mutex);
+	err = vwifi_nl_pair(info, &rx, &tx);
+	if (!err)
+		err = vwifi_deny_add(rx, tx, info->extack);
+	mutex_unlock(&vwifi_mutex);
+	rtnl_unlock();
+	return err;
+}
+
+static int vwifi_nl_deny_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vwifi_vif *rx, *tx;
+	struct vwifi_deny *d;
+	int err;
+
+	rtnl_lock();
+	mutex_lock(&vwifi_mutex);
+	err = vwifi_nl_pair(info, &rx, &tx);
+	if (!err) {
+		d = vwifi_deny_find(rx, tx);
+		if (d) {
+			vwifi_deny_remove(d);
+		} else {
+			NL_SET_ERR_MSG(info->extack, "pair not in the denylist");
+			err = -ENOENT;
+		}
+	}
+	mutex_unlock(&vwifi_mutex);
+	rtnl_unlock();
+	return err;
+}
+
+static int vwifi_nl_deny_clear(struct sk_buff *skb, struct genl_info *info)
+{
+	mutex_lock(&vwifi_mutex);
+	vwifi_deny_forget(NULL);
+	mutex_unlock(&vwifi_mutex);
+	return 0;
+}
+
+static int vwifi_nl_get_status(struct sk_buff *skb, struct genl_info *info)
+{
+	bool admin = netlink_capable(skb, CAP_NET_ADMIN);
+	struct net *net = genl_info_net(info);
+	u32 n_ifaces = 0, n_deny = 0;
+	struct vwifi_deny *d;
+	struct vwifi_vif *vif;
+	struct sk_buff *msg;
+	void *hdr;
+
+	rtnl_lock();
+	mutex_lock(&vwifi_mutex);
+	list_for_each_entry(vif, &vwifi_vifs, list)
+		n_ifaces += vwifi_nl_visible(vif, net, admin);
+	list_for_each_entry(d, &vwifi_deny_list, list)
+		n_deny += vwifi_nl_visible(d->rx, net, admin) &&
+			  vwifi_nl_visible(d->tx, net, admin);
+	mutex_unlock(&vwifi_mutex);
+	rtnl_unlock();
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &vwifi_nl_family, 0, VWIFI_CMD_GET_STATUS);
+	if (!hdr ||
+	    nla_put_u32(msg, VWIFI_ATTR_VERSION, VWIFI_GENL_VERSION) ||
+	    nla_put_u32(msg, VWIFI_ATTR_NUM_IFACES, n_ifaces) ||
+	    nla_put_u32(msg, VWIFI_ATTR_NUM_DENY, n_deny) ||
+	    nla_put_u32(msg, VWIFI_ATTR_DENY_MAX, VWIFI_DENY_MAX)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int vwifi_nl_put_iface(struct sk_buff *skb, const struct vwifi_vif *vif,
+			      int name_type, int index_type, int netns_type)
+{
+	const struct net_device *ndev = vif->ndev;
+
+	if (nla_put_string(skb, name_type, ndev->name) ||
+	    nla_put_u32(skb, index_type, ndev->ifindex) ||
+	    nla_put_u32(skb, netns_type, dev_net(ndev)->ns.inum))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static void *vwifi_nl_dump_put(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd)
+{
+	return genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			   &vwifi_nl_family, NLM_F_MULTI, cmd);
+}
+
+static int vwifi_nl_dump_one_iface(struct sk_buff *skb, struct netlink_callback *cb,
+				   const struct vwifi_vif *vif)
+{
+	void *hdr = vwifi_nl_dump_put(skb, cb, VWIFI_CMD_GET_IFACE);
+
+	if (!hdr)
+		return -EMSGSIZE;
+	if (vwifi_nl_put_iface(skb, vif, VWIFI_ATTR_IFNAME, VWIFI_ATTR_IFINDEX,
+			       VWIFI_ATTR_NETNS_INUM) ||
+	    nla_put_u32(skb, VWIFI_ATTR_IFTYPE, vif->wdev.iftype)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/* cb->args[0]: how many visible interfaces earlier calls sent */
+static int vwifi_nl_dump_iface(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	bool admin = netlink_capable(cb->skb, CAP_NET_ADMIN);
+	struct net *net = sock_net(skb->sk);
+	long idx = 0, start = cb->args[0];
+	struct vwifi_vif *vif;
+
+	rtnl_lock();
+	mutex_lock(&vwifi_mutex);
+	list_for_each_entry(vif, &vwifi_vifs, list) {
+		if (!vwifi_nl_visible(vif, net, admin) || idx++ < start)
+			continue;
+		if (vwifi_nl_dump_one_iface(skb, cb, vif)) {
+			idx--;
+			break;
+		}
+	}
+	mutex_unlock(&vwifi_mutex);
+	rtnl_unlock();
+	cb->args[0] = idx;
+	return skb->len;
+}
+
+static int vwifi_nl_dump_one_deny(struct sk_buff *skb, struct netlink_callback *cb,
+				  const struct vwifi_deny *d)
+{
+	void *hdr = vwifi_nl_dump_put(skb, cb, VWIFI_CMD_DENY_GET);
+
+	if (!hdr)
+		return -EMSGSIZE;
+	genl_dump_check_consistent(cb, hdr);
+	if (vwifi_nl_put_iface(skb, d->rx, VWIFI_ATTR_DST_IFNAME, VWIFI_ATTR_DST_IFINDEX,
+			       VWIFI_ATTR_DST_NETNS_INUM) ||
+	    vwifi_nl_put_iface(skb, d->tx, VWIFI_ATTR_SRC_IFNAME, VWIFI_ATTR_SRC_IFINDEX,
+			       VWIFI_ATTR_SRC_NETNS_INUM)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/* cb->args[0]: how many visible pairs earlier calls sent */
+static int vwifi_nl_dump_deny(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	bool admin = netlink_capable(cb->skb, CAP_NET_ADMIN);
+	struct net *net = sock_net(skb->sk);
+	long idx = 0, start = cb->args[0];
+	struct vwifi_deny *d;
+
+	rtnl_lock();
+	mutex_lock(&vwifi_mutex);
+	cb->seq = vwifi_deny_gen;
+	list_for_each_entry(d, &vwifi_deny_list, list) {
+		if (!vwifi_nl_visible(d->rx, net, admin) ||
+		    !vwifi_nl_visible(d->tx, net, admin) || idx++ < start)
+			continue;
+		if (vwifi_nl_dump_one_deny(skb, cb, d)) {
+			idx--;
+			break;
+		}
+	}
+	mutex_unlock(&vwifi_mutex);
+	rtnl_unlock();
+	cb->args[0] = idx;
+	return skb->len;
+}
+
+/* Commands that take no attribute: strict validation refuses every one */
+static const struct nla_policy vwifi_nl_policy_none[VWIFI_ATTR_MAX + 1] = {};
+
+static const struct nla_policy vwifi_nl_policy_pair[VWIFI_ATTR_MAX + 1] = {
+	[VWIFI_ATTR_DST_IFNAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
+	[VWIFI_ATTR_DST_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[VWIFI_ATTR_SRC_IFNAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
+	[VWIFI_ATTR_SRC_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+/* No .validate flags: strict validation, reserved header bytes zero */
+static const struct genl_ops vwifi_nl_ops[] = {
+	{
+		.cmd = VWIFI_CMD_GET_STATUS,
+		.doit = vwifi_nl_get_status,
+		.policy = vwifi_nl_policy_none,
+		.maxattr = VWIFI_ATTR_MAX,
+	},
+	{
+		.cmd = VWIFI_CMD_GET_IFACE,
+		.dumpit = vwifi_nl_dump_iface,
+		.policy = vwifi_nl_policy_none,
+		.maxattr = VWIFI_ATTR_MAX,
+	},
+	{
+		.cmd = VWIFI_CMD_DENY_ADD,
+		.doit = vwifi_nl_deny_add,
+		.policy = vwifi_nl_policy_pair,
+		.maxattr = VWIFI_ATTR_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = VWIFI_CMD_DENY_DEL,
+		.doit = vwifi_nl_deny_del,
+		.policy = vwifi_nl_policy_pair,
+		.maxattr = VWIFI_ATTR_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = VWIFI_CMD_DENY_CLEAR,
+		.doit = vwifi_nl_deny_clear,
+		.policy = vwifi_nl_policy_none,
+		.maxattr = VWIFI_ATTR_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = VWIFI_CMD_DENY_GET,
+		.dumpit = vwifi_nl_dump_deny,
+		.policy = vwifi_nl_policy_none,
+		.maxattr = VWIFI_ATTR_MAX,
+	},
+};
+
+/*
+ * resv_start_op stays 0: every command is new-style (strict checks of
+ * the header's reserved bytes, no legacy validation).  Registered last
+ * at module load, unregistered first at unload, which waits for running
+ * requests.
+ */
+static struct genl_family vwifi_nl_family __ro_after_init = {
+	.name = VWIFI_GENL_NAME,
+	.version = VWIFI_GENL_VERSION,
+	.maxattr = VWIFI_ATTR_MAX,
+	.netnsok = true,
+	.parallel_ops = true,
+	.module = THIS_MODULE,
+	.ops = vwifi_nl_ops,
+	.n_ops = ARRAY_SIZE(vwifi_nl_ops),
+};
 
 /* ------------------------------------------------------------------ */
 /* Interfaces and radios                                              */
@@ -1720,7 +2195,7 @@ static struct ieee80211_rate vwifi_rates[] = {
 };
 
 #define VWIFI_CHAN(b, f, fl) { .band = (b), .center_freq = (f), \
-			       .hw_value = (f), .max_power = 20, .flags = (fl) }
+			       .max_power = 20, .flags = (fl) }
 
 static const struct ieee80211_channel vwifi_channels_2ghz[] = {
 	VWIFI_CHAN(NL80211_BAND_2GHZ, 2412, 0), VWIFI_CHAN(NL80211_BAND_2GHZ, 2417, 0),
@@ -1856,6 +2331,7 @@ static int vwifi_vif_create(struct vwifi_radio *radio)
 	vif->radio = radio;
 	vif->id = next_id++;
 	INIT_LIST_HEAD(&vif->list);
+	hash_init(vif->peers);
 	INIT_DELAYED_WORK(&vif->scan_work, vwifi_scan_work);
 	vif->wdev.wiphy = radio->wiphy;
 	vif->wdev.netdev = ndev;
@@ -1938,11 +2414,19 @@ static int __init vwifi_init(void)
 		destroy_workqueue(vwifi_wq);
 		return err;
 	}
+	err = genl_register_family(&vwifi_nl_family);
+	if (err) {
+		pr_err("cannot register the generic netlink family: %d\n", err);
+		vwifi_destroy_all();
+		destroy_workqueue(vwifi_wq);
+		return err;
+	}
 	return 0;
 }
 
 static void __exit vwifi_exit(void)
 {
+	genl_unregister_family(&vwifi_nl_family);
 	vwifi_destroy_all();
 	destroy_workqueue(vwifi_wq);
 }
