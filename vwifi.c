@@ -2396,6 +2396,13 @@ static int vwifi_create_all(int count)
 	return err;
 }
 
+static void vwifi_teardown(void)
+{
+	vwifi_destroy_all();
+	destroy_workqueue(vwifi_wq);
+	rcu_barrier();		/* peers are freed by call_rcu() into this module */
+}
+
 static int __init vwifi_init(void)
 {
 	int err;
@@ -2410,15 +2417,13 @@ static int __init vwifi_init(void)
 	err = vwifi_create_all(station);
 	if (err) {
 		pr_err("cannot create %d interfaces: %d\n", station, err);
-		vwifi_destroy_all();
-		destroy_workqueue(vwifi_wq);
+		vwifi_teardown();
 		return err;
 	}
 	err = genl_register_family(&vwifi_nl_family);
 	if (err) {
 		pr_err("cannot register the generic netlink family: %d\n", err);
-		vwifi_destroy_all();
-		destroy_workqueue(vwifi_wq);
+		vwifi_teardown();
 		return err;
 	}
 	return 0;
@@ -2427,8 +2432,7 @@ static int __init vwifi_init(void)
 static void __exit vwifi_exit(void)
 {
 	genl_unregister_family(&vwifi_nl_family);
-	vwifi_destroy_all();
-	destroy_workqueue(vwifi_wq);
+	vwifi_teardown();
 }
 
 module_init(vwifi_init);
