@@ -9,6 +9,7 @@
 #   scripts/lab.sh build   KERNEL      build vwifi.ko (+ vwifi-tool) for KERNEL
 #   scripts/lab.sh check   [KERNEL..]  build + boot + scripts/verify.sh, matrix summary
 #   scripts/lab.sh demo    [KERNEL]    boot KERNEL (default: sid) and run scripts/demo.sh
+#   scripts/lab.sh bench   [KERNEL..]  build + boot each, run scripts/bench.sh (results: $LAB_CACHE/bench/KERNEL/)
 #
 # This file can also be sourced (by vm.sh) for its functions.
 set -u
@@ -140,6 +141,11 @@ lab_check() {
 	[ ${#kernels[@]} -gt 0 ] || read -r -a kernels <<<"$LAB_KERNELS_DEFAULT"
 	local stamp
 	stamp=$(date +%Y%m%d-%H%M%S)
+	# keep the newest LAB_KEEP_RUNS (60) run dirs
+	if [ -d "$LAB_CACHE/runs" ]; then
+		find "$LAB_CACHE/runs" -mindepth 1 -maxdepth 1 -type d -printf '%T@ %p\n' | sort -rn |
+			tail -n +"$(( ${LAB_KEEP_RUNS:-60} + 1 ))" | cut -d' ' -f2- | xargs -r rm -rf --
+	fi
 	for k in "${kernels[@]}"; do
 		local p=0 f=0 s=0 bst=- boot=- reports=none t0 t1
 		echo
@@ -215,6 +221,29 @@ lab_demo() {
 		-- ./scripts/lab-demo-guest.sh
 }
 
+# lab_bench KERNEL...: scripts/bench.sh in one VM boot per kernel (2 GiB, 1 h);
+# results copied to BENCH_RESULTS/KERNEL (default: $LAB_CACHE/bench/KERNEL)
+lab_bench() {
+	local k res rc=0 dst
+	export BENCH_OUT=/vwifi-results/bench
+	export VM_ENV="${VM_ENV:-} BENCH_OUT QUICK BENCH_RUNS BENCH_DUR BENCH_PINGS BENCH_ASSOC BENCH_MANY BENCH_MODN BENCH_HWSIM"
+	for k in "$@"; do
+		echo "=============== bench: kernel $k ==============="
+		res=$LAB_CACHE/runs/$(date +%Y%m%d-%H%M%S)-bench-$k
+		mkdir -p "$res"
+		lab_build "$k" "$res/build" || { rc=1; continue; }
+		"$LAB_REPO/scripts/vm.sh" "$k" --mem "${VM_MEM:-2048}" --timeout "${VM_TIMEOUT:-3600}" \
+			--results "$res" --build "$res/build" -- ./scripts/bench.sh || rc=1
+		dst=${BENCH_RESULTS:-$LAB_CACHE/bench}/$k
+		if [ -s "$res/bench/bench.md" ]; then
+			mkdir -p "$dst" && cp "$res/bench/"* "$dst/" && echo "bench: $k results in $dst (run: $res)"
+		else
+			echo "bench: $k produced no results (run: $res)" >&2; rc=1
+		fi
+	done
+	return $rc
+}
+
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	cmd=${1:-}
 	shift || true
@@ -228,6 +257,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 		rc=0; for k in "$@"; do lab_build "$k" && echo "built $(lab_builddir "$k")/vwifi.ko" || rc=1; done; exit $rc ;;
 	check) if [ $# -eq 0 ]; then read -r -a ks <<<"${KERNELS:-$LAB_KERNELS_DEFAULT}"; set -- "${ks[@]}"; fi; lab_check "$@" ;;
 	demo) lab_demo "$@" ;;
-	*) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+	bench) if [ $# -eq 0 ]; then read -r -a ks <<<"${KERNELS:-$LAB_KERNELS_DEFAULT}"; set -- "${ks[@]}"; fi; lab_bench "$@" ;;
+	*) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 	esac
 fi
