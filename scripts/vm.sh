@@ -253,10 +253,15 @@ done
 if [ -n "$report_file" ]; then
 	status=report
 	echo "vm.sh: $KERNEL: KERNEL REPORT in the guest log ($report_file):" >&2
-	grep -nE "$LAB_REPORT_RE" "$report_file" | head -n 20 | sed 's/^/  >> /' >&2
+	# distinct reports (timestamps, CPU and PID stripped) with their counts
+	grep -E "$LAB_REPORT_RE" "$report_file" | sed -E 's/^\[ *[0-9.]+\] *//; s/CPU:? ?#?[0-9]+/CPU/g; s/PID: [0-9]+/PID/g; s/\/[0-9]+$//' |
+		sort | uniq -c | sort -rn | head -n 15 | sed 's/^/  >> /' >&2
 	first=$(grep -nE "$LAB_REPORT_RE" "$report_file" | head -n1 | cut -d: -f1)
-	echo "---- context ----" >&2
-	sed -n "$(( first > 10 ? first - 10 : 1 )),$(( first + 30 ))p" "$report_file" >&2
+	from=$(( first > 8 ? first - 8 : 1 ))
+	cut=$(sed -n "${from},${first}p" "$report_file" | grep -n 'cut here' | tail -n1 | cut -d: -f1)
+	[ -n "$cut" ] && from=$(( from + cut - 1 ))
+	echo "---- first report, line $first of $report_file ----" >&2
+	sed -n "${from},$(( first + 30 ))p" "$report_file" >&2
 	echo "-----------------" >&2
 fi
 [ "$status" = ok ] && [ "${exit_rc:-0}" != 0 ] && status="cmd-failed"
