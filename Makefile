@@ -53,9 +53,10 @@ check: deps
 demo: deps
 	@scripts/lab.sh demo $(DEMO_KERNEL)
 
+# scripts/bench.sh (vwifi vs veth vs mac80211_hwsim) in one VM boot per kernel;
+# results in /var/cache/vwifi-lab/bench/<kernel>/. QUICK=1 for a smoke run.
 bench: deps
-	@if [ -x scripts/bench.sh ]; then scripts/bench.sh; \
-	else echo "scripts/bench.sh does not exist yet"; fi
+	@scripts/lab.sh bench $(KERNELS)
 
 check-style:
 	@scripts/check-style.sh

@@ -226,7 +226,7 @@ lab_demo() {
 lab_bench() {
 	local k res rc=0 dst
 	export BENCH_OUT=/vwifi-results/bench
-	export VM_ENV="${VM_ENV:-} BENCH_OUT QUICK BENCH_RUNS BENCH_DUR BENCH_PINGS BENCH_ASSOC BENCH_MANY BENCH_MODN BENCH_HWSIM"
+	export VM_ENV="${VM_ENV:-} BENCH_OUT QUICK BENCH_RUNS BENCH_DUR BENCH_PINGS BENCH_ASSOC BENCH_MANY BENCH_MODN BENCH_HWSIM BENCH_ONLY"
 	for k in "$@"; do
 		echo "=============== bench: kernel $k ==============="
 		res=$LAB_CACHE/runs/$(date +%Y%m%d-%H%M%S)-bench-$k
