@@ -100,9 +100,12 @@ die() { echo "vwifi-lab initramfs: $*"; echo "VWIFI-LAB-EXIT=126" >/dev/ttyS1; e
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+say() { echo "vwifi-lab-init: $*" >/dev/console; }
+say "loading modules"
 for m in $(cat /modules.list); do
 	insmod /lib/modules/$m || die "insmod $m failed"
 done
+say "mounting the root over 9p"
 o=trans=virtio,version=9p2000.L,msize=262144
 mkdir -p /mnt/lower /mnt/rw /mnt/root
 mount -t 9p -o $o,ro,cache=loose labroot /mnt/lower || die "mount root"
@@ -114,6 +117,7 @@ mount -t 9p -o $o,ro labrepo /mnt/root/vwifi || die "mount repo"
 mount -t 9p -o $o,ro labbuild /mnt/root/vwifi-build || die "mount build"
 mount -t 9p -o $o labresults /mnt/root/vwifi-results || die "mount results"
 mount --move /dev /mnt/root/dev
+say "switch_root"
 umount /proc /sys
 exec switch_root /mnt/root /bin/bash /vwifi-results/lab/stage2.sh
 EOF
@@ -166,6 +170,7 @@ if [ "$VWIFI_LAB_INTERACTIVE" = 1 ]; then
 else
 	out=/dev/ttyS1
 fi
+echo "vwifi-lab: running the command" >/dev/console
 echo "VWIFI-LAB-START kernel=$(uname -r) uptime=$(cut -d' ' -f1 /proc/uptime)" >"$out"
 echo "$(cut -d' ' -f1 /proc/uptime)" >/vwifi-results/boot-seconds
 bash /vwifi-results/lab/cmd.sh <"$out" >"$out" 2>&1
@@ -191,7 +196,9 @@ fs() { # fs ID PATH TAG [ro]
 		-device "virtio-9p-pci,fsdev=$1,mount_tag=$3"
 }
 mapfile -t FSARGS < <(fs r "$ROOT" labroot ro; fs s "$LAB_REPO" labrepo ro; fs b "$BUILD" labbuild ro; fs o "$RESULTS" labresults)
-APPEND="console=ttyS0 loglevel=${VM_LOGLEVEL:-5} panic=-1 rdinit=/init ${VM_APPEND:-}"
+# no_timer_check: under a loaded TCG host the IO-APIC timer check can fail and
+# leave the guest without a timer
+APPEND="console=ttyS0 loglevel=${VM_LOGLEVEL:-5} panic=-1 no_timer_check rdinit=/init ${VM_APPEND:-}"
 # shellcheck disable=SC2054
 QEMU=(qemu-system-x86_64 -accel tcg,thread=multi -cpu "${VM_CPU:-max,la57=off}" -m "$MEM" -smp "$SMP"
 	-kernel "$VMLINUZ" -initrd "$INITRD" -append "$APPEND"
@@ -212,17 +219,47 @@ if [ $INTERACTIVE = 1 ]; then
 	timeout --foreground -k 5 "$TIMEOUT" "${QEMU[@]}" | tee "$CONSOLE"
 	rc=${PIPESTATUS[0]}
 else
-	: >"$OUTPUT"
-	timeout -k 5 "$TIMEOUT" "${QEMU[@]}" </dev/null >"$RESULTS/qemu.log" 2>&1 &
-	qpid=$!
-	# timeout runs QEMU in its own process group: pass our death on to it
-	trap 'kill -TERM $qpid 2>/dev/null; echo "vm.sh: interrupted, VM stopped" >&2; exit 130' INT TERM HUP
-	# stream the command's output (second serial port) while the VM runs
-	tail -n +1 -F --pid=$qpid "$OUTPUT" 2>/dev/null | grep --line-buffered -v -e '^VWIFI-LAB-START' -e '^VWIFI-LAB-EXIT=' &
-	tpid=$!
-	wait $qpid
-	rc=$?
-	wait $tpid 2>/dev/null
+	# A guest that does not reach the command within VM_BOOT_TIMEOUT seconds
+	# (seen under heavy TCG load: timer check / PIT calibration going wrong)
+	# is killed and booted again, VM_BOOT_RETRIES times.
+	boot_timeout=${VM_BOOT_TIMEOUT:-240}
+	tries=$(( ${VM_BOOT_RETRIES:-1} + 1 ))
+	while [ "$tries" -gt 0 ]; do
+		tries=$((tries - 1))
+		: >"$OUTPUT"
+		: >"$CONSOLE"
+		timeout -k 5 "$TIMEOUT" "${QEMU[@]}" </dev/null >"$RESULTS/qemu.log" 2>&1 &
+		qpid=$!
+		# timeout runs QEMU in its own process group: pass our death on to it
+		trap 'kill -TERM $qpid 2>/dev/null; echo "vm.sh: interrupted, VM stopped" >&2; exit 130' INT TERM HUP
+		# stream the command's output (second serial port) while the VM runs
+		tail -n +1 -F --pid=$qpid "$OUTPUT" 2>/dev/null | grep --line-buffered -v -e '^VWIFI-LAB-START' -e '^VWIFI-LAB-EXIT=' &
+		tpid=$!
+		hung=0
+		t0=$SECONDS
+		while kill -0 $qpid 2>/dev/null; do
+			if [ $((SECONDS - t0)) -ge "$boot_timeout" ] && ! grep -q '^VWIFI-LAB-START' "$OUTPUT"; then
+				hung=1
+				kill -TERM $qpid 2>/dev/null
+				break
+			fi
+			grep -q '^VWIFI-LAB-START' "$OUTPUT" && break
+			sleep 1
+		done
+		wait $qpid
+		rc=$?
+		wait $tpid 2>/dev/null
+		[ $hung = 1 ] || break
+		echo "vm.sh: $KERNEL: guest did not reach the command within ${boot_timeout}s; last console lines:" >&2
+		tail -n 8 "$CONSOLE" >&2
+		cp "$CONSOLE" "$RESULTS/console-boot-hang-$tries.log"
+		if [ "$tries" -gt 0 ]; then
+			echo "vm.sh: $KERNEL: booting again" >&2
+		else
+			rc=124
+			BOOT_HUNG=1
+		fi
+	done
 fi
 elapsed=$((SECONDS - start))
 
@@ -235,8 +272,12 @@ else
 fi
 if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 	status=timeout
-	echo "vm.sh: $KERNEL: guest did not finish within ${TIMEOUT}s; killed. Last console lines:" >&2
-	tail -n 40 "$CONSOLE" >&2
+	if [ "${BOOT_HUNG:-0}" = 1 ]; then
+		echo "vm.sh: $KERNEL: guest hung while booting, every try (see $RESULTS/console-boot-hang-*.log)" >&2
+	else
+		echo "vm.sh: $KERNEL: guest did not finish within ${TIMEOUT}s; killed. Last console lines:" >&2
+		tail -n 40 "$CONSOLE" >&2
+	fi
 elif [ -z "$exit_rc" ]; then
 	status=lab-failure
 	echo "vm.sh: $KERNEL: no exit status from the guest (qemu rc=$rc). Last console lines:" >&2
