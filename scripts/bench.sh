@@ -16,14 +16,16 @@
 #   - STA->AP TCP with 2 and with MANY stations associated (open AP, `iw
 #     connect`: MANY wpa_supplicants do not fit in a TCG VM's time budget)
 #   - insmod/rmmod time of station=N (N in MODN) vs hwsim radios=N (hwsim
-#     takes at most 100), kernel memory per interface (/proc/meminfo
-#     Slab + VmallocUsed + Percpu before/after, divided by N)
+#     takes at most 100), kernel memory per interface: MemTotal - MemFree
+#     before/after (after drop_caches and shrinking every slab cache),
+#     divided by N; with the Slab, VmallocUsed and Percpu parts and the bytes
+#     of live slab objects (/proc/slabinfo), which fragmentation does not blur
 # and prints a table plus the target ratios with PASS/MISS.
 #
 # Env: VWIFI_KO (default: /vwifi-build/vwifi.ko in the lab, else ./vwifi.ko),
 #      BENCH_OUT (results dir, default ./bench-results): results.csv,
 #      ratios.csv, bench.md; QUICK=1 (tiny durations and counts: smoke run),
-#      BENCH_RUNS (3), BENCH_DUR (iperf3 seconds, 5), BENCH_PINGS (300),
+#      BENCH_RUNS (5), BENCH_DUR (iperf3 seconds, 5), BENCH_PINGS (300),
 #      BENCH_ASSOC (64), BENCH_MANY (250), BENCH_MODN ("100 1000"),
 #      BENCH_HWSIM=0 (skip the hwsim rows), BENCH_ONLY (phases to run, default
 #      "datapath assoc many modload"). On a failed association, the logs of
@@ -47,7 +49,7 @@ if [ "$QUICK" = 1 ]; then
 	RUNS=${BENCH_RUNS:-1} DUR=${BENCH_DUR:-1} PINGS=${BENCH_PINGS:-10}
 	ASSOC=${BENCH_ASSOC:-3} MANY=${BENCH_MANY:-4} MODN=${BENCH_MODN:-10 20}
 else
-	RUNS=${BENCH_RUNS:-3} DUR=${BENCH_DUR:-5} PINGS=${BENCH_PINGS:-300}
+	RUNS=${BENCH_RUNS:-5} DUR=${BENCH_DUR:-5} PINGS=${BENCH_PINGS:-300}
 	ASSOC=${BENCH_ASSOC:-64} MANY=${BENCH_MANY:-250} MODN=${BENCH_MODN:-100 1000}
 fi
 HWSIM=${BENCH_HWSIM:-1}
@@ -156,18 +158,38 @@ div() {
 }
 fmt() { awk -v x="$1" -v d="${2:-1}" 'BEGIN { if (x == "NA" || x == "") print "NA"; else printf("%." d "f\n", x) }'; }
 
-mem_kib() { # "total slab vmalloc percpu" in KiB (after dropping caches)
+# mem_kib: "used slab vmalloc percpu slabobj" in KiB: used = MemTotal -
+# MemFree (every page the kernel holds, large kmallocs included) after
+# dropping caches and shrinking the slab caches; slabobj = live objects
+# (active_objs * objsize) of /proc/slabinfo
+mem_kib() {
+	local f
 	sync
 	echo 3 >/proc/sys/vm/drop_caches 2>/dev/null
+	for f in /sys/kernel/slab/*/shrink; do echo 1 >"$f"; done 2>/dev/null
 	sleep 2
-	awk '/^(Slab|VmallocUsed|Percpu):/ { v[$1] = $2; s += $2 }
-		END { print s, v["Slab:"], v["VmallocUsed:"], v["Percpu:"] }' /proc/meminfo
+	cat /proc/slabinfo >"$W/slabinfo.last" 2>/dev/null
+	{ cat /proc/meminfo; echo "--slabinfo"; cat "$W/slabinfo.last"; } | awk '
+		$1 == "--slabinfo" { si = 1; next }
+		!si { v[$1] = $2; next }
+		si && $1 !~ /^(#|slabinfo)/ { o += $2 * $4 }
+		END { printf "%d %d %d %d %d\n", v["MemTotal:"] - v["MemFree:"], v["Slab:"], v["VmallocUsed:"], v["Percpu:"], o / 1024 }'
 }
-# per_iface "BEFORE" "AFTER" N: "total slab vmalloc percpu" deltas / N, KiB
+# slab_top BEFORE AFTER N: the slab caches that grew most (live object
+# bytes), as "name KiB-per-interface", biggest first (top 8)
+slab_top() {
+	awk -v n="$3" '
+		FNR == 1 { f++ }
+		$1 ~ /^(#|slabinfo)/ { next }
+		f == 1 { a[$1] = $2 * $4; next }
+		{ d = ($2 * $4 - a[$1]) / 1024 / n; if (d >= 0.1) printf "%s %.1f\n", $1, d }
+	' "$1" "$2" | sort -k2,2 -g -r | head -n 8 | tr '\n' ' '
+}
+# per_iface "BEFORE" "AFTER" N: "used | slab vmalloc percpu slabobj" deltas / N (KiB)
 per_iface() {
 	awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN {
 		split(a, x, " "); split(b, y, " ")
-		printf "%.1f %.1f %.1f %.1f\n", (y[1] - x[1]) / n, (y[2] - x[2]) / n, (y[3] - x[3]) / n, (y[4] - x[4]) / n }'
+		printf "%.1f %.1f %.1f %.1f %.1f\n", (y[1] - x[1]) / n, (y[2] - x[2]) / n, (y[3] - x[3]) / n, (y[4] - x[4]) / n, (y[5] - x[5]) / n }'
 }
 
 # phy_of_dev IFACE (in the init netns)
@@ -395,7 +417,7 @@ assoc_run() {
 	for ((i = 0; i < ${#stas[@]}; i++)); do
 		start_sta "vb-a${t}s$i" "${stas[$i]}" "assoc-$t"
 	done
-	if wait_until 600 log_has "$W/ap-$ap.log" AP-STA-CONNECTED $((n0 + ${#stas[@]})); then
+	if wait_until "${BENCH_ASSOC_TIMEOUT:-300}" log_has "$W/ap-$ap.log" AP-STA-CONNECTED $((n0 + ${#stas[@]})); then
 		t1=$(now_ms)
 		V[assocN:$t]=$(div $((t1 - t0)) 1000)
 	else
@@ -487,10 +509,12 @@ bench_modload() {
 		log "insmod/rmmod station=$n"
 		m0=$(mem_kib)
 		t0=$(now_ms)
+		cp "$W/slabinfo.last" "$W/slabinfo.before"
 		if vw_insmod station="$n"; then
 			t1=$(now_ms)
 			got=$(count_glob /sys/class/net/vw*)
 			m1=$(mem_kib)
+			V[slabtop:vw:$n]=$(slab_top "$W/slabinfo.before" "$W/slabinfo.last" "$n")
 			t2=$(now_ms)
 			if mod_unload vwifi; then
 				V[ins:vw:$n]=$(div $((t1 - t0)) 1000)
@@ -503,7 +527,8 @@ bench_modload() {
 		else
 			V[ins:vw:$n]=NA V[rm:vw:$n]=NA V[ifs:vw:$n]=0 V[mem:vw:$n]=NA
 		fi
-		log "vwifi station=$n: ${V[ifs:vw:$n]} interfaces, insmod ${V[ins:vw:$n]} s, rmmod ${V[rm:vw:$n]} s, ${V[mem:vw:$n]} KiB/interface (slab vmalloc percpu: ${V[memparts:vw:$n]:-})"
+		log "vwifi station=$n: ${V[ifs:vw:$n]} interfaces, insmod ${V[ins:vw:$n]} s, rmmod ${V[rm:vw:$n]} s, ${V[mem:vw:$n]} KiB/interface (slab vmalloc percpu slab-objects: ${V[memparts:vw:$n]:-})"
+		log "  slab caches, KiB/interface: ${V[slabtop:vw:$n]:-}"
 		[ "$HWSIM_OK" = 1 ] || continue
 		if [ "$n" -gt 100 ]; then
 			V[ins:hw:$n]=NA V[rm:hw:$n]=NA V[mem:hw:$n]=NA V[ifs:hw:$n]="n/a (radios<=100)"
@@ -525,8 +550,36 @@ bench_modload() {
 		else
 			V[ins:hw:$n]=NA V[rm:hw:$n]=NA V[ifs:hw:$n]=0 V[mem:hw:$n]=NA
 		fi
-		log "hwsim radios=$n: ${V[ifs:hw:$n]} interfaces, insmod ${V[ins:hw:$n]} s, rmmod ${V[rm:hw:$n]} s, ${V[mem:hw:$n]} KiB/radio (slab vmalloc percpu: ${V[memparts:hw:$n]:-})"
+		log "hwsim radios=$n: ${V[ifs:hw:$n]} interfaces, insmod ${V[ins:hw:$n]} s, rmmod ${V[rm:hw:$n]} s, ${V[mem:hw:$n]} KiB/radio (slab vmalloc percpu slab-objects: ${V[memparts:hw:$n]:-})"
 	done
+	bench_veth_mem "${MODN##* }"
+}
+
+# bench_veth_mem N: the same memory figures for N bare netdevs (N/2 veth
+# pairs in a netns): the floor any interface costs (sysfs, IPv4/IPv6 conf)
+bench_veth_mem() {
+	local n=$1 i m0 m1 t0 t1 b=$W/veth.batch
+	log "memory of $n veth netdevs"
+	modprobe veth 2>/dev/null
+	ns_add vb-mem
+	: >"$b"
+	for ((i = 0; i < n / 2; i++)); do echo "link add vbm$i type veth peer name vbn$i" >>"$b"; done
+	m0=$(mem_kib)
+	cp "$W/slabinfo.last" "$W/slabinfo.before"
+	t0=$(now_ms)
+	if ip -n vb-mem -batch "$b" >/dev/null; then
+		t1=$(now_ms)
+		m1=$(mem_kib)
+		V[ins:veth:$n]=$(div $((t1 - t0)) 1000)
+		V[ifs:veth:$n]=$(( $(ip -n vb-mem -o link show type veth | grep -c .) ))
+		read -r "V[mem:veth:$n]" "V[memparts:veth:$n]" <<<"$(per_iface "$m0" "$m1" "$n")"
+		V[slabtop:veth:$n]=$(slab_top "$W/slabinfo.before" "$W/slabinfo.last" "$n")
+		log "veth: $n netdevs in ${V[ins:veth:$n]} s, ${V[mem:veth:$n]} KiB/netdev (slab vmalloc percpu slab-objects: ${V[memparts:veth:$n]})"
+		log "  slab caches, KiB/netdev: ${V[slabtop:veth:$n]}"
+	else
+		log "veth: ip -batch failed"
+	fi
+	ns_all_del
 }
 
 # ------------------------------------------------------------------ report
@@ -600,20 +653,26 @@ report() {
 	csv "tcp_sta_ap_${MANY}sta" many vwifi "$(g mN:vw)" Mbit/s
 	csv "many_${MANY}_vs_2" many vwifi "$(g many:ratio)" ratio
 	MD+=("")
-	MD+=("## Module load/unload and kernel memory (Slab + VmallocUsed + Percpu, after drop_caches)")
+	MD+=("## Module load/unload and kernel memory per interface")
 	MD+=("")
-	MD+=("| N | driver | interfaces | insmod s | rmmod s | insmod+rmmod s | KiB / interface | slab, vmalloc, percpu |")
+	MD+=("KiB / interface: (MemTotal - MemFree) after - before, divided by N, after drop_caches and shrinking every slab cache; then the Slab, VmallocUsed and Percpu parts of it and the bytes of live slab objects (/proc/slabinfo active_objs x objsize).")
+	MD+=("")
+	MD+=("| N | driver | interfaces | insmod s | rmmod s | insmod+rmmod s | KiB / interface | slab, vmalloc, percpu, slab objects |")
 	MD+=("|---:|---|---:|---:|---:|---:|---:|---|")
 	local n d
 	for n in $MODN; do
-		for d in vw hw; do
+		for d in vw hw veth; do
 			[ -n "${V[ins:$d:$n]:-}" ] || continue
 			V[insrm:$d:$n]=$(awk -v a="$(g "ins:$d:$n")" -v b="$(g "rm:$d:$n")" 'BEGIN { if (a == "NA" || b == "NA") print "NA"; else printf "%.3f\n", a + b }')
-			MD+=("| $n | $([ $d = vw ] && echo "vwifi station=$n" || echo "hwsim radios=$n") | $(g "ifs:$d:$n") | $(g "ins:$d:$n") | $(g "rm:$d:$n") | $(g "insrm:$d:$n") | $(g "mem:$d:$n") | $(g "memparts:$d:$n") |")
+			MD+=("| $n | $(case $d in vw) echo "vwifi station=$n" ;; hw) echo "hwsim radios=$n" ;; veth) echo "veth ($((n / 2)) pairs, reference)" ;; esac) | $(g "ifs:$d:$n") | $(g "ins:$d:$n") | $(g "rm:$d:$n") | $(g "insrm:$d:$n") | $(g "mem:$d:$n") | $(g "memparts:$d:$n") |")
 			csv insmod "$n" "$d" "$(g "ins:$d:$n")" s
 			csv rmmod "$n" "$d" "$(g "rm:$d:$n")" s
 			csv mem_per_iface "$n" "$d" "$(g "mem:$d:$n")" KiB
 		done
+	done
+	for d in vw veth; do
+		[ -n "${V[slabtop:$d:${MODN##* }]:-}" ] &&
+			MD+=("" "Slab caches that grew most, KiB per interface, $d N=${MODN##* }: ${V[slabtop:$d:${MODN##* }]}")
 	done
 	MD+=("")
 	# ----- targets
@@ -632,12 +691,16 @@ report() {
 		"$(g assocN:vw) s / $(g assocN:hw) s"
 	target "insmod+rmmod $n1 interfaces, vwifi / hwsim" "$(div "$(g "insrm:vw:$n1")" "$(g "insrm:hw:$n1")")" "<=" 0.5 \
 		"$(g "insrm:vw:$n1") s / $(g "insrm:hw:$n1") s"
-	ok1000=0
-	[ "$(g "ifs:vw:$nmax")" = "$nmax" ] && [ "$(g "rm:vw:$nmax")" != NA ] && ok1000=1
+	ok1000=NA
+	if [ -n "${V[ifs:vw:$nmax]:-}" ]; then
+		ok1000=0
+		[ "$(g "ifs:vw:$nmax")" = "$nmax" ] && [ "$(g "rm:vw:$nmax")" != NA ] && ok1000=1
+	fi
 	target "station=$nmax loads and unloads (1 = yes)" "$ok1000" ">=" 1 \
 		"$(g "ifs:vw:$nmax") interfaces, $(g "insrm:vw:$nmax") s"
 	memv=$(g "mem:vw:$nmax")
-	target "kernel memory per interface (KiB, station=$nmax)" "$memv" "<=" 32
+	target "kernel memory per interface (KiB, station=$nmax)" "$memv" "<=" 32 \
+		"a bare veth netdev: $(g "mem:veth:$nmax") KiB"
 	MD+=("## Targets")
 	MD+=("")
 	MD+=("| target | measured | goal | status | note |")
