@@ -198,7 +198,10 @@ fs() { # fs ID PATH TAG [ro]
 mapfile -t FSARGS < <(fs r "$ROOT" labroot ro; fs s "$LAB_REPO" labrepo ro; fs b "$BUILD" labbuild ro; fs o "$RESULTS" labresults)
 # no_timer_check: under a loaded TCG host the IO-APIC timer check can fail and
 # leave the guest without a timer
-APPEND="console=ttyS0 loglevel=${VM_LOGLEVEL:-5} panic=-1 no_timer_check rdinit=/init ${VM_APPEND:-}"
+# tsc=reliable: under TCG the clocksource watchdog sees "frequency skew" and
+# flips the sched_clock static key at run time; that text patching oopsed a
+# 7.2 guest (int3 in sched_clock_cpu). QEMU's TSC follows host time: trust it.
+APPEND="console=ttyS0 loglevel=${VM_LOGLEVEL:-5} panic=-1 no_timer_check tsc=reliable rdinit=/init ${VM_APPEND:-}"
 # shellcheck disable=SC2054
 QEMU=(qemu-system-x86_64 -accel tcg,thread=multi -cpu "${VM_CPU:-max,la57=off}" -m "$MEM" -smp "$SMP"
 	-kernel "$VMLINUZ" -initrd "$INITRD" -append "$APPEND"
