@@ -507,8 +507,9 @@ static bool vwifi_ap_rx(struct vwifi_vif *ap, struct vwifi_peer *rx,
 	struct vwifi_peer *to;
 
 	if (is_multicast_ether_addr(da)) {
+		/* @rx is the AP's entry for the sender: not sent back to it */
 		if (!READ_ONCE(ap->ap_isolate) && !vwifi_is_eapol(skb))
-			vwifi_fanout(ap, skb, rx->twin, origin);
+			vwifi_fanout(ap, skb, rx, origin);
 		return vwifi_rx_up(ap, rx, skb);
 	}
 	if (!ether_addr_equal(da, ap->ndev->dev_addr) &&

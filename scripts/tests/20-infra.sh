@@ -232,3 +232,25 @@ t_infra_bounce_and_restart() {
 	wait_for 10 eval "in_ns ns0 iw dev vw0 station dump | grep -qi 02:00:00:aa:bb:cc" || fail "AP does not list the new address"
 	expect_ping 2 1
 }
+
+# A station's broadcast reaches the other stations through the AP, never
+# comes back to the sender, and IPv6 duplicate address detection succeeds
+rx_packets() { in_ns "ns$1" cat "/sys/class/net/vw$1/statistics/rx_packets"; }
+t_infra_broadcast() {
+	local r1 r2 r1b r2b
+	infra_up
+	in_ns ns1 sysctl -qw net.ipv4.icmp_echo_ignore_broadcasts=1
+	in_ns ns2 sysctl -qw net.ipv4.icmp_echo_ignore_broadcasts=1
+	in_ns ns0 sysctl -qw net.ipv4.icmp_echo_ignore_broadcasts=1
+	r1=$(rx_packets 1)
+	r2=$(rx_packets 2)
+	in_ns ns1 ping -b -c 5 -i 0.2 -W 1 10.0.0.255 >/dev/null 2>&1
+	r1b=$(rx_packets 1)
+	r2b=$(rx_packets 2)
+	[ $((r2b - r2)) -ge 5 ] || fail "vw2 received $((r2b - r2)) of 5 broadcasts from vw1"
+	[ $((r1b - r1)) -lt 5 ] || fail "vw1 received its own broadcasts back ($((r1b - r1)) frames)"
+	wait_for 10 eval "in_ns ns1 ip -6 addr show dev vw1 | grep -q 'scope link' && ! in_ns ns1 ip -6 addr show dev vw1 | grep -q tentative" ||
+		fail "IPv6 link-local address of vw1 not usable: $(in_ns ns1 ip -6 addr show dev vw1 | tr '\n' '|')"
+	in_ns ns1 ip -6 addr show dev vw1 | grep -q dadfailed && fail "IPv6 DAD failed on vw1"
+	return 0
+}
