@@ -18,7 +18,7 @@
 VW_REPORT_RE='BUG:|Oops|WARNING:|KASAN|UBSAN|possible circular locking|suspicious RCU usage|inconsistent lock state|refcount_t|soft lockup|hung task|blocked for more than|general protection fault|kernel BUG|Kernel panic|rcu_(sched|preempt) (self-)?detected stall|unreferenced object|possible recursive locking|sleeping function called from invalid context'
 # Kernel messages of level warning and above that are expected: tainting by an
 # out-of-tree, unsigned module, and timing noise of an emulated (TCG) machine.
-VW_DMESG_ALLOW_RE='loading out-of-tree module taints kernel|module verification failed: signature and/or required key missing|clocksource: |hrtimer: interrupt took|sched: RT throttling activated|perf: interrupt took too long|[Mm]arking TSC unstable|workqueue: .* hogged CPU'
+VW_DMESG_ALLOW_RE='loading out-of-tree module taints kernel|module verification failed: signature and/or required key missing|clocksource: |hrtimer: interrupt took|sched: RT throttling activated|perf: interrupt took too long|[Mm]arking TSC unstable|TSC found unstable|workqueue: .* hogged CPU'
 
 # ------------------------------------------------------------------ results
 fail() {
