@@ -16,10 +16,10 @@
 #   - STA->AP TCP with 2 and with MANY stations associated (open AP, `iw
 #     connect`: MANY wpa_supplicants do not fit in a TCG VM's time budget)
 #   - insmod/rmmod time of station=N (N in MODN) vs hwsim radios=N (hwsim
-#     takes at most 100), kernel memory per interface: MemTotal - MemFree
-#     before/after (after drop_caches and shrinking every slab cache),
-#     divided by N; with the Slab, VmallocUsed and Percpu parts and the bytes
-#     of live slab objects (/proc/slabinfo), which fragmentation does not blur
+#     takes at most 100), kernel memory per interface: /proc/meminfo Slab +
+#     VmallocUsed + Percpu before/after (after drop_caches and shrinking every
+#     slab cache), divided by N; also the bytes of live slab objects
+#     (/proc/slabinfo) and MemTotal - MemFree (all pages; noisy)
 # and prints a table plus the target ratios with PASS/MISS.
 #
 # Env: VWIFI_KO (default: /vwifi-build/vwifi.ko in the lab, else ./vwifi.ko),
@@ -185,11 +185,13 @@ slab_top() {
 		{ d = ($2 * $4 - a[$1]) / 1024 / n; if (d >= 0.1) printf "%s %.1f\n", $1, d }
 	' "$1" "$2" | sort -k2,2 -g -r | head -n 8 | tr '\n' ' '
 }
-# per_iface "BEFORE" "AFTER" N: "used | slab vmalloc percpu slabobj" deltas / N (KiB)
+# per_iface "BEFORE" "AFTER" N: deltas / N in KiB: "kmem slab vmalloc percpu
+# slabobj used", kmem = slab + vmalloc + percpu
 per_iface() {
 	awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN {
 		split(a, x, " "); split(b, y, " ")
-		printf "%.1f %.1f %.1f %.1f %.1f\n", (y[1] - x[1]) / n, (y[2] - x[2]) / n, (y[3] - x[3]) / n, (y[4] - x[4]) / n, (y[5] - x[5]) / n }'
+		for (i = 1; i <= 5; i++) d[i] = (y[i] - x[i]) / n
+		printf "%.1f %.1f %.1f %.1f %.1f %.1f\n", d[2] + d[3] + d[4], d[2], d[3], d[4], d[5], d[1] }'
 }
 
 # phy_of_dev IFACE (in the init netns)
@@ -527,7 +529,7 @@ bench_modload() {
 		else
 			V[ins:vw:$n]=NA V[rm:vw:$n]=NA V[ifs:vw:$n]=0 V[mem:vw:$n]=NA
 		fi
-		log "vwifi station=$n: ${V[ifs:vw:$n]} interfaces, insmod ${V[ins:vw:$n]} s, rmmod ${V[rm:vw:$n]} s, ${V[mem:vw:$n]} KiB/interface (slab vmalloc percpu slab-objects: ${V[memparts:vw:$n]:-})"
+		log "vwifi station=$n: ${V[ifs:vw:$n]} interfaces, insmod ${V[ins:vw:$n]} s, rmmod ${V[rm:vw:$n]} s, ${V[mem:vw:$n]} KiB/interface (slab vmalloc percpu, live slab objects, MemTotal-MemFree: ${V[memparts:vw:$n]:-})"
 		log "  slab caches, KiB/interface: ${V[slabtop:vw:$n]:-}"
 		[ "$HWSIM_OK" = 1 ] || continue
 		if [ "$n" -gt 100 ]; then
@@ -550,7 +552,7 @@ bench_modload() {
 		else
 			V[ins:hw:$n]=NA V[rm:hw:$n]=NA V[ifs:hw:$n]=0 V[mem:hw:$n]=NA
 		fi
-		log "hwsim radios=$n: ${V[ifs:hw:$n]} interfaces, insmod ${V[ins:hw:$n]} s, rmmod ${V[rm:hw:$n]} s, ${V[mem:hw:$n]} KiB/radio (slab vmalloc percpu slab-objects: ${V[memparts:hw:$n]:-})"
+		log "hwsim radios=$n: ${V[ifs:hw:$n]} interfaces, insmod ${V[ins:hw:$n]} s, rmmod ${V[rm:hw:$n]} s, ${V[mem:hw:$n]} KiB/radio (slab vmalloc percpu, live slab objects, MemTotal-MemFree: ${V[memparts:hw:$n]:-})"
 	done
 	bench_veth_mem "${MODN##* }"
 }
@@ -574,7 +576,7 @@ bench_veth_mem() {
 		V[ifs:veth:$n]=$(( $(ip -n vb-mem -o link show type veth | grep -c .) ))
 		read -r "V[mem:veth:$n]" "V[memparts:veth:$n]" <<<"$(per_iface "$m0" "$m1" "$n")"
 		V[slabtop:veth:$n]=$(slab_top "$W/slabinfo.before" "$W/slabinfo.last" "$n")
-		log "veth: $n netdevs in ${V[ins:veth:$n]} s, ${V[mem:veth:$n]} KiB/netdev (slab vmalloc percpu slab-objects: ${V[memparts:veth:$n]})"
+		log "veth: $n netdevs in ${V[ins:veth:$n]} s, ${V[mem:veth:$n]} KiB/netdev (slab vmalloc percpu, live slab objects, MemTotal-MemFree: ${V[memparts:veth:$n]})"
 		log "  slab caches, KiB/netdev: ${V[slabtop:veth:$n]}"
 	else
 		log "veth: ip -batch failed"
@@ -655,9 +657,9 @@ report() {
 	MD+=("")
 	MD+=("## Module load/unload and kernel memory per interface")
 	MD+=("")
-	MD+=("KiB / interface: (MemTotal - MemFree) after - before, divided by N, after drop_caches and shrinking every slab cache; then the Slab, VmallocUsed and Percpu parts of it and the bytes of live slab objects (/proc/slabinfo active_objs x objsize).")
+	MD+=("KiB / interface: /proc/meminfo Slab + VmallocUsed + Percpu, after - before, divided by N (after drop_caches and shrinking every slab cache); then those three parts, the bytes of live slab objects (/proc/slabinfo active_objs x objsize: no fragmentation) and MemTotal - MemFree (every page, large kmallocs too, but noisy after the other phases).")
 	MD+=("")
-	MD+=("| N | driver | interfaces | insmod s | rmmod s | insmod+rmmod s | KiB / interface | slab, vmalloc, percpu, slab objects |")
+	MD+=("| N | driver | interfaces | insmod s | rmmod s | insmod+rmmod s | KiB / interface | slab, vmalloc, percpu; live objects; MemTotal-MemFree |")
 	MD+=("|---:|---|---:|---:|---:|---:|---:|---|")
 	local n d
 	for n in $MODN; do

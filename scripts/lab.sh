@@ -232,7 +232,11 @@ lab_bench() {
 		res=$LAB_CACHE/runs/$(date +%Y%m%d-%H%M%S)-bench-$k
 		mkdir -p "$res"
 		lab_build "$k" "$res/build" || { rc=1; continue; }
-		"$LAB_REPO/scripts/vm.sh" "$k" --mem "${VM_MEM:-2048}" --timeout "${VM_TIMEOUT:-3600}" \
+		# a private copy of vm.sh: bash reads a script as it runs, and an
+		# edit of vm.sh during a bench of half an hour would derail it
+		mkdir -p "$res/lab-scripts"
+		cp "$LAB_REPO/scripts/vm.sh" "$LAB_REPO/scripts/lab.sh" "$res/lab-scripts/"
+		LAB_REPO=$LAB_REPO "$res/lab-scripts/vm.sh" "$k" --mem "${VM_MEM:-2048}" --timeout "${VM_TIMEOUT:-3600}" \
 			--results "$res" --build "$res/build" -- ./scripts/bench.sh || rc=1
 		dst=${BENCH_RESULTS:-$LAB_CACHE/bench}/$k
 		if [ -s "$res/bench/bench.md" ]; then
