@@ -11,6 +11,8 @@ else
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KERNELS ?= 6.1 6.12 sid
 TESTS ?=
+# TESTS is a regex: keep its '$' as typed (make would expand "$|", "$)"...)
+override TESTS := $(value TESTS)
 SHELL_AFTER ?= 0
 DEMO_KERNEL ?= sid
 export KERNELS TESTS SHELL_AFTER
