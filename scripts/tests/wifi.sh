@@ -8,6 +8,31 @@ ctrl_dir() { local d="/run/vwt/${CASE_NAME:-x}/$1"; mkdir -p "$d"; echo "$d"; }
 # Addresses vwifi derives from the interface index (vwifi_radio_addr())
 vw_mac() { printf '02:76:77:00:%02x:%02x\n' $(($1 >> 8)) $(($1 & 255)); }
 
+# own_frames NS DEV SECONDS: count frames DEV receives (not sends) whose
+# source MAC is DEV's own address, for SECONDS (a packet socket in perl)
+own_frames() {
+	in_ns "$1" perl -e '
+		use strict; use Socket;
+		my ($dev, $secs) = @ARGV;
+		open(my $f, "<", "/sys/class/net/$dev/ifindex") or die "no $dev\n";
+		chomp(my $idx = <$f>);
+		open($f, "<", "/sys/class/net/$dev/address") or die;
+		chomp(my $mac = <$f>);
+		$mac = pack("H12", join("", split(/:/, $mac)));
+		socket(my $s, 17, SOCK_RAW, 0x0300) or die "socket: $!\n";
+		bind($s, pack("S n i S C C a8", 17, 3, $idx, 0, 0, 0, "")) or die "bind: $!\n";
+		my ($n, $end) = (0, time + $secs);
+		while ((my $left = $end - time) > 0) {
+			my $rin = ""; vec($rin, fileno($s), 1) = 1;
+			select(my $rout = $rin, undef, undef, $left) > 0 or next;
+			my $from = recv($s, my $buf, 2048, 0);
+			next unless defined $from && length($buf) >= 12;
+			my $pkttype = (unpack("S n i S C C a8", $from))[4];
+			$n++ if $pkttype != 4 && substr($buf, 6, 6) eq $mac;
+		}
+		print "$n\n";' "$2" "$3"
+}
+
 # ip_of N: the test IP address of vwN
 ip_of() { echo "10.0.0.$(($1 + 1))"; }
 
