@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -153,6 +154,15 @@ static const void *attr_data(const struct nlattr *a)
 static uint32_t attr_u32(const struct nlattr *a)
 {
 	uint32_t v = 0;
+
+	if (a && a->nla_len >= NLA_HDRLEN + sizeof(v))
+		memcpy(&v, attr_data(a), sizeof(v));
+	return v;
+}
+
+static uint64_t attr_u64(const struct nlattr *a)
+{
+	uint64_t v = 0;
 
 	if (a && a->nla_len >= NLA_HDRLEN + sizeof(v))
 		memcpy(&v, attr_data(a), sizeof(v));
@@ -366,6 +376,10 @@ struct status {
 	uint32_t n_ifaces;
 	uint32_t n_deny;
 	uint32_t deny_max;
+	int virtio;			/* the medium attributes came */
+	char medium[IFNAMSIZ];
+	uint32_t medium_bss;
+	uint64_t rx, rx_dropped, rx_invalid, tx, tx_dropped;
 };
 
 static int status_cb(const struct nlmsghdr *nlh, void *arg)
@@ -378,6 +392,17 @@ static int status_cb(const struct nlmsghdr *nlh, void *arg)
 	st->n_ifaces = attr_u32(tb[VWIFI_ATTR_NUM_IFACES]);
 	st->n_deny = attr_u32(tb[VWIFI_ATTR_NUM_DENY]);
 	st->deny_max = attr_u32(tb[VWIFI_ATTR_DENY_MAX]);
+	st->virtio = tb[VWIFI_ATTR_MEDIUM_RX] != NULL;
+	if (tb[VWIFI_ATTR_MEDIUM_IFNAME])
+		attr_str(tb[VWIFI_ATTR_MEDIUM_IFNAME], st->medium, sizeof(st->medium));
+	else
+		snprintf(st->medium, sizeof(st->medium), "(gone)");
+	st->medium_bss = attr_u32(tb[VWIFI_ATTR_MEDIUM_BSS]);
+	st->rx = attr_u64(tb[VWIFI_ATTR_MEDIUM_RX]);
+	st->rx_dropped = attr_u64(tb[VWIFI_ATTR_MEDIUM_RX_DROPPED]);
+	st->rx_invalid = attr_u64(tb[VWIFI_ATTR_MEDIUM_RX_INVALID]);
+	st->tx = attr_u64(tb[VWIFI_ATTR_MEDIUM_TX]);
+	st->tx_dropped = attr_u64(tb[VWIFI_ATTR_MEDIUM_TX_DROPPED]);
 	return 0;
 }
 
@@ -464,6 +489,14 @@ static void show_status(struct nl *nl)
 	dump(nl, VWIFI_CMD_GET_IFACE, iface_cb, NULL, "cannot list the interfaces");
 	printf("denylist: %u pair%s (at most %u)\n", st.n_deny, st.n_deny == 1 ? "" : "s",
 	       st.deny_max);
+	if (st.virtio)
+		printf("medium: virtio on %s, %u remote BSS%s; rx %" PRIu64
+		       " (dropped %" PRIu64 ", invalid %" PRIu64 "), tx %" PRIu64
+		       " (dropped %" PRIu64 ")\n", st.medium, st.medium_bss,
+		       st.medium_bss == 1 ? "" : "s", st.rx, st.rx_dropped,
+		       st.rx_invalid, st.tx, st.tx_dropped);
+	else
+		printf("medium: local\n");
 }
 
 static void show_denylist(struct nl *nl)

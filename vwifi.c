@@ -10,17 +10,22 @@
  * a link is a pair of peer entries, one in each end's peer table, created
  * when a station associates or two IBSS members meet.
  *
+ * In virtio mode the medium extends to other QEMU guests: a virtio-net
+ * device carries vwifi's own frames (beacons, association, data) to the
+ * vwifi instances of the guests on the same host bridge, whose interfaces
+ * then appear here as remote peers (a peer entry without a twin).
+ *
  * Sections, in order: parameters and types, compatibility, radio model,
- * peers, data path, scan, station, access point, IBSS, keys, station
- * info, other cfg80211 ops, net_device, denylist, interfaces and radios,
- * module.
+ * peers, data path, scan, station, access point, IBSS, virtio medium,
+ * keys, station info, other cfg80211 ops, net_device, denylist,
+ * interfaces and radios, module.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/etherdevice.h>
 #include <linux/hashtable.h>
-#include <linux/hashtable.h>
+#include <linux/if_arp.h>
 #include <linux/if_ether.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
@@ -53,6 +58,14 @@ static int station = 2;
 module_param(station, int, 0444);
 MODULE_PARM_DESC(station, "number of interfaces (and wiphys) to create, 1-4096");
 
+static bool virtio;
+module_param(virtio, bool, 0444);
+MODULE_PARM_DESC(virtio, "virtio mode: extend the medium to other guests over a virtio-net device");
+
+static char *virtio_dev;
+module_param(virtio_dev, charp, 0444);
+MODULE_PARM_DESC(virtio_dev, "virtio mode: the network device to use (default: the first free virtio-net device)");
+
 struct vwifi_pcpu_stats {
 	u64_stats_t rx_packets;
 	u64_stats_t rx_bytes;
@@ -81,15 +94,19 @@ struct vwifi_vif;
 /*
  * One end of a link: the entry @owner keeps for the remote interface
  * @vif.  Entries are created and destroyed in pairs (@twin is the other
- * end) under vwifi_mutex and read under RCU on the data path.
+ * end) under vwifi_mutex and read under RCU on the data path.  A peer in
+ * another guest (virtio mode) has no @vif and no @twin: its frames go
+ * over the medium device to @lower.
  */
 struct vwifi_peer {
 	struct hlist_node node;		/* in owner->peers */
 	struct rcu_head rcu;
 	struct vwifi_vif *owner;
-	struct vwifi_vif *vif;
-	struct vwifi_peer *twin;
+	struct vwifi_vif *vif;		/* NULL for a remote peer */
+	struct vwifi_peer *twin;	/* NULL for a remote peer */
 	u8 addr[ETH_ALEN];		/* vif's address when linked */
+	u8 lower[ETH_ALEN];		/* remote peer: its guest's medium address */
+	unsigned long last_heard;	/* remote peer: jiffies of its last frame */
 	bool port_control;		/* this end runs 802.1X port control */
 	bool authorized;		/* its port is open: always without control */
 	unsigned long linked_at;	/* jiffies */
@@ -130,7 +147,9 @@ struct vwifi_vif {
 	struct net_device *ndev;
 	struct vwifi_radio *radio;
 	u32 id;
-	struct list_head list;		/* in vwifi_vifs, under vwifi_mutex */
+	struct list_head list;		/* in vwifi_vifs: written under vwifi_mutex,
+					 * read under RCU by the medium
+					 */
 
 	/* Data path: written under vwifi_mutex, read under RCU */
 	DECLARE_HASHTABLE(peers, VWIFI_PEER_HASH_BITS);	/* by MAC address */
@@ -150,6 +169,16 @@ struct vwifi_vif {
 	/* A pending scan: the request is under vwifi_mutex */
 	struct cfg80211_scan_request *scan_req;
 	struct delayed_work scan_work;
+
+	/* Station, virtio mode: an association request in flight to the
+	 * remote AP bss.bssid, under vwifi_mutex
+	 */
+	bool assoc_pending;
+	bool assoc_control_port;
+	u8 assoc_lower[ETH_ALEN];
+	u8 *assoc_req_ies;
+	size_t assoc_req_ies_len;
+	struct delayed_work assoc_timeout;
 };
 
 struct vwifi_radio {
@@ -175,6 +204,16 @@ static struct workqueue_struct *vwifi_wq;
 
 static bool vwifi_denied(const struct vwifi_vif *rx, const struct vwifi_vif *tx);
 static void vwifi_deny_forget(const struct vwifi_vif *vif);
+static bool vwifi_medium_xmit(struct vwifi_peer *tx, struct sk_buff *skb);
+static void vwifi_medium_scan_report(struct vwifi_vif *vif,
+				     const struct cfg80211_scan_request *req);
+static int vwifi_medium_connect(struct vwifi_vif *sta,
+				const struct cfg80211_connect_params *sme);
+static void vwifi_medium_deauth(struct vwifi_peer *peer, u16 reason);
+static void vwifi_medium_assoc_cancel(struct vwifi_vif *sta);
+static const struct net_device_ops vwifi_netdev_ops;
+static bool vwifi_medium_find_cell(struct vwifi_vif *vif,
+				   const struct cfg80211_ibss_params *params);
 
 /* ------------------------------------------------------------------ */
 /* Compatibility: every LINUX_VERSION_CODE test of the driver is here  */
@@ -258,6 +297,19 @@ static int vwifi_signal_dbm(const struct vwifi_vif *a, const struct vwifi_vif *b
 	return -40 - 3 * (int)(dist % 16);
 }
 
+/* The same for an interface in another guest, from both addresses */
+static int vwifi_remote_signal_dbm(const u8 *a, const u8 *b)
+{
+	return -40 - 3 * ((a[ETH_ALEN - 1] ^ b[ETH_ALEN - 1]) & 15);
+}
+
+static int vwifi_peer_signal_dbm(const struct vwifi_peer *peer)
+{
+	if (peer->vif)
+		return vwifi_signal_dbm(peer->owner, peer->vif);
+	return vwifi_remote_signal_dbm(peer->owner->ndev->dev_addr, peer->addr);
+}
+
 static bool vwifi_vif_is(const struct vwifi_vif *vif, enum nl80211_iftype type)
 {
 	return vif->wdev.iftype == type;
@@ -279,8 +331,8 @@ static struct vwifi_peer *vwifi_peer_find(struct vwifi_vif *vif, const u8 *addr)
 	return NULL;
 }
 
-static struct vwifi_peer *vwifi_peer_alloc(struct vwifi_vif *owner,
-					   struct vwifi_vif *remote, bool port_control)
+static struct vwifi_peer *vwifi_peer_alloc(struct vwifi_vif *owner, const u8 *addr,
+					   bool port_control)
 {
 	struct vwifi_peer *peer = kzalloc(sizeof(*peer), GFP_KERNEL);
 
@@ -292,13 +344,13 @@ static struct vwifi_peer *vwifi_peer_alloc(struct vwifi_vif *owner,
 		return NULL;
 	}
 	peer->owner = owner;
-	peer->vif = remote;
-	ether_addr_copy(peer->addr, remote->ndev->dev_addr);
+	ether_addr_copy(peer->addr, addr);
 	peer->port_control = port_control;
 	peer->authorized = !port_control;
 	peer->linked_at = jiffies;
 	peer->last_rx = jiffies;
 	peer->last_tx = jiffies;
+	peer->last_heard = jiffies;
 	atomic_long_set(&peer->tx_failed, 0);
 	return peer;
 }
@@ -322,8 +374,8 @@ static struct vwifi_peer *vwifi_link(struct vwifi_vif *a, struct vwifi_vif *b,
 	struct vwifi_peer *pa, *pb;
 
 	lockdep_assert_held(&vwifi_mutex);
-	pa = vwifi_peer_alloc(a, b, a_ctrl);
-	pb = vwifi_peer_alloc(b, a, b_ctrl);
+	pa = vwifi_peer_alloc(a, b->ndev->dev_addr, a_ctrl);
+	pb = vwifi_peer_alloc(b, a->ndev->dev_addr, b_ctrl);
 	if (!pa || !pb) {
 		if (pa)
 			vwifi_peer_free_rcu(&pa->rcu);
@@ -331,6 +383,8 @@ static struct vwifi_peer *vwifi_link(struct vwifi_vif *a, struct vwifi_vif *b,
 			vwifi_peer_free_rcu(&pb->rcu);
 		return NULL;
 	}
+	pa->vif = b;
+	pb->vif = a;
 	pa->twin = pb;
 	pb->twin = pa;
 	hash_add_rcu(a->peers, &pa->node, ether_addr_to_u64(pa->addr));
@@ -340,22 +394,39 @@ static struct vwifi_peer *vwifi_link(struct vwifi_vif *a, struct vwifi_vif *b,
 	return pa;
 }
 
-/* Break the link @peer belongs to; both entries are freed after a grace period. */
-static void vwifi_unlink(struct vwifi_peer *peer)
+/* Link @owner with the interface @addr of another guest, reached at @lower */
+static struct vwifi_peer *vwifi_link_remote(struct vwifi_vif *owner, const u8 *addr,
+					    const u8 *lower, bool port_control)
 {
-	struct vwifi_peer *twin = peer->twin;
+	struct vwifi_peer *peer;
 
 	lockdep_assert_held(&vwifi_mutex);
+	peer = vwifi_peer_alloc(owner, addr, port_control);
+	if (!peer)
+		return NULL;
+	ether_addr_copy(peer->lower, lower);
+	hash_add_rcu(owner->peers, &peer->node, ether_addr_to_u64(peer->addr));
+	owner->n_peers++;
+	return peer;
+}
+
+/* Remove one end of a link; it is freed after a grace period. */
+static void vwifi_unlink_one(struct vwifi_peer *peer)
+{
 	if (rcu_access_pointer(peer->owner->ap_link) == peer)
 		RCU_INIT_POINTER(peer->owner->ap_link, NULL);
-	if (rcu_access_pointer(twin->owner->ap_link) == twin)
-		RCU_INIT_POINTER(twin->owner->ap_link, NULL);
 	hash_del_rcu(&peer->node);
-	hash_del_rcu(&twin->node);
 	peer->owner->n_peers--;
-	twin->owner->n_peers--;
 	call_rcu(&peer->rcu, vwifi_peer_free_rcu);
-	call_rcu(&twin->rcu, vwifi_peer_free_rcu);
+}
+
+/* Break the link @peer belongs to: both ends, or the local one of a remote link */
+static void vwifi_unlink(struct vwifi_peer *peer)
+{
+	lockdep_assert_held(&vwifi_mutex);
+	if (peer->twin)
+		vwifi_unlink_one(peer->twin);
+	vwifi_unlink_one(peer);
 }
 
 static void vwifi_stats_add(struct vwifi_pcpu_stats __percpu *stats, bool rx,
@@ -450,12 +521,15 @@ static bool vwifi_link_xmit(struct vwifi_peer *tx, struct sk_buff *skb,
 	struct vwifi_vif *dst = tx->vif;
 	unsigned int len = skb->len;
 
+	if (!rx)
+		return vwifi_medium_xmit(tx, skb);
 	/* Until both ends open their port, only EAPOL passes */
 	if ((!READ_ONCE(tx->authorized) || !READ_ONCE(rx->authorized)) &&
 	    !vwifi_is_eapol(skb))
 		goto drop;
+	/* @origin is NULL for frames from another guest */
 	if (vwifi_denied(dst, tx->owner) ||
-	    (origin != tx->owner && vwifi_denied(dst, origin)))
+	    (origin && origin != tx->owner && vwifi_denied(dst, origin)))
 		goto drop;
 	vwifi_stats_add(tx->stats, false, len);
 	vwifi_touch(&tx->last_tx);
@@ -641,7 +715,8 @@ static struct ieee80211_supported_band *vwifi_band_of(struct wiphy *wiphy, u32 f
  * IEs of @bss as a scanner sees them.  A hidden SSID is revealed only in
  * answer to a probe for it (@reveal).  Returns a kmalloc'ed buffer.
  */
-static u8 *vwifi_bss_scan_ies(const struct vwifi_bss *bss, bool reveal, size_t *len)
+static u8 *vwifi_bss_scan_ies(const struct vwifi_bss *bss, bool reveal, size_t *len,
+			      gfp_t gfp)
 {
 	const u8 *rest = bss->ies;
 	size_t rest_len = bss->ies_len;
@@ -649,14 +724,14 @@ static u8 *vwifi_bss_scan_ies(const struct vwifi_bss *bss, bool reveal, size_t *
 
 	if (!reveal || bss->hidden == NL80211_HIDDEN_SSID_NOT_IN_USE) {
 		*len = bss->ies_len;
-		return kmemdup(bss->ies, bss->ies_len, GFP_KERNEL);
+		return kmemdup(bss->ies, bss->ies_len, gfp);
 	}
 	/* Replace the beacon's empty or zeroed SSID element by the real one */
 	if (rest_len >= 2 && rest[0] == WLAN_EID_SSID && 2 + rest[1] <= rest_len) {
 		rest_len -= 2 + rest[1];
 		rest += 2 + rest[1];
 	}
-	buf = kmalloc(2 + bss->ssid_len + rest_len, GFP_KERNEL);
+	buf = kmalloc(2 + bss->ssid_len + rest_len, gfp);
 	if (!buf)
 		return NULL;
 	pos = vwifi_put_ie(buf, WLAN_EID_SSID, bss->ssid, bss->ssid_len);
@@ -666,19 +741,19 @@ static u8 *vwifi_bss_scan_ies(const struct vwifi_bss *bss, bool reveal, size_t *
 }
 
 /*
- * Tell @vif's wiphy about the BSS @src runs, as seen by @vif.  Returns
- * a reference to the cfg80211 entry, or NULL.
+ * Tell @vif's wiphy about @bss, heard at @signal dBm with the TSF @tsf.
+ * Returns a reference to the cfg80211 entry, or NULL.
  */
-static struct cfg80211_bss *vwifi_inform_bss(struct vwifi_vif *vif,
-					     struct vwifi_vif *src, bool reveal,
-					     bool probe_resp)
+static struct cfg80211_bss *vwifi_inform(struct vwifi_vif *vif,
+					 const struct vwifi_bss *bss, int signal,
+					 u64 tsf, bool reveal, bool probe_resp,
+					 gfp_t gfp)
 {
 	struct wiphy *wiphy = vif->wdev.wiphy;
 	struct cfg80211_inform_bss data = {
-		.signal = DBM_TO_MBM(vwifi_signal_dbm(vif, src)),
+		.signal = DBM_TO_MBM(signal),
 		.boottime_ns = ktime_get_boottime_ns(),
 	};
-	const struct vwifi_bss *bss = &src->bss;
 	struct cfg80211_bss *cbss;
 	size_t ies_len = 0;
 	u8 *ies;
@@ -686,18 +761,27 @@ static struct cfg80211_bss *vwifi_inform_bss(struct vwifi_vif *vif,
 	data.chan = ieee80211_get_channel(wiphy, bss->freq);
 	if (!data.chan)
 		return NULL;
-	ies = vwifi_bss_scan_ies(bss, reveal, &ies_len);
+	ies = vwifi_bss_scan_ies(bss, reveal, &ies_len, gfp);
 	if (!ies)
 		return NULL;
-	/* The TSF counts microseconds since boot, as the simulated air's clock */
 	cbss = cfg80211_inform_bss_data(wiphy, &data,
 					probe_resp ? CFG80211_BSS_FTYPE_PRESP :
 						     CFG80211_BSS_FTYPE_BEACON,
-					bss->bssid, div_u64(data.boottime_ns, 1000),
-					bss->capability, bss->beacon_int, ies,
-					ies_len, GFP_KERNEL);
+					bss->bssid, tsf, bss->capability,
+					bss->beacon_int, ies, ies_len, gfp);
 	kfree(ies);
 	return cbss;
+}
+
+/* The BSS a local interface @src runs, as seen by @vif */
+static struct cfg80211_bss *vwifi_inform_bss(struct vwifi_vif *vif,
+					     struct vwifi_vif *src, bool reveal,
+					     bool probe_resp)
+{
+	/* The TSF counts microseconds since boot, as the simulated air's clock */
+	return vwifi_inform(vif, &src->bss, vwifi_signal_dbm(vif, src),
+			    div_u64(ktime_get_boottime_ns(), NSEC_PER_USEC),
+			    reveal, probe_resp, GFP_KERNEL);
 }
 
 static void vwifi_bss_clear(struct vwifi_bss *bss)
@@ -759,6 +843,7 @@ static void vwifi_scan_report(struct vwifi_vif *vif,
 		cfg80211_put_bss(vif->wdev.wiphy,
 				 vwifi_inform_bss(vif, src, probed, req->n_ssids > 0));
 	}
+	vwifi_medium_scan_report(vif, req);
 }
 
 static void vwifi_scan_finish(struct vwifi_vif *vif, bool aborted)
@@ -910,6 +995,9 @@ static int vwifi_associate(struct vwifi_vif *sta, struct vwifi_vif *ap,
 	memcpy(sta->bss.ssid, ap->bss.ssid, ap->bss.ssid_len);
 	sta->bss.ssid_len = ap->bss.ssid_len;
 	sta->bss.freq = ap->bss.freq;
+	sta->bss.beacon_int = ap->bss.beacon_int;
+	sta->bss.capability = ap->bss.capability;
+	sta->bss.dtim_period = ap->bss.dtim_period;
 	netif_carrier_on(sta->ndev);
 	cfg80211_connect_bss(sta->ndev, ap->bss.bssid, cbss, req, req_len,
 			     ap->bss.resp_ies, ap->bss.resp_ies_len,
@@ -928,14 +1016,15 @@ static int vwifi_connect(struct wiphy *wiphy, struct net_device *ndev,
 	int err = 0;
 
 	mutex_lock(&vwifi_mutex);
-	if (rcu_access_pointer(sta->ap_link)) {
+	if (rcu_access_pointer(sta->ap_link) || sta->assoc_pending) {
 		err = -EALREADY;
 		goto out;
 	}
 	ap = vwifi_find_ap(sta, sme);
 	if (ap)
 		err = vwifi_associate(sta, ap, sme);
-	else	/* Like hardware: the attempt fails after the fact */
+	else if (vwifi_medium_connect(sta, sme))
+		/* Like hardware: the attempt fails after the fact */
 		cfg80211_connect_timeout(ndev, sme->bssid, NULL, 0, GFP_KERNEL,
 					 NL80211_TIMEOUT_SCAN);
 out:
@@ -952,17 +1041,17 @@ static void vwifi_disassociate(struct vwifi_peer *link, u16 reason, bool by_sta)
 {
 	struct vwifi_vif *sta = link->owner;
 	struct vwifi_vif *ap = link->vif;
-	u8 sta_addr[ETH_ALEN];
 
 	lockdep_assert_held(&vwifi_mutex);
-	ether_addr_copy(sta_addr, link->twin->addr);
+	if (by_sta && ap)
+		vwifi_cfg_del_sta(ap, sta->ndev->dev_addr);
+	else if (by_sta)
+		vwifi_medium_deauth(link, reason);
 	vwifi_unlink(link);
 	vwifi_bss_clear(&sta->bss);
 	memset(sta->gtk, 0, sizeof(sta->gtk));
 	netif_carrier_off(sta->ndev);
 	cfg80211_disconnected(sta->ndev, reason, NULL, 0, by_sta, GFP_KERNEL);
-	if (by_sta)
-		vwifi_cfg_del_sta(ap, sta_addr);
 }
 
 static int vwifi_disconnect(struct wiphy *wiphy, struct net_device *ndev,
@@ -975,6 +1064,8 @@ static int vwifi_disconnect(struct wiphy *wiphy, struct net_device *ndev,
 	link = rcu_dereference_protected(sta->ap_link, lockdep_is_held(&vwifi_mutex));
 	if (link)
 		vwifi_disassociate(link, reason_code, true);
+	else
+		vwifi_medium_assoc_cancel(sta);
 	mutex_unlock(&vwifi_mutex);
 	return 0;
 }
@@ -1079,7 +1170,12 @@ static int vwifi_ap_remove_stations(struct vwifi_vif *ap, const u8 *mac, u16 rea
 	hash_for_each_safe(ap->peers, bkt, tmp, peer, node) {
 		if (mac && !ether_addr_equal(mac, peer->addr))
 			continue;
-		vwifi_disassociate(peer->twin, reason, false);
+		if (peer->twin) {
+			vwifi_disassociate(peer->twin, reason, false);
+		} else {
+			vwifi_medium_deauth(peer, reason);
+			vwifi_unlink(peer);
+		}
 		found++;
 	}
 	return found;
@@ -1240,6 +1336,8 @@ static int vwifi_join_ibss(struct wiphy *wiphy, struct net_device *ndev,
 		ether_addr_copy(bss->bssid, cell->bss.bssid);
 		bss->freq = cell->bss.freq;
 		bss->beacon_int = cell->bss.beacon_int;
+	} else if (vwifi_medium_find_cell(vif, params)) {
+		/* A cell in another guest: bssid, freq and interval are set */
 	} else {
 		if (params->bssid)
 			ether_addr_copy(bss->bssid, params->bssid);
@@ -1283,11 +1381,12 @@ static void vwifi_ibss_leave(struct vwifi_vif *vif)
 	lockdep_assert_held(&vwifi_mutex);
 	hash_for_each_safe(vif->peers, bkt, tmp, peer, node) {
 		struct vwifi_vif *m = peer->vif;
-		u8 addr[ETH_ALEN];
 
-		ether_addr_copy(addr, peer->twin->addr);
+		if (m)
+			vwifi_cfg_del_sta(m, vif->ndev->dev_addr);
+		else
+			vwifi_medium_deauth(peer, WLAN_REASON_DEAUTH_LEAVING);
 		vwifi_unlink(peer);
-		vwifi_cfg_del_sta(m, addr);
 	}
 	vwifi_bss_clear(&vif->bss);
 	memset(vif->gtk, 0, sizeof(vif->gtk));
@@ -1300,6 +1399,1072 @@ static int vwifi_leave_ibss(struct wiphy *wiphy, struct net_device *ndev)
 	vwifi_ibss_leave(netdev_priv(ndev));
 	mutex_unlock(&vwifi_mutex);
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Virtio medium: interfaces in other guests                          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * In virtio mode vwifi takes a virtio-net device (its rx_handler) and
+ * sends its own frames over it, EtherType 0x88b5 (IEEE 802 local
+ * experimental), to the vwifi instances of the other guests on the same
+ * bridge.  Every frame starts with struct vwifi_wire_hdr; all fields are
+ * big endian.  Access points and IBSS members beacon every
+ * VWIFI_MEDIUM_TICK_MS; a station sends keepalives to its AP.  A remote
+ * interface silent for VWIFI_MEDIUM_TIMEOUT_MS is gone.  Every received
+ * frame is untrusted: it is checked before use and dropped (and counted)
+ * when anything is wrong.
+ */
+#define ETH_P_VWIFI			0x88b5
+#define VWIFI_WIRE_MAGIC		0x56
+#define VWIFI_WIRE_VERSION		1
+#define VWIFI_MEDIUM_MAX_IFACES		63	/* the addresses derived per guest */
+#define VWIFI_MEDIUM_MAX_BSS		64	/* remote BSSs remembered */
+#define VWIFI_MEDIUM_MAX_IES		1024
+#define VWIFI_MEDIUM_MAX_MGMT		64	/* management frames queued */
+#define VWIFI_MEDIUM_MAX_STATIONS	2007	/* highest association ID */
+#define VWIFI_MEDIUM_TICK_MS		500
+#define VWIFI_MEDIUM_TIMEOUT_MS		5000
+#define VWIFI_ASSOC_TIMEOUT_MS		3000
+
+enum vwifi_wire_type {
+	VWIFI_WIRE_BEACON = 1,
+	VWIFI_WIRE_ASSOC_REQ,
+	VWIFI_WIRE_ASSOC_RESP,
+	VWIFI_WIRE_DEAUTH,
+	VWIFI_WIRE_DATA,
+	VWIFI_WIRE_KEEPALIVE,
+};
+
+struct vwifi_wire_hdr {
+	u8 magic;
+	u8 version;
+	u8 type;
+	u8 flags;			/* 0 */
+	__be16 len;			/* bytes after this header */
+	u8 ta[ETH_ALEN];		/* transmitting interface */
+	u8 ra[ETH_ALEN];		/* receiving interface, broadcast for beacons */
+} __packed;
+
+#define VWIFI_WIRE_OVERHEAD	(ETH_HLEN + sizeof(struct vwifi_wire_hdr))
+#define VWIFI_MEDIUM_MIN_MTU	(1280 + VWIFI_WIRE_OVERHEAD)	/* IPv6 on top */
+
+struct vwifi_wire_beacon {
+	__be64 tsf;			/* microseconds */
+	__be32 freq;			/* MHz */
+	__be16 beacon_int;
+	__be16 capability;
+	u8 iftype;			/* VWIFI_WIRE_AP or VWIFI_WIRE_IBSS */
+	u8 hidden;
+	u8 ssid_len;
+	u8 ssid[IEEE80211_MAX_SSID_LEN];
+	u8 dtim_period;
+	u8 bssid[ETH_ALEN];
+	__be16 ies_len;
+	u8 ies[];
+} __packed;
+
+#define VWIFI_WIRE_AP		1
+#define VWIFI_WIRE_IBSS		2
+
+struct vwifi_wire_assoc_req {
+	u8 ssid_len;
+	u8 ssid[IEEE80211_MAX_SSID_LEN];
+	u8 pad;
+	__be16 ies_len;
+	u8 ies[];
+} __packed;
+
+struct vwifi_wire_assoc_resp {
+	__be16 status;
+	__be16 ies_len;
+	u8 ies[];
+} __packed;
+
+struct vwifi_wire_deauth {
+	__be16 reason;
+} __packed;
+
+/* A BSS another guest beacons.  Immutable once listed but for the
+ * WRITE_ONCE fields; replaced (RCU) when its content changes.
+ */
+struct vwifi_rbss {
+	struct list_head list;		/* in vwifi_medium.bss_list */
+	struct rcu_head rcu;
+	u8 ta[ETH_ALEN];		/* the AP or IBSS member beaconing */
+	u8 lower[ETH_ALEN];		/* its guest's medium address */
+	u8 iftype;
+	unsigned long last_seen;	/* jiffies, WRITE_ONCE */
+	s64 tsf_offset;			/* its TSF minus our boot time, WRITE_ONCE */
+	struct vwifi_bss bss;		/* bss.ies points into ies[] */
+	u8 ies[];
+};
+
+static struct vwifi_medium {
+	struct net_device __rcu *dev;	/* written under rtnl */
+	u8 addr[ETH_ALEN];		/* dev's address when attached */
+	unsigned int mtu;
+	bool notifier;			/* netdevice notifier registered */
+
+	spinlock_t lock;		/* protects bss_list writers, n_bss */
+	struct list_head bss_list;	/* RCU readers */
+	unsigned int n_bss;
+
+	struct sk_buff_head mgmt_q;	/* for mgmt_work, which takes vwifi_mutex */
+	struct work_struct mgmt_work;
+	struct delayed_work tick;
+
+	atomic_long_t rx_frames;
+	atomic_long_t rx_dropped;	/* not for us, no link, queue full */
+	atomic_long_t rx_invalid;	/* malformed or unknown */
+	atomic_long_t tx_frames;
+	atomic_long_t tx_dropped;
+} vwifi_medium;
+
+static bool vwifi_medium_on(void)
+{
+	return virtio;
+}
+
+/* ---- Transmit ---- */
+
+/* Prepend the wire and Ethernet headers to @skb and send it to @dst_lower */
+static bool vwifi_wire_send(struct net_device *lower, struct sk_buff *skb, u8 type,
+			    const u8 *ta, const u8 *ra, const u8 *dst_lower)
+{
+	struct vwifi_wire_hdr *hdr;
+	struct ethhdr *eth;
+	u16 len = skb->len;
+
+	hdr = skb_push(skb, sizeof(*hdr));
+	hdr->magic = VWIFI_WIRE_MAGIC;
+	hdr->version = VWIFI_WIRE_VERSION;
+	hdr->type = type;
+	hdr->flags = 0;
+	hdr->len = cpu_to_be16(len);
+	ether_addr_copy(hdr->ta, ta);
+	ether_addr_copy(hdr->ra, ra);
+	skb_reset_network_header(skb);
+	eth = skb_push(skb, ETH_HLEN);
+	ether_addr_copy(eth->h_dest, dst_lower);
+	ether_addr_copy(eth->h_source, lower->dev_addr);
+	eth->h_proto = htons(ETH_P_VWIFI);
+	skb_reset_mac_header(skb);
+	skb->protocol = htons(ETH_P_VWIFI);
+	skb->dev = lower;
+	if (dev_queue_xmit(skb) != NET_XMIT_SUCCESS) {
+		atomic_long_inc(&vwifi_medium.tx_dropped);
+		return false;
+	}
+	atomic_long_inc(&vwifi_medium.tx_frames);
+	return true;
+}
+
+/* Send a management frame: @fixed then @var as its payload */
+static void vwifi_wire_send_mgmt(u8 type, const u8 *ta, const u8 *ra,
+				 const u8 *dst_lower, const void *fixed,
+				 size_t fixed_len, const void *var, size_t var_len)
+{
+	struct net_device *lower;
+	struct sk_buff *skb;
+
+	rcu_read_lock();
+	lower = rcu_dereference(vwifi_medium.dev);
+	if (!lower)
+		goto out;
+	skb = alloc_skb(LL_RESERVED_SPACE(lower) + sizeof(struct vwifi_wire_hdr) +
+			fixed_len + var_len, GFP_ATOMIC);
+	if (!skb) {
+		atomic_long_inc(&vwifi_medium.tx_dropped);
+		goto out;
+	}
+	skb_reserve(skb, LL_RESERVED_SPACE(lower) + sizeof(struct vwifi_wire_hdr));
+	skb_put_data(skb, fixed, fixed_len);
+	if (var_len)
+		skb_put_data(skb, var, var_len);
+	vwifi_wire_send(lower, skb, type, ta, ra, dst_lower);
+out:
+	rcu_read_unlock();
+}
+
+/* Data over a remote link (the sender's entry @tx).  Consumes @skb. */
+static bool vwifi_medium_xmit(struct vwifi_peer *tx, struct sk_buff *skb)
+{
+	struct net_device *lower = rcu_dereference(vwifi_medium.dev);
+	unsigned int len = skb->len;
+
+	/* The receiving guest checks its own end of the port */
+	if (!READ_ONCE(tx->authorized) && !vwifi_is_eapol(skb))
+		goto drop;
+	if (!lower || skb_is_gso(skb) || len + VWIFI_WIRE_OVERHEAD > lower->mtu + ETH_HLEN)
+		goto drop;
+	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
+		goto drop;
+	if (skb_cow_head(skb, LL_RESERVED_SPACE(lower) + VWIFI_WIRE_OVERHEAD))
+		goto drop;
+	skb_scrub_packet(skb, true);
+	vwifi_stats_add(tx->stats, false, len);
+	vwifi_touch(&tx->last_tx);
+	if (vwifi_wire_send(lower, skb, VWIFI_WIRE_DATA, tx->owner->ndev->dev_addr,
+			    tx->addr, tx->lower))
+		return true;
+	atomic_long_inc(&tx->tx_failed);
+	return false;
+drop:
+	atomic_long_inc(&tx->tx_failed);
+	kfree_skb(skb);
+	return false;
+}
+
+static void vwifi_medium_deauth(struct vwifi_peer *peer, u16 reason)
+{
+	struct vwifi_wire_deauth d = { .reason = cpu_to_be16(reason) };
+
+	vwifi_wire_send_mgmt(VWIFI_WIRE_DEAUTH, peer->owner->ndev->dev_addr,
+			     peer->addr, peer->lower, &d, sizeof(d), NULL, 0);
+}
+
+/* Beacon the BSS @vif runs or has joined */
+static void vwifi_medium_beacon(struct vwifi_vif *vif)
+{
+	const struct vwifi_bss *bss = &vif->bss;
+	struct vwifi_wire_beacon b = {
+		.tsf = cpu_to_be64(div_u64(ktime_get_boottime_ns(), NSEC_PER_USEC)),
+		.freq = cpu_to_be32(bss->freq),
+		.beacon_int = cpu_to_be16(bss->beacon_int),
+		.capability = cpu_to_be16(bss->capability),
+		.iftype = vwifi_vif_is(vif, NL80211_IFTYPE_AP) ? VWIFI_WIRE_AP :
+								  VWIFI_WIRE_IBSS,
+		.hidden = bss->hidden != NL80211_HIDDEN_SSID_NOT_IN_USE,
+		.ssid_len = bss->ssid_len,
+		.dtim_period = bss->dtim_period,
+		.ies_len = cpu_to_be16(bss->ies_len),
+	};
+
+	lockdep_assert_held(&vwifi_mutex);
+	if (bss->ies_len > VWIFI_MEDIUM_MAX_IES) {
+		pr_warn_once("%s: beacon IEs too long for the medium (%zu bytes)\n",
+			     vif->ndev->name, bss->ies_len);
+		return;
+	}
+	memcpy(b.ssid, bss->ssid, bss->ssid_len);
+	ether_addr_copy(b.bssid, bss->bssid);
+	vwifi_wire_send_mgmt(VWIFI_WIRE_BEACON, vif->ndev->dev_addr, vif->ndev->broadcast,
+			     vif->ndev->broadcast, &b, sizeof(b), bss->ies, bss->ies_len);
+}
+
+/* ---- Remote BSS table ---- */
+
+/* Under RCU or vwifi_medium.lock */
+static struct vwifi_rbss *vwifi_rbss_find(const u8 *ta)
+{
+	struct vwifi_rbss *r;
+
+	list_for_each_entry_rcu(r, &vwifi_medium.bss_list, list,
+				lockdep_is_held(&vwifi_medium.lock))
+		if (ether_addr_equal(r->ta, ta))
+			return r;
+	return NULL;
+}
+
+static bool vwifi_rbss_fresh(const struct vwifi_rbss *r)
+{
+	return time_before(jiffies, READ_ONCE(r->last_seen) +
+			   msecs_to_jiffies(VWIFI_MEDIUM_TIMEOUT_MS));
+}
+
+static bool vwifi_rbss_same(const struct vwifi_rbss *r, const struct vwifi_rbss *n)
+{
+	return ether_addr_equal(r->lower, n->lower) && r->iftype == n->iftype &&
+	       !memcmp(&r->bss, &n->bss, offsetof(struct vwifi_bss, ies)) &&
+	       r->bss.ies_len == n->bss.ies_len &&
+	       !memcmp(r->ies, n->ies, n->bss.ies_len);
+}
+
+/* Record @n (a new, unlisted entry) or refresh the entry it replaces */
+static void vwifi_rbss_update(struct vwifi_rbss *n)
+{
+	struct vwifi_rbss *r;
+
+	spin_lock_bh(&vwifi_medium.lock);
+	r = vwifi_rbss_find(n->ta);
+	if (r && vwifi_rbss_same(r, n)) {
+		WRITE_ONCE(r->last_seen, n->last_seen);
+		WRITE_ONCE(r->tsf_offset, n->tsf_offset);
+		kfree(n);
+	} else if (r) {
+		list_replace_rcu(&r->list, &n->list);
+		kfree_rcu(r, rcu);
+	} else if (vwifi_medium.n_bss < VWIFI_MEDIUM_MAX_BSS) {
+		list_add_tail_rcu(&n->list, &vwifi_medium.bss_list);
+		vwifi_medium.n_bss++;
+	} else {
+		atomic_long_inc(&vwifi_medium.rx_dropped);
+		kfree(n);
+	}
+	spin_unlock_bh(&vwifi_medium.lock);
+}
+
+/* Forget the BSSs not heard for a while (all of them if @all) */
+static void vwifi_rbss_expire(bool all)
+{
+	struct vwifi_rbss *r, *tmp;
+
+	spin_lock_bh(&vwifi_medium.lock);
+	list_for_each_entry_safe(r, tmp, &vwifi_medium.bss_list, list) {
+		if (!all && vwifi_rbss_fresh(r))
+			continue;
+		list_del_rcu(&r->list);
+		vwifi_medium.n_bss--;
+		kfree_rcu(r, rcu);
+	}
+	spin_unlock_bh(&vwifi_medium.lock);
+}
+
+static struct cfg80211_bss *vwifi_rbss_inform(struct vwifi_vif *vif,
+					      const struct vwifi_rbss *r, bool reveal,
+					      bool probe_resp)
+{
+	u64 now = div_u64(ktime_get_boottime_ns(), NSEC_PER_USEC);
+
+	return vwifi_inform(vif, &r->bss,
+			    vwifi_remote_signal_dbm(vif->ndev->dev_addr, r->ta),
+			    now + READ_ONCE(r->tsf_offset), reveal, probe_resp,
+			    GFP_ATOMIC);
+}
+
+static void vwifi_medium_scan_report(struct vwifi_vif *vif,
+				     const struct cfg80211_scan_request *req)
+{
+	struct vwifi_rbss *r;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(r, &vwifi_medium.bss_list, list) {
+		if (!vwifi_rbss_fresh(r) || !vwifi_scan_has_freq(req, r->bss.freq))
+			continue;
+		if (!is_broadcast_ether_addr(req->bssid) &&
+		    !ether_addr_equal(req->bssid, r->bss.bssid))
+			continue;
+		cfg80211_put_bss(vif->wdev.wiphy,
+				 vwifi_rbss_inform(vif, r, vwifi_scan_probes(req, &r->bss),
+						   req->n_ssids > 0));
+	}
+	rcu_read_unlock();
+}
+
+/* ---- Station side of an association with a remote AP ---- */
+
+static void vwifi_medium_assoc_clear(struct vwifi_vif *sta)
+{
+	sta->assoc_pending = false;
+	kfree(sta->assoc_req_ies);
+	sta->assoc_req_ies = NULL;
+	sta->assoc_req_ies_len = 0;
+}
+
+/* Give up an association in flight (the AP may have accepted it already) */
+static void vwifi_medium_assoc_cancel(struct vwifi_vif *sta)
+{
+	struct vwifi_wire_deauth d = { .reason = cpu_to_be16(WLAN_REASON_DEAUTH_LEAVING) };
+
+	lockdep_assert_held(&vwifi_mutex);
+	if (!sta->assoc_pending)
+		return;
+	vwifi_wire_send_mgmt(VWIFI_WIRE_DEAUTH, sta->ndev->dev_addr, sta->bss.bssid,
+			     sta->assoc_lower, &d, sizeof(d), NULL, 0);
+	vwifi_medium_assoc_clear(sta);
+	vwifi_bss_clear(&sta->bss);
+}
+
+static bool vwifi_rbss_matches(const struct vwifi_rbss *r,
+			       const struct cfg80211_connect_params *sme)
+{
+	const u8 *bssid = sme->bssid ?: sme->bssid_hint;
+	const struct ieee80211_channel *chan = sme->channel ?: sme->channel_hint;
+
+	return r->iftype == VWIFI_WIRE_AP && vwifi_rbss_fresh(r) &&
+	       vwifi_bss_ssid_is(&r->bss, sme->ssid, sme->ssid_len) &&
+	       (!bssid || ether_addr_equal(bssid, r->bss.bssid)) &&
+	       (!chan || chan->center_freq == r->bss.freq);
+}
+
+/* Ask a remote AP for association; 0 if the request is on its way */
+static int vwifi_medium_connect(struct vwifi_vif *sta,
+				const struct cfg80211_connect_params *sme)
+{
+	struct vwifi_wire_assoc_req req = {};
+	struct vwifi_rbss *r;
+	bool found = false;
+
+	lockdep_assert_held(&vwifi_mutex);
+	if (!vwifi_medium_on())
+		return -ENOENT;
+	vwifi_bss_clear(&sta->bss);
+	rcu_read_lock();
+	list_for_each_entry_rcu(r, &vwifi_medium.bss_list, list) {
+		if (!vwifi_rbss_matches(r, sme))
+			continue;
+		/* Only the parameters: the IEs stay with the entry */
+		memcpy(&sta->bss, &r->bss, offsetof(struct vwifi_bss, ies));
+		ether_addr_copy(sta->assoc_lower, r->lower);
+		found = true;
+		break;
+	}
+	rcu_read_unlock();
+	if (!found) {
+		vwifi_bss_clear(&sta->bss);
+		return -ENOENT;
+	}
+	sta->bss.active = false;
+	sta->assoc_req_ies = vwifi_assoc_req_ies(sta, &sta->bss, sme->ie, sme->ie_len,
+						 &sta->assoc_req_ies_len);
+	if (!sta->assoc_req_ies || sta->assoc_req_ies_len > VWIFI_MEDIUM_MAX_IES) {
+		vwifi_medium_assoc_clear(sta);
+		vwifi_bss_clear(&sta->bss);
+		return -ENOMEM;
+	}
+	sta->assoc_pending = true;
+	sta->assoc_control_port = sme->crypto.control_port;
+	req.ssid_len = sta->bss.ssid_len;
+	memcpy(req.ssid, sta->bss.ssid, sta->bss.ssid_len);
+	req.ies_len = cpu_to_be16(sta->assoc_req_ies_len);
+	vwifi_wire_send_mgmt(VWIFI_WIRE_ASSOC_REQ, sta->ndev->dev_addr, sta->bss.bssid,
+			     sta->assoc_lower, &req, sizeof(req), sta->assoc_req_ies,
+			     sta->assoc_req_ies_len);
+	queue_delayed_work(vwifi_wq, &sta->assoc_timeout,
+			   msecs_to_jiffies(VWIFI_ASSOC_TIMEOUT_MS));
+	return 0;
+}
+
+static void vwifi_assoc_timeout_work(struct work_struct *work)
+{
+	struct vwifi_vif *sta = container_of(to_delayed_work(work), struct vwifi_vif,
+					     assoc_timeout);
+
+	mutex_lock(&vwifi_mutex);
+	if (sta->assoc_pending) {
+		cfg80211_connect_timeout(sta->ndev, sta->bss.bssid, sta->assoc_req_ies,
+					 sta->assoc_req_ies_len, GFP_KERNEL,
+					 NL80211_TIMEOUT_ASSOC);
+		vwifi_medium_assoc_cancel(sta);
+	}
+	mutex_unlock(&vwifi_mutex);
+}
+
+/* The remote AP @ta answered @sta's association request */
+static void vwifi_medium_assoc_done(struct vwifi_vif *sta, const u8 *ta, u16 status,
+				    const u8 *resp_ies, size_t resp_ies_len)
+{
+	struct cfg80211_bss *cbss = NULL;
+	struct vwifi_peer *link = NULL;
+	struct vwifi_rbss *r;
+
+	lockdep_assert_held(&vwifi_mutex);
+	if (!sta->assoc_pending || !ether_addr_equal(ta, sta->bss.bssid))
+		return;
+	cancel_delayed_work(&sta->assoc_timeout);
+	if (status == WLAN_STATUS_SUCCESS) {
+		rcu_read_lock();
+		r = vwifi_rbss_find(ta);
+		if (r)
+			cbss = vwifi_rbss_inform(sta, r, true, true);
+		rcu_read_unlock();
+		if (cbss)
+			link = vwifi_link_remote(sta, ta, sta->assoc_lower,
+						 sta->assoc_control_port);
+		if (!link)
+			status = WLAN_STATUS_UNSPECIFIED_FAILURE;
+	}
+	if (status != WLAN_STATUS_SUCCESS) {
+		if (cbss)
+			cfg80211_put_bss(sta->wdev.wiphy, cbss);
+		cfg80211_connect_bss(sta->ndev, ta, NULL, sta->assoc_req_ies,
+				     sta->assoc_req_ies_len, resp_ies, resp_ies_len,
+				     status, GFP_KERNEL, NL80211_TIMEOUT_UNSPECIFIED);
+		vwifi_medium_assoc_cancel(sta);
+		return;
+	}
+	rcu_assign_pointer(sta->ap_link, link);
+	sta->bss.active = true;
+	netif_carrier_on(sta->ndev);
+	cfg80211_connect_bss(sta->ndev, ta, cbss, sta->assoc_req_ies,
+			     sta->assoc_req_ies_len, resp_ies, resp_ies_len,
+			     WLAN_STATUS_SUCCESS, GFP_KERNEL, NL80211_TIMEOUT_UNSPECIFIED);
+	vwifi_medium_assoc_clear(sta);
+}
+
+/* ---- IBSS cells across guests ---- */
+
+/* Take the cell another guest runs for @params: its BSSID, channel, interval */
+static bool vwifi_medium_find_cell(struct vwifi_vif *vif,
+				   const struct cfg80211_ibss_params *params)
+{
+	u32 freq = params->chandef.chan->center_freq;
+	struct vwifi_rbss *r;
+	bool found = false;
+
+	lockdep_assert_held(&vwifi_mutex);
+	rcu_read_lock();
+	list_for_each_entry_rcu(r, &vwifi_medium.bss_list, list) {
+		if (r->iftype != VWIFI_WIRE_IBSS || !vwifi_rbss_fresh(r) ||
+		    !vwifi_bss_ssid_is(&r->bss, params->ssid, params->ssid_len) ||
+		    (params->bssid && !ether_addr_equal(params->bssid, r->bss.bssid)) ||
+		    (params->channel_fixed && r->bss.freq != freq) ||
+		    !ieee80211_get_channel(vif->wdev.wiphy, r->bss.freq))
+			continue;
+		ether_addr_copy(vif->bss.bssid, r->bss.bssid);
+		vif->bss.freq = r->bss.freq;
+		vif->bss.beacon_int = r->bss.beacon_int;
+		found = true;
+		if (r->bss.freq == freq)
+			break;
+	}
+	rcu_read_unlock();
+	return found;
+}
+
+/* Link @vif with the members of its cell beaconing from other guests */
+static void vwifi_medium_ibss_meet(struct vwifi_vif *vif)
+{
+	u8 addr[4][ETH_ALEN], lower[4][ETH_ALEN];
+	struct vwifi_rbss *r;
+	int i, n = 0;
+
+	lockdep_assert_held(&vwifi_mutex);
+	rcu_read_lock();
+	list_for_each_entry_rcu(r, &vwifi_medium.bss_list, list) {
+		if (n == ARRAY_SIZE(addr))
+			break;		/* the others at the next tick */
+		if (r->iftype != VWIFI_WIRE_IBSS || !vwifi_rbss_fresh(r) ||
+		    r->bss.freq != vif->bss.freq ||
+		    !ether_addr_equal(r->bss.bssid, vif->bss.bssid) ||
+		    vwifi_peer_find(vif, r->ta))
+			continue;
+		ether_addr_copy(addr[n], r->ta);
+		ether_addr_copy(lower[n++], r->lower);
+	}
+	rcu_read_unlock();
+	for (i = 0; i < n; i++)
+		if (vwifi_link_remote(vif, addr[i], lower[i], vif->bss.secured))
+			vwifi_notify_new_sta(vif, addr[i], NULL, 0);
+}
+
+/* ---- Receive ---- */
+
+/* The running local interface with address @addr.  Under RCU. */
+static struct vwifi_vif *vwifi_medium_vif(const u8 *addr)
+{
+	struct vwifi_vif *vif;
+
+	list_for_each_entry_rcu(vif, &vwifi_vifs, list)
+		if (ether_addr_equal(vif->ndev->dev_addr, addr))
+			return netif_running(vif->ndev) ? vif : NULL;
+	return NULL;
+}
+
+/* The local end of the remote link @ra - @ta, if any.  Under RCU. */
+static struct vwifi_peer *vwifi_medium_peer(const struct vwifi_wire_hdr *hdr)
+{
+	struct vwifi_vif *vif = vwifi_medium_vif(hdr->ra);
+	struct vwifi_peer *peer = vif ? vwifi_peer_find(vif, hdr->ta) : NULL;
+
+	return peer && !peer->twin ? peer : NULL;
+}
+
+/* A beaconing interface is alive for every local interface linked to it */
+static void vwifi_medium_heard(const u8 *ta)
+{
+	struct vwifi_peer *peer;
+	struct vwifi_vif *vif;
+
+	list_for_each_entry_rcu(vif, &vwifi_vifs, list) {
+		peer = vwifi_peer_find(vif, ta);
+		if (peer && !peer->twin)
+			vwifi_touch(&peer->last_heard);
+	}
+}
+
+static bool vwifi_wire_rx_beacon(struct sk_buff *skb, const struct vwifi_wire_hdr *hdr)
+{
+	const struct vwifi_wire_beacon *b = (const void *)(hdr + 1);
+	size_t len = be16_to_cpu(hdr->len), ies_len;
+	struct vwifi_rbss *n;
+	u64 now;
+
+	if (len < sizeof(*b))
+		return false;
+	ies_len = be16_to_cpu(b->ies_len);
+	if (ies_len != len - sizeof(*b) || ies_len > VWIFI_MEDIUM_MAX_IES ||
+	    b->ssid_len > IEEE80211_MAX_SSID_LEN ||
+	    (b->iftype != VWIFI_WIRE_AP && b->iftype != VWIFI_WIRE_IBSS) ||
+	    !is_valid_ether_addr(b->bssid))
+		return false;
+	vwifi_medium_heard(hdr->ta);
+	n = kzalloc(struct_size(n, ies, ies_len), GFP_ATOMIC);
+	if (!n) {
+		atomic_long_inc(&vwifi_medium.rx_dropped);
+		return true;
+	}
+	now = div_u64(ktime_get_boottime_ns(), NSEC_PER_USEC);
+	ether_addr_copy(n->ta, hdr->ta);
+	ether_addr_copy(n->lower, eth_hdr(skb)->h_source);
+	n->iftype = b->iftype;
+	n->last_seen = jiffies;
+	n->tsf_offset = (s64)(be64_to_cpu(b->tsf) - now);
+	n->bss.active = true;
+	ether_addr_copy(n->bss.bssid, b->bssid);
+	memcpy(n->bss.ssid, b->ssid, b->ssid_len);
+	n->bss.ssid_len = b->ssid_len;
+	n->bss.hidden = b->hidden ? NL80211_HIDDEN_SSID_ZERO_LEN :
+				    NL80211_HIDDEN_SSID_NOT_IN_USE;
+	n->bss.freq = be32_to_cpu(b->freq);
+	n->bss.beacon_int = be16_to_cpu(b->beacon_int);
+	n->bss.capability = be16_to_cpu(b->capability);
+	n->bss.dtim_period = b->dtim_period;
+	n->bss.secured = n->bss.capability & WLAN_CAPABILITY_PRIVACY;
+	memcpy(n->ies, b->ies, ies_len);
+	n->bss.ies = n->ies;
+	n->bss.ies_len = ies_len;
+	vwifi_rbss_update(n);
+	return true;
+}
+
+static bool vwifi_wire_rx_data(struct sk_buff *skb, const struct vwifi_wire_hdr *hdr)
+{
+	struct vwifi_peer *peer = vwifi_medium_peer(hdr);
+
+	if (!peer) {
+		atomic_long_inc(&vwifi_medium.rx_dropped);
+		kfree_skb(skb);
+		return true;
+	}
+	vwifi_touch(&peer->last_heard);
+	__skb_pull(skb, sizeof(*hdr));
+	if (!pskb_may_pull(skb, ETH_HLEN)) {
+		kfree_skb(skb);
+		return false;
+	}
+	skb_reset_mac_header(skb);
+	/* The sender checked its end of the 802.1X port, this is ours */
+	if (!READ_ONCE(peer->authorized) && !vwifi_is_eapol(skb)) {
+		atomic_long_inc(&peer->owner->rx_dropped);
+		kfree_skb(skb);
+		return true;
+	}
+	skb->ip_summed = CHECKSUM_NONE;
+	vwifi_receive(peer->owner, peer, skb, NULL);
+	return true;
+}
+
+/* Check a frame's header, then dispatch it.  Consumes @skb. */
+static void vwifi_wire_rx(struct sk_buff *skb)
+{
+	const struct vwifi_wire_hdr *hdr;
+	bool ok = false;
+	size_t len;
+
+	if (skb->pkt_type == PACKET_OTHERHOST || !pskb_may_pull(skb, sizeof(*hdr)))
+		goto invalid;
+	hdr = (const void *)skb->data;
+	len = be16_to_cpu(hdr->len);
+	if (hdr->magic != VWIFI_WIRE_MAGIC || hdr->version != VWIFI_WIRE_VERSION ||
+	    len > skb->len - sizeof(*hdr) || pskb_trim_rcsum(skb, sizeof(*hdr) + len))
+		goto invalid;
+	hdr = (const void *)skb->data;	/* trimming may move the data */
+	if (!is_valid_ether_addr(hdr->ta) ||
+	    ether_addr_equal(eth_hdr(skb)->h_source, vwifi_medium.addr))
+		goto invalid;
+	atomic_long_inc(&vwifi_medium.rx_frames);
+	if (hdr->type == VWIFI_WIRE_DATA) {
+		if (!vwifi_wire_rx_data(skb, hdr))
+			atomic_long_inc(&vwifi_medium.rx_invalid);
+		return;
+	}
+	/* Management frames are small: make them linear once */
+	if (len > VWIFI_MEDIUM_MAX_IES + 64 || skb_linearize(skb))
+		goto invalid;
+	hdr = (const void *)skb->data;
+	switch (hdr->type) {
+	case VWIFI_WIRE_BEACON:
+		ok = vwifi_wire_rx_beacon(skb, hdr);
+		break;
+	case VWIFI_WIRE_KEEPALIVE: {
+		struct vwifi_peer *peer = vwifi_medium_peer(hdr);
+
+		if (peer)
+			vwifi_touch(&peer->last_heard);
+		ok = true;
+		break;
+	}
+	case VWIFI_WIRE_ASSOC_REQ:
+	case VWIFI_WIRE_ASSOC_RESP:
+	case VWIFI_WIRE_DEAUTH:
+		if (skb_queue_len(&vwifi_medium.mgmt_q) >= VWIFI_MEDIUM_MAX_MGMT) {
+			atomic_long_inc(&vwifi_medium.rx_dropped);
+			break;
+		}
+		skb_queue_tail(&vwifi_medium.mgmt_q, skb);
+		queue_work(vwifi_wq, &vwifi_medium.mgmt_work);
+		return;
+	}
+	if (ok) {
+		consume_skb(skb);
+		return;
+	}
+invalid:
+	atomic_long_inc(&vwifi_medium.rx_invalid);
+	kfree_skb(skb);
+}
+
+static rx_handler_result_t vwifi_medium_rx(struct sk_buff **pskb)
+{
+	struct sk_buff *skb = *pskb;
+
+	if (skb->protocol != htons(ETH_P_VWIFI))
+		return RX_HANDLER_PASS;
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (skb)
+		vwifi_wire_rx(skb);
+	else
+		atomic_long_inc(&vwifi_medium.rx_dropped);
+	return RX_HANDLER_CONSUMED;
+}
+
+/* ---- Management frames, under vwifi_mutex ---- */
+
+/* A remote station asks the local AP @ap to associate */
+static bool vwifi_mgmt_assoc_req(struct vwifi_vif *ap, struct sk_buff *skb,
+				 const struct vwifi_wire_hdr *hdr)
+{
+	const struct vwifi_wire_assoc_req *req = (const void *)(hdr + 1);
+	size_t len = be16_to_cpu(hdr->len), ies_len;
+	struct vwifi_wire_assoc_resp resp = {};
+	const u8 *lower = eth_hdr(skb)->h_source;
+	struct vwifi_peer *peer;
+
+	if (len < sizeof(*req))
+		return false;
+	ies_len = be16_to_cpu(req->ies_len);
+	if (ies_len != len - sizeof(*req) || req->ssid_len > IEEE80211_MAX_SSID_LEN)
+		return false;
+	if (!vwifi_vif_is(ap, NL80211_IFTYPE_AP) || !ap->bss.active ||
+	    !vwifi_bss_ssid_is(&ap->bss, req->ssid, req->ssid_len))
+		return true;	/* not for a BSS here: no answer, like the air */
+	peer = vwifi_peer_find(ap, hdr->ta);
+	if (peer && peer->twin)
+		return true;	/* the address of a local station */
+	if (peer) {		/* reassociation: hostapd starts afresh */
+		vwifi_unlink(peer);
+		vwifi_cfg_del_sta(ap, hdr->ta);
+	}
+	if (ap->n_peers >= VWIFI_MEDIUM_MAX_STATIONS)
+		resp.status = cpu_to_be16(WLAN_STATUS_AP_UNABLE_TO_HANDLE_NEW_STA);
+	else if (!vwifi_link_remote(ap, hdr->ta, lower, ap->bss.secured))
+		resp.status = cpu_to_be16(WLAN_STATUS_UNSPECIFIED_FAILURE);
+	else
+		vwifi_notify_new_sta(ap, hdr->ta, req->ies, ies_len);
+	resp.ies_len = cpu_to_be16(resp.status ? 0 : ap->bss.resp_ies_len);
+	vwifi_wire_send_mgmt(VWIFI_WIRE_ASSOC_RESP, ap->ndev->dev_addr, hdr->ta, lower,
+			     &resp, sizeof(resp), ap->bss.resp_ies,
+			     resp.status ? 0 : ap->bss.resp_ies_len);
+	return true;
+}
+
+static bool vwifi_mgmt_assoc_resp(struct vwifi_vif *sta, const struct vwifi_wire_hdr *hdr)
+{
+	const struct vwifi_wire_assoc_resp *resp = (const void *)(hdr + 1);
+	size_t len = be16_to_cpu(hdr->len);
+
+	if (len < sizeof(*resp) || be16_to_cpu(resp->ies_len) != len - sizeof(*resp))
+		return false;
+	if (vwifi_vif_is(sta, NL80211_IFTYPE_STATION))
+		vwifi_medium_assoc_done(sta, hdr->ta, be16_to_cpu(resp->status),
+					resp->ies, len - sizeof(*resp));
+	return true;
+}
+
+/* The remote end of a link to @vif left it */
+static bool vwifi_mgmt_deauth(struct vwifi_vif *vif, const struct vwifi_wire_hdr *hdr)
+{
+	const struct vwifi_wire_deauth *d = (const void *)(hdr + 1);
+	struct vwifi_peer *peer;
+
+	if (be16_to_cpu(hdr->len) != sizeof(*d))
+		return false;
+	peer = vwifi_peer_find(vif, hdr->ta);
+	if (!peer || peer->twin) {
+		/* A refusal while we wait for the answer */
+		if (vif->assoc_pending && ether_addr_equal(hdr->ta, vif->bss.bssid))
+			vwifi_medium_assoc_done(vif, hdr->ta,
+						WLAN_STATUS_UNSPECIFIED_FAILURE, NULL, 0);
+		return true;
+	}
+	if (rcu_access_pointer(vif->ap_link) == peer) {
+		vwifi_disassociate(peer, be16_to_cpu(d->reason), false);
+		return true;
+	}
+	vwifi_unlink(peer);
+	vwifi_cfg_del_sta(vif, hdr->ta);
+	return true;
+}
+
+static bool vwifi_mgmt_rx(struct sk_buff *skb)
+{
+	const struct vwifi_wire_hdr *hdr = (const void *)skb->data;
+	struct vwifi_vif *vif;
+
+	lockdep_assert_held(&vwifi_mutex);
+	rcu_read_lock();
+	vif = vwifi_medium_vif(hdr->ra);
+	rcu_read_unlock();
+	if (!vif)	/* gone, or not running: the frame is not for us */
+		return true;
+	switch (hdr->type) {
+	case VWIFI_WIRE_ASSOC_REQ:
+		return vwifi_mgmt_assoc_req(vif, skb, hdr);
+	case VWIFI_WIRE_ASSOC_RESP:
+		return vwifi_mgmt_assoc_resp(vif, hdr);
+	default:
+		return vwifi_mgmt_deauth(vif, hdr);
+	}
+}
+
+static void vwifi_medium_mgmt_work(struct work_struct *work)
+{
+	struct sk_buff *skb;
+
+	mutex_lock(&vwifi_mutex);
+	while ((skb = skb_dequeue(&vwifi_medium.mgmt_q))) {
+		if (!vwifi_mgmt_rx(skb))
+			atomic_long_inc(&vwifi_medium.rx_invalid);
+		consume_skb(skb);
+	}
+	mutex_unlock(&vwifi_mutex);
+}
+
+/* ---- Periodic work: beacons, keepalives, timeouts ---- */
+
+/* Drop @vif's remote links that went silent (all of them if @all) */
+static void vwifi_medium_expire_peers(struct vwifi_vif *vif, bool all)
+{
+	unsigned long timeout = msecs_to_jiffies(VWIFI_MEDIUM_TIMEOUT_MS);
+	struct vwifi_peer *peer;
+	struct hlist_node *tmp;
+	unsigned int bkt;
+
+	lockdep_assert_held(&vwifi_mutex);
+	hash_for_each_safe(vif->peers, bkt, tmp, peer, node) {
+		if (peer->twin ||
+		    (!all && time_before(jiffies, READ_ONCE(peer->last_heard) + timeout)))
+			continue;
+		if (rcu_access_pointer(vif->ap_link) == peer) {
+			/* Beacon loss, as a station notices it */
+			vwifi_disassociate(peer, WLAN_REASON_DISASSOC_DUE_TO_INACTIVITY, true);
+			continue;
+		}
+		vwifi_cfg_del_sta(vif, peer->addr);
+		vwifi_unlink(peer);
+	}
+}
+
+static void vwifi_medium_announce(struct vwifi_vif *vif)
+{
+	struct vwifi_peer *ap = rcu_dereference_protected(vif->ap_link,
+							  lockdep_is_held(&vwifi_mutex));
+
+	if (vif->bss.active && (vwifi_vif_is(vif, NL80211_IFTYPE_AP) ||
+				vwifi_vif_is(vif, NL80211_IFTYPE_ADHOC)))
+		vwifi_medium_beacon(vif);
+	else if (ap && !ap->twin)
+		vwifi_wire_send_mgmt(VWIFI_WIRE_KEEPALIVE, vif->ndev->dev_addr, ap->addr,
+				     ap->lower, NULL, 0, NULL, 0);
+}
+
+static void vwifi_medium_tick(struct work_struct *work)
+{
+	struct vwifi_vif *vif;
+
+	vwifi_rbss_expire(false);
+	mutex_lock(&vwifi_mutex);
+	list_for_each_entry(vif, &vwifi_vifs, list) {
+		if (!netif_running(vif->ndev))
+			continue;
+		vwifi_medium_expire_peers(vif, false);
+		if (vwifi_vif_is(vif, NL80211_IFTYPE_ADHOC) && vif->bss.active)
+			vwifi_medium_ibss_meet(vif);
+		vwifi_medium_announce(vif);
+	}
+	mutex_unlock(&vwifi_mutex);
+	queue_delayed_work(vwifi_wq, &vwifi_medium.tick,
+			   msecs_to_jiffies(VWIFI_MEDIUM_TICK_MS));
+}
+
+/* ---- Attaching to the medium device ---- */
+
+static bool vwifi_medium_is_virtio(const struct net_device *dev)
+{
+	const struct device *parent = dev->dev.parent;
+
+	return parent && parent->driver && !strcmp(parent->driver->name, "virtio_net");
+}
+
+/* The device virtio_dev= names, or the first virtio-net one.  Under rtnl. */
+static struct net_device *vwifi_medium_pick(void)
+{
+	struct net_device *dev;
+
+	if (virtio_dev)
+		return __dev_get_by_name(&init_net, virtio_dev);
+	for_each_netdev(&init_net, dev)
+		if (vwifi_medium_is_virtio(dev) && !netdev_is_rx_handler_busy(dev))
+			return dev;
+	return NULL;
+}
+
+static int vwifi_medium_attach(void)
+{
+	struct net_device *dev;
+	int err;
+
+	rtnl_lock();
+	dev = vwifi_medium_pick();
+	err = -ENODEV;
+	if (!dev) {
+		pr_err("virtio mode: %s%s not found%s\n", virtio_dev ? "device " : "",
+		       virtio_dev ?: "no free virtio-net device",
+		       virtio_dev ? "" : " (is virtio_net loaded?)");
+		goto out;
+	}
+	err = -EINVAL;
+	if (dev->type != ARPHRD_ETHER || (dev->flags & IFF_LOOPBACK) ||
+	    dev->netdev_ops == &vwifi_netdev_ops || dev->mtu < VWIFI_MEDIUM_MIN_MTU) {
+		pr_err("virtio mode: %s is not an Ethernet device with an MTU of at least %zu\n",
+		       dev->name, VWIFI_MEDIUM_MIN_MTU);
+		goto out;
+	}
+	err = netdev_rx_handler_register(dev, vwifi_medium_rx, NULL);
+	if (err) {
+		pr_err("virtio mode: %s is in use (bridge, bond, another driver...)\n",
+		       dev->name);
+		goto out;
+	}
+	if (!(dev->flags & IFF_UP)) {
+		err = dev_open(dev, NULL);
+		if (err) {
+			netdev_rx_handler_unregister(dev);
+			pr_err("virtio mode: cannot bring %s up: %d\n", dev->name, err);
+			goto out;
+		}
+	}
+	dev_hold(dev);
+	ether_addr_copy(vwifi_medium.addr, dev->dev_addr);
+	vwifi_medium.mtu = dev->mtu;
+	rcu_assign_pointer(vwifi_medium.dev, dev);
+	pr_info("virtio mode on %s\n", dev->name);
+out:
+	rtnl_unlock();
+	return err;
+}
+
+/* Let go of the device; every remote link and BSS goes with it.  Under rtnl. */
+static void vwifi_medium_detach(void)
+{
+	struct net_device *dev = rtnl_dereference(vwifi_medium.dev);
+	struct vwifi_vif *vif;
+
+	if (!dev)
+		return;
+	netdev_rx_handler_unregister(dev);	/* waits for readers */
+	RCU_INIT_POINTER(vwifi_medium.dev, NULL);
+	synchronize_net();
+	dev_put(dev);
+	pr_info("virtio mode: left %s\n", dev->name);
+	mutex_lock(&vwifi_mutex);
+	list_for_each_entry(vif, &vwifi_vifs, list)
+		vwifi_medium_expire_peers(vif, true);
+	mutex_unlock(&vwifi_mutex);
+	vwifi_rbss_expire(true);
+}
+
+static int vwifi_medium_event(struct notifier_block *nb, unsigned long event, void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+
+	if (event == NETDEV_UNREGISTER && dev == rtnl_dereference(vwifi_medium.dev))
+		vwifi_medium_detach();
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block vwifi_medium_notifier = {
+	.notifier_call = vwifi_medium_event,
+};
+
+static int vwifi_medium_init(void)
+{
+	int err;
+
+	spin_lock_init(&vwifi_medium.lock);
+	INIT_LIST_HEAD(&vwifi_medium.bss_list);
+	skb_queue_head_init(&vwifi_medium.mgmt_q);
+	INIT_WORK(&vwifi_medium.mgmt_work, vwifi_medium_mgmt_work);
+	INIT_DELAYED_WORK(&vwifi_medium.tick, vwifi_medium_tick);
+	if (!vwifi_medium_on())
+		return 0;
+	err = vwifi_medium_attach();
+	if (err)
+		return err;
+	err = register_netdevice_notifier(&vwifi_medium_notifier);
+	if (err) {
+		rtnl_lock();
+		vwifi_medium_detach();
+		rtnl_unlock();
+		return err;
+	}
+	vwifi_medium.notifier = true;
+	return 0;
+}
+
+static void vwifi_medium_start(void)
+{
+	if (vwifi_medium_on())
+		queue_delayed_work(vwifi_wq, &vwifi_medium.tick, 0);
+}
+
+/* Before the interfaces go: no more frames in or out */
+static void vwifi_medium_stop(void)
+{
+	if (!vwifi_medium_on())
+		return;
+	cancel_delayed_work_sync(&vwifi_medium.tick);
+	if (vwifi_medium.notifier)
+		unregister_netdevice_notifier(&vwifi_medium_notifier);
+	vwifi_medium.notifier = false;
+	rtnl_lock();
+	vwifi_medium_detach();
+	rtnl_unlock();
+	cancel_work_sync(&vwifi_medium.mgmt_work);
+	skb_queue_purge(&vwifi_medium.mgmt_q);
+}
+
+/* Interfaces of a guest take their addresses from its medium device's */
+static void vwifi_medium_addr(int index, u8 *addr)
+{
+	ether_addr_copy(addr, vwifi_medium.addr);
+	addr[0] = (addr[0] | 0x02) ^ ((index + 1) << 2);
+}
+
+/* In virtio mode frames leave the guest: no offloads, room for the headers */
+static void vwifi_medium_setup_ndev(struct net_device *ndev)
+{
+	if (!vwifi_medium_on())
+		return;
+	ndev->features &= ~(NETIF_F_HW_CSUM | NETIF_F_GSO_SOFTWARE);
+	ndev->hw_features = ndev->features;
+	ndev->hw_enc_features = ndev->features;
+	ndev->max_mtu = vwifi_medium.mtu - VWIFI_WIRE_OVERHEAD;
+	ndev->mtu = min_t(unsigned int, ETH_DATA_LEN, ndev->max_mtu);
+	ndev->needed_headroom = VWIFI_WIRE_OVERHEAD + 16;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1449,7 +2614,7 @@ static void vwifi_fill_sinfo(const struct vwifi_peer *peer, struct station_info 
 	sinfo->rx_packets = sum.rx_packets;
 	sinfo->tx_packets = sum.tx_packets;
 	sinfo->tx_failed = atomic_long_read(&peer->tx_failed);
-	sinfo->signal = vwifi_signal_dbm(owner, peer->vif);
+	sinfo->signal = vwifi_peer_signal_dbm(peer);
 	sinfo->signal_avg = sinfo->signal;
 	/* Legacy OFDM at its top rate, which every band of the wiphy has */
 	sinfo->txrate.legacy = VWIFI_LEGACY_RATE;
@@ -1462,7 +2627,7 @@ static void vwifi_fill_sinfo(const struct vwifi_peer *peer, struct station_info 
 	if (READ_ONCE(peer->authorized))
 		sinfo->sta_flags.set |= BIT(NL80211_STA_FLAG_AUTHORIZED);
 	if (vwifi_vif_is(owner, NL80211_IFTYPE_STATION)) {
-		const struct vwifi_bss *bss = &peer->vif->bss;
+		const struct vwifi_bss *bss = &owner->bss;
 
 		sinfo->filled |= BIT_ULL(NL80211_STA_INFO_BSS_PARAM);
 		sinfo->bss_param.dtim_period = bss->dtim_period;
@@ -1654,13 +2819,16 @@ static void vwifi_ndo_uninit(struct net_device *ndev)
 	unsigned int bkt;
 
 	cancel_delayed_work_sync(&vif->scan_work);
+	cancel_delayed_work_sync(&vif->assoc_timeout);
 	mutex_lock(&vwifi_mutex);
 	vwifi_scan_finish(vif, true);
+	vwifi_medium_assoc_cancel(vif);
 	hash_for_each_safe(vif->peers, bkt, tmp, peer, node)
 		vwifi_unlink(peer);
 	vwifi_bss_clear(&vif->bss);
 	vwifi_deny_forget(vif);
-	list_del_init(&vif->list);
+	/* The medium's receive path looks interfaces up under RCU */
+	list_del_rcu(&vif->list);
 	if (vif->radio->vif == vif)
 		vif->radio->vif = NULL;
 	mutex_unlock(&vwifi_mutex);
@@ -1823,7 +2991,7 @@ static struct vwifi_vif *vwifi_nl_dev_vif(struct net_device *dev)
 	if (!dev || dev->netdev_ops != &vwifi_netdev_ops)
 		return NULL;
 	vif = netdev_priv(dev);
-	return list_empty(&vif->list) ? NULL : vif;
+	return vif->radio->vif == vif ? vif : NULL;	/* listed */
 }
 
 static struct vwifi_vif *vwifi_nl_vif_by_index(struct net *net, const struct nlattr *attr,
@@ -1964,6 +3132,33 @@ static int vwifi_nl_deny_clear(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
+static int vwifi_nl_put_counter(struct sk_buff *msg, int type, atomic_long_t *v)
+{
+	return nla_put_u64_64bit(msg, type, atomic_long_read(v), VWIFI_ATTR_PAD);
+}
+
+static int vwifi_nl_put_medium(struct sk_buff *msg)
+{
+	struct vwifi_medium *m = &vwifi_medium;
+	struct net_device *dev;
+	int err = 0;
+
+	if (!vwifi_medium_on())
+		return 0;
+	rcu_read_lock();
+	dev = rcu_dereference(m->dev);
+	if (dev)
+		err = nla_put_string(msg, VWIFI_ATTR_MEDIUM_IFNAME, dev->name);
+	rcu_read_unlock();
+	return err ||
+	       nla_put_u32(msg, VWIFI_ATTR_MEDIUM_BSS, READ_ONCE(m->n_bss)) ||
+	       vwifi_nl_put_counter(msg, VWIFI_ATTR_MEDIUM_RX, &m->rx_frames) ||
+	       vwifi_nl_put_counter(msg, VWIFI_ATTR_MEDIUM_RX_DROPPED, &m->rx_dropped) ||
+	       vwifi_nl_put_counter(msg, VWIFI_ATTR_MEDIUM_RX_INVALID, &m->rx_invalid) ||
+	       vwifi_nl_put_counter(msg, VWIFI_ATTR_MEDIUM_TX, &m->tx_frames) ||
+	       vwifi_nl_put_counter(msg, VWIFI_ATTR_MEDIUM_TX_DROPPED, &m->tx_dropped);
+}
+
 static int vwifi_nl_get_status(struct sk_buff *skb, struct genl_info *info)
 {
 	bool admin = netlink_capable(skb, CAP_NET_ADMIN);
@@ -1992,7 +3187,8 @@ static int vwifi_nl_get_status(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(msg, VWIFI_ATTR_VERSION, VWIFI_GENL_VERSION) ||
 	    nla_put_u32(msg, VWIFI_ATTR_NUM_IFACES, n_ifaces) ||
 	    nla_put_u32(msg, VWIFI_ATTR_NUM_DENY, n_deny) ||
-	    nla_put_u32(msg, VWIFI_ATTR_DENY_MAX, VWIFI_DENY_MAX)) {
+	    nla_put_u32(msg, VWIFI_ATTR_DENY_MAX, VWIFI_DENY_MAX) ||
+	    vwifi_nl_put_medium(msg)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
@@ -2254,6 +3450,10 @@ static void vwifi_band_init(struct ieee80211_supported_band *band,
 /* Stable, locally administered address derived from the index */
 static void vwifi_radio_addr(int index, u8 *addr)
 {
+	if (vwifi_medium_on()) {
+		vwifi_medium_addr(index, addr);
+		return;
+	}
 	addr[0] = 0x02;
 	addr[1] = 'v';
 	addr[2] = 'w';
@@ -2334,6 +3534,8 @@ static int vwifi_vif_create(struct vwifi_radio *radio)
 	INIT_LIST_HEAD(&vif->list);
 	hash_init(vif->peers);
 	INIT_DELAYED_WORK(&vif->scan_work, vwifi_scan_work);
+	INIT_DELAYED_WORK(&vif->assoc_timeout, vwifi_assoc_timeout_work);
+	vwifi_medium_setup_ndev(ndev);
 	vif->wdev.wiphy = radio->wiphy;
 	vif->wdev.netdev = ndev;
 	vif->wdev.iftype = NL80211_IFTYPE_STATION;
@@ -2348,7 +3550,7 @@ static int vwifi_vif_create(struct vwifi_radio *radio)
 		return err;
 	}
 	mutex_lock(&vwifi_mutex);
-	list_add_tail(&vif->list, &vwifi_vifs);
+	list_add_tail_rcu(&vif->list, &vwifi_vifs);
 	radio->vif = vif;
 	mutex_unlock(&vwifi_mutex);
 	return 0;
@@ -2399,6 +3601,7 @@ static int vwifi_create_all(int count)
 
 static void vwifi_teardown(void)
 {
+	vwifi_medium_stop();
 	vwifi_destroy_all();
 	destroy_workqueue(vwifi_wq);
 	rcu_barrier();		/* peers are freed by call_rcu() into this module */
@@ -2412,9 +3615,19 @@ static int __init vwifi_init(void)
 		pr_err("station=%d is out of range 1..%d\n", station, VWIFI_MAX_STATIONS);
 		return -EINVAL;
 	}
+	if (virtio && station > VWIFI_MEDIUM_MAX_IFACES) {
+		pr_err("station=%d: virtio mode takes 1..%d interfaces\n", station,
+		       VWIFI_MEDIUM_MAX_IFACES);
+		return -EINVAL;
+	}
 	vwifi_wq = alloc_workqueue("vwifi", WQ_UNBOUND, 0);
 	if (!vwifi_wq)
 		return -ENOMEM;
+	err = vwifi_medium_init();
+	if (err) {
+		destroy_workqueue(vwifi_wq);
+		return err;
+	}
 	err = vwifi_create_all(station);
 	if (err) {
 		pr_err("cannot create %d interfaces: %d\n", station, err);
@@ -2427,6 +3640,7 @@ static int __init vwifi_init(void)
 		vwifi_teardown();
 		return err;
 	}
+	vwifi_medium_start();
 	return 0;
 }
 

@@ -10,7 +10,10 @@
  * refused with an extended ACK message.
  *
  * Commands:
- *  VWIFI_CMD_GET_STATUS   (do)   reply: VERSION, NUM_IFACES, NUM_DENY, DENY_MAX
+ *  VWIFI_CMD_GET_STATUS   (do)   reply: VERSION, NUM_IFACES, NUM_DENY, DENY_MAX;
+ *                                in virtio mode also MEDIUM_IFNAME (absent once
+ *                                the device is gone), MEDIUM_BSS and the
+ *                                MEDIUM_{RX,TX}* frame counters
  *  VWIFI_CMD_GET_IFACE    (dump) one message per interface: IFNAME, IFINDEX,
  *                                IFTYPE (enum nl80211_iftype), NETNS_INUM
  *  VWIFI_CMD_DENY_ADD     (do)   "destination denies source": every frame the
@@ -73,6 +76,14 @@ enum vwifi_attr {
 	VWIFI_ATTR_SRC_IFNAME,		/* string, < IFNAMSIZ with its NUL */
 	VWIFI_ATTR_SRC_IFINDEX,		/* u32, > 0 */
 	VWIFI_ATTR_SRC_NETNS_INUM,	/* u32, reply */
+	VWIFI_ATTR_PAD,
+	VWIFI_ATTR_MEDIUM_IFNAME,	/* string, reply: virtio mode's device */
+	VWIFI_ATTR_MEDIUM_BSS,		/* u32, reply: BSSs heard from other guests */
+	VWIFI_ATTR_MEDIUM_RX,		/* u64, reply: frames received and accepted */
+	VWIFI_ATTR_MEDIUM_RX_DROPPED,	/* u64, reply: not for us, no link, no room */
+	VWIFI_ATTR_MEDIUM_RX_INVALID,	/* u64, reply: malformed or unknown frames */
+	VWIFI_ATTR_MEDIUM_TX,		/* u64, reply */
+	VWIFI_ATTR_MEDIUM_TX_DROPPED,	/* u64, reply */
 
 	__VWIFI_ATTR_MAX,
 	VWIFI_ATTR_MAX = __VWIFI_ATTR_MAX - 1

@@ -1,0 +1,162 @@
+# shellcheck shell=bash
+# Virtio mode's medium protocol in one VM: vwifi runs its medium over one
+# end of a veth pair (virtio_dev=vmed0); medium-peer.pl plays the other
+# guests from the other end (vmed1, in netns nsmed).  The multi-guest
+# cases over real virtio-net devices are in scripts/vmnet.sh.
+
+# shellcheck source=scripts/tests/wifi.sh
+. "$VWIFI_REPO/scripts/tests/wifi.sh"
+
+PEER=$VWIFI_REPO/scripts/tests/medium-peer.pl
+FAKE_AP=02:aa:00:00:00:01
+FAKE_STA=02:bb:00:00:00:02
+
+# medium_up: the veth pair, then vwifi in virtio mode on vmed0 (station=2)
+medium_up() {
+	modprobe veth 2>/dev/null
+	ip link del vmed0 2>/dev/null
+	ip netns add nsmed || fail "ip netns add nsmed"
+	ip link add vmed0 type veth peer name vmed1 netns nsmed || fail "cannot create the veth pair"
+	in_ns nsmed ip link set vmed1 up
+	vw_load station=2 virtio=1 virtio_dev=vmed0
+}
+
+# medium_vw_mac N: vwN's address, derived from vmed0's (vwifi_medium_addr())
+medium_vw_mac() {
+	local m b0
+	m=$(cat /sys/class/net/vmed0/address)
+	b0=$(( (0x${m:0:2} | 2) ^ (($1 + 1) << 2) ))
+	printf '%02x%s\n' "$b0" "${m:2}"
+}
+
+peer() { in_ns nsmed perl "$PEER" vmed1 "$@"; }
+# peer_bg NAME ARGS...: medium-peer.pl in the background (bg_stop NAME ends it)
+peer_bg() { local n=$1; shift; bg "$n" ip netns exec nsmed perl "$PEER" vmed1 "$@"; }
+medium_counters() { vw_tool | grep '^medium'; }
+
+# vw_tool: vwifi-tool's status (the case is skipped without the tool)
+vw_tool() {
+	{ [ -n "${VWIFI_TOOL:-}" ] && [ -x "$VWIFI_TOOL" ]; } || skip "vwifi-tool is not built (VWIFI_TOOL)"
+	"$VWIFI_TOOL"
+}
+
+t_medium_params() {
+	local out
+	for p in "virtio=1" "virtio=1 virtio_dev=nosuchdev" "virtio=1 virtio_dev=lo" \
+		"virtio=1 station=64 virtio_dev=lo"; do
+		# shellcheck disable=SC2086
+		if out=$(vw_insmod $p 2>&1); then
+			vw_unload
+			fail "insmod vwifi $p succeeded, expected refusal"
+		fi
+		info "insmod $p: $out"
+		! vw_loaded || fail "vwifi loaded after insmod $p failed"
+	done
+	dmesg_since_case | grep -q "no free virtio-net device" || fail "no message about the missing virtio-net device"
+	dmesg_since_case | grep -q "nosuchdev not found" || fail "no message about virtio_dev=nosuchdev"
+	dmesg_since_case | grep -q "lo is not an Ethernet device" || fail "no message refusing lo"
+	dmesg_since_case | grep -q "virtio mode takes 1..63" || fail "no message about station=64 in virtio mode"
+}
+
+# Addresses come from the medium device; hostapd's AP beacons on the medium
+t_medium_beacon() {
+	local cap mac st
+	medium_up
+	mac=$(medium_vw_mac 0)
+	[ "$(cat /sys/class/net/vw0/address)" = "$mac" ] ||
+		fail "vw0 has $(cat /sys/class/net/vw0/address), expected $mac (from vmed0)"
+	[ "$(cat /sys/class/net/vw1/address)" = "$(medium_vw_mac 1)" ] || fail "vw1's address is not derived from vmed0's"
+	vw_netns 0
+	start_ap 0 wpa2
+	cap=$(peer capture 2) || fail "capture on vmed1 failed"
+	info "captured: $(head -n 3 <<<"$cap")"
+	[ "$(grep -c "^BEACON ta=$mac ra=ff:ff:ff:ff:ff:ff .* ssid=test freq=2437 bi=100 capa=0x0.1[01] iftype=1 hidden=0 bssid=$mac" <<<"$cap")" -ge 2 ] ||
+		fail "fewer than 2 beacons of vw0 in 2 s: $(head -n 2 <<<"$cap" | tr '\n' '|')"
+	st=$(vw_tool)
+	grep -q "^medium: virtio on vmed0, .* tx [1-9]" <<<"$st" || fail "vwifi-tool status: $(tr '\n' '|' <<<"$st")"
+}
+
+# A remote AP: listed by a scan, a station connects, and loses it when it goes
+t_medium_remote_ap() {
+	local out
+	medium_up
+	vw_netns 1
+	in_ns ns1 ip link set vw1 up
+	peer_bg fakeap ap "$FAKE_AP" far 2412 15
+	sleep 1
+	out=$(in_ns ns1 iw dev vw1 scan 2>&1) || fail "scan: $out"
+	grep -q "BSS $FAKE_AP" <<<"$out" || fail "the remote AP is not in the scan: $(grep -E '^BSS|SSID' <<<"$out" | tr '\n' '|')"
+	grep -q "SSID: far" <<<"$out" || fail "no SSID 'far' in the scan"
+	grep -Eq "freq: 2412(\.0)?$" <<<"$out" || fail "the remote AP's frequency is not 2412"
+	grep -Eq "signal: -[0-9.]+ dBm" <<<"$out" || fail "no signal for the remote AP"
+	out=$(in_ns ns1 iw dev vw1 connect far 2>&1) || fail "iw connect far: $out"
+	wait_for 5 eval "in_ns ns1 iw dev vw1 link | grep -q 'Connected to $FAKE_AP'" ||
+		fail "vw1 not connected to the remote AP: $(in_ns ns1 iw dev vw1 link | tr '\n' '|')"
+	[ "$(link_field 1 SSID)" = far ] || fail "iw link SSID is '$(link_field 1 SSID)', expected far"
+	in_ns ns1 iw dev vw1 station get "$FAKE_AP" | grep -q "signal:" || fail "no station entry for the remote AP"
+	grep -q "ASSOC_REQ ta=$(medium_vw_mac 1) ra=$FAKE_AP" "$(bg_log fakeap)" || fail "the remote AP saw no association request"
+	# The AP goes silent: beacon loss after the medium's timeout (5 s)
+	bg_stop fakeap
+	wait_for 10 eval "in_ns ns1 iw dev vw1 link | grep -q 'Not connected'" ||
+		fail "vw1 still connected 10 s after the remote AP vanished"
+}
+
+# A remote station associates with hostapd's AP, which forgets it once silent
+t_medium_remote_sta() {
+	local ap
+	medium_up
+	ap=$(medium_vw_mac 0)
+	vw_netns 0
+	start_ap 0 open
+	peer_bg fakesta sta "$FAKE_STA" "$ap" test 4
+	wait_for 5 grep -q "assoc status=0" "$(bg_log fakesta)" ||
+		fail "no successful association: $(tr '\n' '|' <"$(bg_log fakesta)") $(medium_counters)"
+	wait_for 5 eval "in_ns ns0 iw dev vw0 station dump | grep -q 'Station $FAKE_STA'" ||
+		fail "the AP does not list the remote station"
+	wait_for 5 eval "ap_cli 0 all_sta | grep -q '^$FAKE_STA'" || fail "hostapd does not list the remote station"
+	wait "$(bg_pid fakesta)"
+	wait_for 12 eval "! in_ns ns0 iw dev vw0 station dump | grep -q 'Station $FAKE_STA'" ||
+		fail "the AP still lists the remote station 12 s after it went silent"
+	wait_for 5 eval "! ap_cli 0 all_sta | grep -q '^$FAKE_STA'" || fail "hostapd still lists the silent station"
+}
+
+# Random and malformed frames: counted and dropped; everything still works
+t_medium_fuzz() {
+	local ap seed=${VW_FUZZ_SEED:-$RANDOM} st inv out
+	medium_up
+	ap=$(medium_vw_mac 0)
+	vw_netns 0 1
+	start_ap 0 open
+	info "fuzz seed $seed (VW_FUZZ_SEED=$seed to replay)"
+	out=$(peer fuzz "$seed" 20000 "$ap" 2>&1) || fail "fuzzer: $out"
+	info "$out"
+	st=$(vw_tool)
+	inv=$(sed -n 's/.*invalid \([0-9]*\)).*/\1/p' <<<"$st")
+	[ "${inv:-0}" -gt 1000 ] || fail "seed $seed: only ${inv:-0} frames counted invalid: $(grep medium <<<"$st")"
+	ap_enabled 0 || fail "seed $seed: hostapd is no longer enabled"
+	peer_bg fakesta sta "$FAKE_STA" "$ap" test 2
+	wait_for 5 grep -q "assoc status=0" "$(bg_log fakesta)" ||
+		fail "seed $seed: a station cannot associate after the fuzzing"
+	start_sta 1 'ssid="test"' 'key_mgmt=NONE'
+	wait_sta 1
+	expect_ping 1 0
+}
+
+# The medium device goes away under a running AP: vwifi lets it go cleanly
+t_medium_device_gone() {
+	local st
+	medium_up
+	vw_netns 0
+	start_ap 0 open
+	peer_bg fakesta sta "$FAKE_STA" "$(medium_vw_mac 0)" test 20
+	wait_for 5 eval "in_ns ns0 iw dev vw0 station dump | grep -q 'Station $FAKE_STA'" ||
+		fail "the AP does not list the remote station"
+	ip netns del nsmed	# takes vmed1, and with it vmed0 (asynchronously)
+	wait_for 20 eval "! test -e /sys/class/net/vmed0" || fail "vmed0 still exists 20 s after its netns was deleted"
+	wait_for 5 eval "! in_ns ns0 iw dev vw0 station dump | grep -q Station" ||
+		fail "the remote station is still listed after the medium device went"
+	st=$(vw_tool)
+	grep -q "^medium: virtio on (gone)" <<<"$st" || fail "vwifi-tool status: $(grep medium <<<"$st")"
+	dmesg_since_case | grep -q "virtio mode: left vmed0" || fail "no kernel message about leaving vmed0"
+	ap_enabled 0 || fail "hostapd stopped"
+}

@@ -1,0 +1,184 @@
+#!/usr/bin/perl
+# medium-peer.pl: plays "another guest" on vwifi's virtio medium, from a
+# network device (one end of a veth pair whose other end vwifi uses).
+#
+#   medium-peer.pl DEV capture SECS          print the vwifi frames DEV receives
+#   medium-peer.pl DEV ap TA SSID FREQ SECS  beacon as an open AP, accept associations
+#   medium-peer.pl DEV sta TA RA SSID SECS   associate with the AP RA, then keepalives
+#   medium-peer.pl DEV fuzz SEED COUNT RA    random and malformed frames (RA: a target)
+#
+# The wire format is the one documented in vwifi.c ("Virtio medium").
+use strict;
+use warnings;
+use Socket;
+use Time::HiRes qw(time sleep);
+
+my ($dev, $cmd, @args) = @ARGV;
+die "usage: $0 DEV capture|ap|sta|fuzz ARGS...\n" unless $dev && $cmd;
+$| = 1;
+
+my %TYPE = (BEACON => 1, ASSOC_REQ => 2, ASSOC_RESP => 3, DEAUTH => 4, DATA => 5,
+	    KEEPALIVE => 6);
+my %NAME = reverse %TYPE;
+my $ETH_P_VWIFI = 0x88b5;
+my $BCAST = "\xff" x 6;
+
+sub mac { my $m = shift; $m =~ s/://g; return pack('H12', $m); }
+sub str { return join(':', unpack('(H2)6', shift)); }
+sub sysval { open(my $f, '<', "/sys/class/net/$dev/$_[0]") or die "$dev: $!\n"; chomp(my $v = <$f>); $v; }
+
+my $ifindex = sysval('ifindex');
+my $own = mac(sysval('address'));
+socket(my $sock, 17, SOCK_RAW, 0x0300) or die "socket: $!\n";	# AF_PACKET, ETH_P_ALL
+bind($sock, pack('S n i S C C a8', 17, 3, $ifindex, 0, 0, 0, '')) or die "bind: $!\n";
+
+sub send_raw { send($sock, $_[0], 0) or die "send: $!\n"; }
+
+# A frame: Ethernet header, vwifi header, payload
+sub frame {
+	my ($type, $ta, $ra, $payload, %o) = @_;
+	my $hdr = pack('C C C C n a6 a6', $o{magic} // 0x56, $o{version} // 1, $type, 0,
+		       $o{len} // length($payload), $ta, $ra);
+	return pack('a6 a6 n', $o{dst} // $BCAST, $own, $o{proto} // $ETH_P_VWIFI) . $hdr . $payload;
+}
+
+sub ie { my ($id, $data) = @_; return pack('C C', $id, length($data)) . $data; }
+
+sub beacon_payload {
+	my ($bssid, $ssid, $freq, %o) = @_;
+	my $chan = $freq == 2484 ? 14 : int(($freq - 2407) / 5);
+	my $ies = $o{ies} // (ie(0, $ssid) . ie(1, pack('C*', 0x82, 0x84, 0x8b, 0x96, 12, 18, 24, 36)) .
+			      ie(3, pack('C', $chan)));
+	return pack('Q> N n n C C C a32 C a6 n', int(time * 1e6), $freq, 100, $o{capa} // 0x0401,
+		    $o{iftype} // 1, 0, $o{ssid_len} // length($ssid), $ssid, 2, $bssid,
+		    $o{ies_len} // length($ies)) . $ies;
+}
+
+sub assoc_req_payload {
+	my ($ssid) = @_;
+	my $ies = ie(0, $ssid) . ie(1, pack('C*', 0x82, 0x84, 0x8b, 0x96));
+	return pack('C a32 C n', length($ssid), $ssid, 0, length($ies)) . $ies;
+}
+
+# Receive one vwifi frame within $timeout s: (type, ta, ra, payload, src) or ()
+sub recv_frame {
+	my ($timeout) = @_;
+	my $end = time + $timeout;
+	while ((my $left = $end - time) > 0) {
+		my $rin = '';
+		vec($rin, fileno($sock), 1) = 1;
+		next unless select(my $rout = $rin, undef, undef, $left) > 0;
+		my $from = recv($sock, my $buf, 4096, 0);
+		next unless defined $from && length($buf) >= 14 + 18;
+		next if (unpack('S n i S C C a8', $from))[4] == 4;	# our own
+		my ($dst, $src, $proto) = unpack('a6 a6 n', $buf);
+		next unless $proto == $ETH_P_VWIFI;
+		my ($magic, $ver, $type, $flags, $len, $ta, $ra) = unpack('C C C C n a6 a6', substr($buf, 14));
+		return ($type, $ta, $ra, substr($buf, 32, $len), $src);
+	}
+	return ();
+}
+
+sub describe {
+	my ($type, $ta, $ra, $p) = @_;
+	my $s = sprintf('%s ta=%s ra=%s len=%d', $NAME{$type} // "type$type", str($ta), str($ra), length($p));
+	if ($type == 1 && length($p) >= 58) {
+		my ($tsf, $freq, $bi, $capa, $iftype, $hidden, $sl, $ssid, $dtim, $bssid, $il) =
+			unpack('Q> N n n C C C a32 C a6 n', $p);
+		$s .= sprintf(' ssid=%s freq=%d bi=%d capa=0x%04x iftype=%d hidden=%d bssid=%s ies=%d',
+			      substr($ssid, 0, $sl), $freq, $bi, $capa, $iftype, $hidden, str($bssid), $il);
+	} elsif (($type == 3 || $type == 4) && length($p) >= 2) {
+		$s .= sprintf(' %s=%d', $type == 3 ? 'status' : 'reason', unpack('n', $p));
+	}
+	return $s;
+}
+
+if ($cmd eq 'capture') {
+	my $end = time + ($args[0] // 3);
+	while ((my $left = $end - time) > 0) {
+		my @f = recv_frame($left) or last;
+		print describe(@f), "\n";
+	}
+} elsif ($cmd eq 'ap') {
+	# An open AP in another guest: beacons every 0.3 s, accepts every station
+	my ($ta, $ssid, $freq, $secs) = @args;
+	$ta = mac($ta);
+	my ($end, $next) = (time + $secs, 0);
+	while (time < $end) {
+		if (time >= $next) {
+			send_raw(frame($TYPE{BEACON}, $ta, $BCAST, beacon_payload($ta, $ssid, $freq)));
+			$next = time + 0.3;
+		}
+		my @f = recv_frame(0.1) or next;
+		my ($type, $fta, $fra, $p, $src) = @f;
+		next unless $fra eq $ta;
+		print describe(@f), "\n";
+		send_raw(frame($TYPE{ASSOC_RESP}, $ta, $fta, pack('n n', 0, 0), dst => $src))
+			if $type == $TYPE{ASSOC_REQ};
+	}
+} elsif ($cmd eq 'sta') {
+	# A station in another guest: associate, then keepalives every 0.5 s
+	my ($ta, $ra, $ssid, $secs) = map { $_ } @args;
+	($ta, $ra) = (mac($ta), mac($ra));
+	# Like a real station, retry a request that got no answer
+	my $status;
+	for my $try (1 .. 5) {
+		send_raw(frame($TYPE{ASSOC_REQ}, $ta, $ra, assoc_req_payload($ssid)));
+		print STDERR "association request $try sent to ", str($ra), "\n";
+		my $end = time + 1;
+		while (time < $end) {
+			my @f = recv_frame($end - time) or last;
+			next unless $f[0] == $TYPE{ASSOC_RESP} && $f[2] eq $ta;
+			$status = unpack('n', $f[3]);
+			last;
+		}
+		last if defined $status;
+	}
+	die "no association response\n" unless defined $status;
+	print "assoc status=$status\n";
+	exit 1 if $status;
+	my $end = time + $secs;
+	while (time < $end) {
+		send_raw(frame($TYPE{KEEPALIVE}, $ta, $ra, ''));
+		my @f = recv_frame(0.5);
+		print describe(@f), "\n" if @f && $f[2] eq $ta;
+	}
+} elsif ($cmd eq 'fuzz') {
+	my ($seed, $count, $target) = @args;
+	srand($seed);
+	print "fuzz seed=$seed count=$count\n";
+	my $ra = mac($target);
+	my $rnd = sub { join('', map { chr(int(rand(256))) } 1 .. shift) };
+	my $rmac = sub { my $m = $rnd->(6); substr($m, 0, 1) = chr(ord(substr($m, 0, 1)) & 0xfe); $m };
+	my @cases = (
+		sub { pack('a6 a6 n', $BCAST, $own, $ETH_P_VWIFI) . $rnd->(int(rand(1500))) },
+		sub { frame(1 + int(rand(8)), $rmac->(), $ra, $rnd->(int(rand(300)))) },
+		sub { frame(int(rand(256)), $rmac->(), $ra, $rnd->(int(rand(64)))) },
+		sub { frame(1, $rmac->(), $BCAST, beacon_payload($rmac->(), 'x', 2437), magic => int(rand(256))) },
+		sub { frame(1, $rmac->(), $BCAST, beacon_payload($rmac->(), 'x', 2437), version => int(rand(256))) },
+		sub { frame(5, $rmac->(), $ra, $rnd->(int(rand(100))), len => int(rand(65536))) },
+		sub { frame(1, $rmac->(), $BCAST, beacon_payload($rmac->(), 'y' x 32, 2437, ssid_len => 32 + int(rand(224)))) },
+		sub { frame(1, $rmac->(), $BCAST, beacon_payload($rmac->(), 'z', 2437, ies_len => int(rand(65536)))) },
+		sub { frame(1, $rmac->(), $BCAST, beacon_payload($rmac->(), 'w', int(rand(2**32)), iftype => int(rand(4)))) },
+		sub { frame(1, $rmac->(), $BCAST, substr(beacon_payload($rmac->(), 'v', 2437), 0, int(rand(60)))) },
+		sub { frame(2, $rmac->(), $ra, pack('C a32 C n', 200, '', 0, 9000)) },
+		sub { frame(2, $rmac->(), $ra, substr(assoc_req_payload('test'), 0, int(rand(40)))) },
+		sub { frame(3, $rmac->(), $ra, pack('n n', int(rand(65536)), int(rand(65536)))) },
+		sub { frame(4, $rmac->(), $ra, $rnd->(int(rand(4)))) },
+		sub { frame(5, $rmac->(), $ra, $rnd->(int(rand(2000)))) },
+		sub { frame(5, $rmac->(), $ra, $rnd->(int(rand(14)))) },
+		sub { frame(6, $rmac->(), $ra, $rnd->(int(rand(8)))) },
+		sub { frame(1, "\xff" x 6, $BCAST, beacon_payload("\x01" x 6, 'm', 2437)) },
+		sub { frame(5, $rmac->(), $ra, '', len => 0) },
+		sub { pack('a6 a6 n', $BCAST, $own, $ETH_P_VWIFI) . $rnd->(int(rand(18))) },
+	);
+	for my $i (1 .. $count) {
+		my $f = $cases[int(rand(@cases))]->();
+		$f = substr($f, 0, 1514) if length($f) > 1514;
+		$f .= "\0" x (60 - length($f)) if length($f) < 60;
+		send($sock, $f, 0);	# oversized ones may be refused: fine
+	}
+	print "sent $count\n";
+} else {
+	die "unknown command $cmd\n";
+}
