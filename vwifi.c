@@ -1950,6 +1950,46 @@ static void vwifi_medium_ibss_meet(struct vwifi_vif *vif)
 			vwifi_notify_new_sta(vif, addr[i], NULL, 0);
 }
 
+/*
+ * Two guests that created the same cell at the same time hold different
+ * BSSIDs.  As IBSS merging does, a member still alone moves to the cell
+ * with the lower BSSID.
+ */
+static void vwifi_medium_ibss_merge(struct vwifi_vif *vif)
+{
+	struct vwifi_bss *bss = &vif->bss;
+	struct ieee80211_channel *chan;
+	struct cfg80211_bss *cbss;
+	struct vwifi_rbss *r;
+	u8 bssid[ETH_ALEN];
+	bool found = false;
+
+	lockdep_assert_held(&vwifi_mutex);
+	if (vif->n_peers)
+		return;
+	rcu_read_lock();
+	list_for_each_entry_rcu(r, &vwifi_medium.bss_list, list) {
+		if (r->iftype == VWIFI_WIRE_IBSS && vwifi_rbss_fresh(r) &&
+		    r->bss.freq == bss->freq &&
+		    vwifi_bss_ssid_is(&r->bss, bss->ssid, bss->ssid_len) &&
+		    memcmp(r->bss.bssid, bss->bssid, ETH_ALEN) < 0 &&
+		    (!found || memcmp(r->bss.bssid, bssid, ETH_ALEN) < 0)) {
+			ether_addr_copy(bssid, r->bss.bssid);
+			found = true;
+		}
+	}
+	rcu_read_unlock();
+	if (!found)
+		return;
+	ether_addr_copy(bss->bssid, bssid);
+	cbss = vwifi_inform_bss(vif, vif, false, false);
+	if (!cbss)
+		return;
+	chan = cbss->channel;
+	cfg80211_put_bss(vif->wdev.wiphy, cbss);
+	cfg80211_ibss_joined(vif->ndev, bss->bssid, chan, GFP_KERNEL);
+}
+
 /* ---- Receive ---- */
 
 /* The running local interface with address @addr.  Under RCU. */
@@ -2291,8 +2331,10 @@ static void vwifi_medium_tick(struct work_struct *work)
 		if (!netif_running(vif->ndev))
 			continue;
 		vwifi_medium_expire_peers(vif, false);
-		if (vwifi_vif_is(vif, NL80211_IFTYPE_ADHOC) && vif->bss.active)
+		if (vwifi_vif_is(vif, NL80211_IFTYPE_ADHOC) && vif->bss.active) {
+			vwifi_medium_ibss_merge(vif);
 			vwifi_medium_ibss_meet(vif);
+		}
 		vwifi_medium_announce(vif);
 	}
 	mutex_unlock(&vwifi_mutex);

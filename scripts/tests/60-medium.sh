@@ -101,6 +101,28 @@ t_medium_remote_ap() {
 		fail "vw1 still connected 10 s after the remote AP vanished"
 }
 
+# A cell in another guest: a member alone merges into it (lower BSSID)
+# and meets the remote member; they part when it goes silent
+t_medium_remote_ibss() {
+	local cell=02:00:00:00:00:01 me out
+	medium_up
+	me=$(medium_vw_mac 1)
+	vw_netns 1
+	in_ns ns1 iw dev vw1 set type ibss || fail "iw set type ibss"
+	in_ns ns1 ip link set vw1 up
+	out=$(in_ns ns1 iw dev vw1 ibss join vwcell 2412 2>&1) || fail "ibss join: $out"
+	peer_bg fakeibss ibss "$FAKE_STA" "$cell" vwcell 2412 15
+	wait_for 5 eval "in_ns ns1 iw dev vw1 link | grep -q 'Joined IBSS $cell'" ||
+		fail "vw1 did not merge into the remote cell: $(in_ns ns1 iw dev vw1 link | tr '\n' '|')"
+	wait_for 5 eval "in_ns ns1 iw dev vw1 station dump | grep -q 'Station $FAKE_STA'" ||
+		fail "vw1 did not meet the remote member"
+	wait_for 5 eval "in_ns nsmed perl '$PEER' vmed1 capture 1 | grep -q '^BEACON ta=$me .* iftype=2 .*bssid=$cell'" ||
+		fail "vw1 does not beacon the cell"
+	bg_stop fakeibss
+	wait_for 12 eval "! in_ns ns1 iw dev vw1 station dump | grep -q 'Station $FAKE_STA'" ||
+		fail "vw1 still lists the remote member 12 s after it went silent"
+}
+
 # A remote station associates with hostapd's AP, which forgets it once silent
 t_medium_remote_sta() {
 	local ap

@@ -5,6 +5,7 @@
 #   medium-peer.pl DEV capture SECS          print the vwifi frames DEV receives
 #   medium-peer.pl DEV ap TA SSID FREQ SECS  beacon as an open AP, accept associations
 #   medium-peer.pl DEV sta TA RA SSID SECS   associate with the AP RA, then keepalives
+#   medium-peer.pl DEV ibss TA BSSID SSID FREQ SECS   beacon as a member of an IBSS cell
 #   medium-peer.pl DEV fuzz SEED COUNT RA    random and malformed frames (RA: a target)
 #
 # The wire format is the one documented in vwifi.c ("Virtio medium").
@@ -115,6 +116,22 @@ if ($cmd eq 'capture') {
 		print describe(@f), "\n";
 		send_raw(frame($TYPE{ASSOC_RESP}, $ta, $fta, pack('n n', 0, 0), dst => $src))
 			if $type == $TYPE{ASSOC_REQ};
+	}
+} elsif ($cmd eq 'ibss') {
+	my ($ta, $bssid, $ssid, $freq, $secs) = @args;
+	($ta, $bssid) = (mac($ta), mac($bssid));
+	my $ies = ie(0, $ssid) . ie(1, pack('C*', 0x82, 0x84, 0x8b, 0x96)) .
+		  ie(3, pack('C', int(($freq - 2407) / 5))) . ie(6, "\0\0");
+	my $end = time + $secs;
+	while (time < $end) {
+		send_raw(frame($TYPE{BEACON}, $ta, $BCAST,
+			       beacon_payload($bssid, $ssid, $freq, iftype => 2, capa => 0x0002,
+					      ies => $ies)));
+		my $until = time + 0.3;
+		while ((my $left = $until - time) > 0) {
+			my @f = recv_frame($left) or last;
+			print describe(@f), "\n" if $f[2] eq $ta;
+		}
 	}
 } elsif ($cmd eq 'sta') {
 	# A station in another guest: associate, then keepalives every 0.5 s
