@@ -1698,7 +1698,7 @@ static void vwifi_rbss_update(struct vwifi_rbss *n)
 		kfree_rcu(r, rcu);
 	} else if (vwifi_medium.n_bss < VWIFI_MEDIUM_MAX_BSS) {
 		list_add_tail_rcu(&n->list, &vwifi_medium.bss_list);
-		vwifi_medium.n_bss++;
+		WRITE_ONCE(vwifi_medium.n_bss, vwifi_medium.n_bss + 1);
 	} else {
 		atomic_long_inc(&vwifi_medium.rx_dropped);
 		kfree(n);
@@ -1716,7 +1716,7 @@ static void vwifi_rbss_expire(bool all)
 		if (!all && vwifi_rbss_fresh(r))
 			continue;
 		list_del_rcu(&r->list);
-		vwifi_medium.n_bss--;
+		WRITE_ONCE(vwifi_medium.n_bss, vwifi_medium.n_bss - 1);
 		kfree_rcu(r, rcu);
 	}
 	spin_unlock_bh(&vwifi_medium.lock);
@@ -2003,6 +2003,19 @@ static struct vwifi_vif *vwifi_medium_vif(const u8 *addr)
 	return NULL;
 }
 
+/* Whether @addr is a local interface's, which no other guest may claim */
+static bool vwifi_medium_is_local(const u8 *addr)
+{
+	struct vwifi_vif *vif;
+	bool found = false;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(vif, &vwifi_vifs, list)
+		found |= ether_addr_equal(vif->ndev->dev_addr, addr);
+	rcu_read_unlock();
+	return found;
+}
+
 /* The local end of the remote link @ra - @ta, if any.  Under RCU. */
 static struct vwifi_peer *vwifi_medium_peer(const struct vwifi_wire_hdr *hdr)
 {
@@ -2038,7 +2051,7 @@ static bool vwifi_wire_rx_beacon(struct sk_buff *skb, const struct vwifi_wire_hd
 	if (ies_len != len - sizeof(*b) || ies_len > VWIFI_MEDIUM_MAX_IES ||
 	    b->ssid_len > IEEE80211_MAX_SSID_LEN ||
 	    (b->iftype != VWIFI_WIRE_AP && b->iftype != VWIFI_WIRE_IBSS) ||
-	    !is_valid_ether_addr(b->bssid))
+	    !is_valid_ether_addr(b->bssid) || vwifi_medium_is_local(hdr->ta))
 		return false;
 	vwifi_medium_heard(hdr->ta);
 	n = kzalloc(struct_size(n, ies, ies_len), GFP_ATOMIC);
@@ -2255,6 +2268,8 @@ static bool vwifi_mgmt_rx(struct sk_buff *skb)
 	struct vwifi_vif *vif;
 
 	lockdep_assert_held(&vwifi_mutex);
+	if (vwifi_medium_is_local(hdr->ta))
+		return false;	/* another guest cannot send as one of ours */
 	rcu_read_lock();
 	vif = vwifi_medium_vif(hdr->ra);
 	rcu_read_unlock();

@@ -187,6 +187,8 @@ if ($cmd eq 'capture') {
 		sub { frame(6, $rmac->(), $ra, $rnd->(int(rand(8)))) },
 		sub { frame(1, "\xff" x 6, $BCAST, beacon_payload("\x01" x 6, 'm', 2437)) },
 		sub { frame(5, $rmac->(), $ra, '', len => 0) },
+		sub { frame(2, $ra, $ra, assoc_req_payload('test')) },	# spoofs the target
+		sub { frame(1, $ra, $BCAST, beacon_payload($ra, 'test', 2437)) },
 		sub { pack('a6 a6 n', $BCAST, $own, $ETH_P_VWIFI) . $rnd->(int(rand(18))) },
 	);
 	for my $i (1 .. $count) {
