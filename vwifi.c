@@ -2215,12 +2215,13 @@ static bool vwifi_mgmt_assoc_req(struct vwifi_vif *ap, struct sk_buff *skb,
 		resp.status = cpu_to_be16(WLAN_STATUS_AP_UNABLE_TO_HANDLE_NEW_STA);
 	else if (!vwifi_link_remote(ap, hdr->ta, lower, ap->bss.secured))
 		resp.status = cpu_to_be16(WLAN_STATUS_UNSPECIFIED_FAILURE);
-	else
-		vwifi_notify_new_sta(ap, hdr->ta, req->ies, ies_len);
 	resp.ies_len = cpu_to_be16(resp.status ? 0 : ap->bss.resp_ies_len);
 	vwifi_wire_send_mgmt(VWIFI_WIRE_ASSOC_RESP, ap->ndev->dev_addr, hdr->ta, lower,
 			     &resp, sizeof(resp), ap->bss.resp_ies,
 			     resp.status ? 0 : ap->bss.resp_ies_len);
+	/* After the response, so that hostapd's first EAPOL frame follows it */
+	if (!resp.status)
+		vwifi_notify_new_sta(ap, hdr->ta, req->ies, ies_len);
 	return true;
 }
 
