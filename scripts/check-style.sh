@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.." || exit 1
 rc=0
 if command -v shellcheck >/dev/null; then
 	echo "== shellcheck"
-	shellcheck -x scripts/*.sh scripts/tests/*.sh .ci/run || rc=1
+	shellcheck -x scripts/*.sh scripts/tests/*.sh scripts/tests/virtio/*.sh .ci/run || rc=1
 else
 	echo "== shellcheck: not installed, skipped"
 fi

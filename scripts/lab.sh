@@ -7,7 +7,8 @@
 #   scripts/lab.sh vmlinuz KERNEL      print the kernel image path
 #   scripts/lab.sh info    [KERNEL..]  all of the above
 #   scripts/lab.sh build   KERNEL      build vwifi.ko (+ vwifi-tool) for KERNEL
-#   scripts/lab.sh check   [KERNEL..]  build + boot + scripts/verify.sh, matrix summary
+#   scripts/lab.sh check   [KERNEL..]  build + boot + scripts/verify.sh, then the multi-guest
+#                                      virtio cases (scripts/vmnet-check.sh), matrix summary
 #   scripts/lab.sh demo    [KERNEL]    boot KERNEL (default: sid) and run scripts/demo.sh
 #   scripts/lab.sh bench   [KERNEL..]  build + boot each, run scripts/bench.sh (results: $LAB_CACHE/bench/KERNEL/)
 #
@@ -133,6 +134,29 @@ lab_info() {
 	done
 }
 
+# lab_check_virtio KERNEL RUNDIR: the multi-guest cases of virtio mode
+# (scripts/vmnet-check.sh, TESTS applies) after verify.sh in lab_check: adds
+# their counts to lab_check's p f s, and a kernel report or timeout of theirs
+# to its reports
+lab_check_virtio() {
+	local k=$1 res=$2 vp=0 vf=0 vs=0 rc=0 vst x=
+	"$LAB_REPO/scripts/vmnet-check.sh" "$k" --build "$res/build" --results "$res/virtio" || rc=$?
+	if [ -f "$res/virtio/virtio-summary" ]; then
+		read -r vp vf vs <"$res/virtio/virtio-summary"
+	elif [ $rc -ne 0 ]; then
+		vf=1   # no summary (lab failure): one failure
+	fi
+	vst=$(sed -n 's/^status=\([^ ]*\).*/\1/p' "$res/virtio/vmnet/vmnet.result" 2>/dev/null)
+	case $vst in
+	report) x="VIRTIO-KERNEL-REPORT(see $res/virtio/vmnet/g*/console.log)" ;;
+	timeout) x=VIRTIO-TIMEOUT ;;
+	esac
+	if [ -n "$x" ]; then
+		if [ "$reports" = none ]; then reports=$x; else reports="$reports $x"; fi
+	fi
+	p=$((p + vp)) f=$((f + vf)) s=$((s + vs))
+}
+
 # lab_check KERNEL...: build and test each kernel sequentially, print the matrix summary.
 lab_check() {
 	local kernels=("$@") k kver res st vmrc
@@ -191,6 +215,12 @@ lab_check() {
 		*) reports="vm:${st:-unknown}"; [ "$f" -gt 0 ] || f=1 ;;
 		esac
 		[ $vmrc -eq 0 ] || [ "$f" -gt 0 ] || f=1
+		# the multi-guest cases (not on the debug kernel: its boots are too slow
+		# for three guests on two cores)
+		if [ "$k" != debug ]; then
+			lab_check_virtio "$k" "$res"
+			boot="${boot%/*}/$((SECONDS - t0))s"
+		fi
 		[ "$f" -eq 0 ] || anyfail=1
 		tp=$((tp + p)); tf=$((tf + f)); ts=$((ts + s))
 		rows+=("$(printf '%-5s %-26s %-12s %-10s %6s %6s %7s  %s' "$k" "$kver" "$bst" "$boot" "$p" "$f" "$s" "$reports")")

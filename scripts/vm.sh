@@ -2,7 +2,8 @@
 # Boot one kernel of the lab matrix in QEMU (TCG) and run a command in it.
 #
 #   scripts/vm.sh KERNEL [--mem MB] [--smp N] [--timeout S] [--results DIR]
-#                        [--build DIR] [--interactive] -- CMD [ARGS...]
+#                        [--build DIR] [--interactive] [--nic tap=NAME,mac=MAC]...
+#                        [--shared DIR] [--pidfile FILE] -- CMD [ARGS...]
 #
 # KERNEL is 6.1, 6.12 or sid (see scripts/lab.sh). The guest's root is the
 # kernel's userspace (host / for 6.1 and 6.12, the sid chroot for sid) shared
@@ -11,9 +12,15 @@
 #   /vwifi-build    build dir (--build; default: the kernel's build dir of
 #                   `scripts/lab.sh build KERNEL`), VWIFI_KO=/vwifi-build/vwifi.ko
 #   /vwifi-results  read-write results dir (VWIFI_RESULTS), = --results DIR
+#   /vwifi-shared   --shared DIR, read-write (VW_SHARED; several guests can
+#                   share it: scripts/vmnet.sh)
 # Passed into the guest environment: TESTS, VWIFI_KO, VWIFI_TOOL, SHELL_AFTER,
 # VERBOSE, and every variable named in VM_ENV ("A B C").
-# Extra QEMU arguments: VM_QEMU_ARGS (word-split). No NIC is added by default.
+# Extra QEMU arguments: VM_QEMU_ARGS (word-split). No NIC is added by default;
+# --nic tap=NAME,mac=MAC adds a virtio-net NIC (mrg_rxbuf=off) on the existing
+# tap NAME of the current netns (scripts/vmnet.sh). --pidfile: QEMU's pid.
+# A guest killed on purpose (someone writes RESULTS/lab/killed, then kills its
+# QEMU) ends with status "killed", exit status 137 (125 if its log has a report).
 # --interactive: serial console on stdin/stdout, root shell after CMD.
 #
 # Exit status: CMD's status; 124 on timeout; 125 when the guest kernel log has a
@@ -34,6 +41,9 @@ TIMEOUT=${VM_TIMEOUT:-900}
 RESULTS=
 BUILD=
 INTERACTIVE=0
+SHARED=
+PIDFILE=
+NICS=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--mem) MEM=$2; shift 2 ;;
@@ -42,6 +52,9 @@ while [ $# -gt 0 ]; do
 	--results) RESULTS=$2; shift 2 ;;
 	--build) BUILD=$2; shift 2 ;;
 	--interactive) INTERACTIVE=1; shift ;;
+	--nic) NICS+=("$2"); shift 2 ;;
+	--shared) SHARED=$2; shift 2 ;;
+	--pidfile) PIDFILE=$2; shift 2 ;;
 	--) shift; break ;;
 	*) usage ;;
 	esac
@@ -60,7 +73,11 @@ if [ -z "$RESULTS" ]; then
 fi
 mkdir -p "$RESULTS/lab"
 RESULTS=$(cd "$RESULTS" && pwd)
-rm -f "$RESULTS/exit-status" "$RESULTS/dmesg.txt" "$RESULTS/console.log" "$RESULTS/output.log" "$RESULTS/vm.result"
+rm -f "$RESULTS/exit-status" "$RESULTS/dmesg.txt" "$RESULTS/console.log" "$RESULTS/output.log" "$RESULTS/vm.result" "$RESULTS/lab/killed"
+if [ -n "$SHARED" ]; then
+	mkdir -p "$SHARED"
+	SHARED=$(cd "$SHARED" && pwd)
+fi
 
 command -v qemu-system-x86_64 >/dev/null || lab_die "qemu-system-x86_64 missing (run scripts/deps.sh)"
 [ -x /bin/busybox ] || [ -x /usr/bin/busybox ] || lab_die "busybox missing (run scripts/deps.sh)"
@@ -122,8 +139,9 @@ umount /proc /sys
 exec switch_root /mnt/root /bin/bash /vwifi-results/lab/stage2.sh
 EOF
 	chmod +x "$tmp/init"
-	(cd "$tmp" && find . | cpio -o -H newc --quiet | gzip -1) >"$out.tmp" || lab_die "cpio failed"
-	mv "$out.tmp" "$out"
+	(cd "$tmp" && find . | cpio -o -H newc --quiet | gzip -1) >"$out.$$.tmp" || lab_die "cpio failed"
+	# several vm.sh (scripts/vmnet.sh) may build the same image at once
+	mv "$out.$$.tmp" "$out"
 	rm -rf "$tmp"
 	echo "$out"
 }
@@ -141,6 +159,7 @@ INITRD=$(initramfs) || exit 126
 		printf 'export %s=%q\n' "$v" "${!v}"
 	done
 	printf 'export VWIFI_LAB_INTERACTIVE=%s\n' "$INTERACTIVE"
+	[ -n "$SHARED" ] && printf 'export VW_SHARED=/vwifi-shared\n'
 } >"$RESULTS/lab/env"
 {
 	printf 'cd /vwifi || exit 126\n'
@@ -164,6 +183,11 @@ mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 hostname vwifi-lab
 ip link set lo up
 . /vwifi-results/lab/env
+if [ -n "${VW_SHARED:-}" ]; then
+	mkdir -p /vwifi-shared
+	mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 labshared /vwifi-shared ||
+		echo "vwifi-lab: cannot mount the shared dir" >/dev/console
+fi
 poweroff_now() { sync; echo o >/proc/sysrq-trigger; sleep 30; }
 if [ "$VWIFI_LAB_INTERACTIVE" = 1 ]; then
 	out=/dev/ttyS0
@@ -195,7 +219,25 @@ fs() { # fs ID PATH TAG [ro]
 	printf '%s\n' -fsdev "local,id=$1,path=$2,security_model=none,multidevs=remap$ro" \
 		-device "virtio-9p-pci,fsdev=$1,mount_tag=$3"
 }
-mapfile -t FSARGS < <(fs r "$ROOT" labroot ro; fs s "$LAB_REPO" labrepo ro; fs b "$BUILD" labbuild ro; fs o "$RESULTS" labresults)
+mapfile -t FSARGS < <(fs r "$ROOT" labroot ro; fs s "$LAB_REPO" labrepo ro; fs b "$BUILD" labbuild ro; fs o "$RESULTS" labresults
+	[ -z "$SHARED" ] || fs x "$SHARED" labshared)
+# --nic tap=NAME,mac=MAC: virtio-net on an existing tap (no helper scripts;
+# no iPXE option ROM: the kernel is booted directly)
+NICARGS=()
+for i in "${!NICS[@]}"; do
+	tap='' mac=''
+	IFS=, read -r -a kv <<<"${NICS[$i]}"
+	for x in "${kv[@]}"; do
+		case $x in
+		tap=*) tap=${x#tap=} ;;
+		mac=*) mac=${x#mac=} ;;
+		*) lab_die "--nic: unknown option '$x' (tap=NAME,mac=MAC)" ;;
+		esac
+	done
+	[ -n "$tap" ] || lab_die "--nic needs tap=NAME"
+	NICARGS+=(-netdev "tap,id=n$i,ifname=$tap,script=no,downscript=no"
+		-device "virtio-net-pci,netdev=n$i${mac:+,mac=$mac},mrg_rxbuf=off,romfile=")
+done
 # no_timer_check: under a loaded TCG host the IO-APIC timer check can fail and
 # leave the guest without a timer
 # tsc=reliable: under TCG the clocksource watchdog sees "frequency skew" and
@@ -205,7 +247,8 @@ APPEND="console=ttyS0 loglevel=${VM_LOGLEVEL:-5} panic=-1 no_timer_check tsc=rel
 # shellcheck disable=SC2054
 QEMU=(qemu-system-x86_64 -accel tcg,thread=multi -cpu "${VM_CPU:-max,la57=off}" -m "$MEM" -smp "$SMP"
 	-kernel "$VMLINUZ" -initrd "$INITRD" -append "$APPEND"
-	-no-reboot -nographic -nodefaults -nic none "${FSARGS[@]}")
+	-no-reboot -nographic -nodefaults -nic none "${FSARGS[@]}" "${NICARGS[@]}")
+[ -z "$PIDFILE" ] || QEMU+=(-pidfile "$PIDFILE")
 if [ $INTERACTIVE = 1 ]; then
 	QEMU+=(-serial mon:stdio)
 else
@@ -273,7 +316,10 @@ if [ -s "$RESULTS/exit-status" ]; then
 else
 	exit_rc=$(sed -n 's/^VWIFI-LAB-EXIT=\([0-9]*\).*/\1/p' "$OUTPUT" "$CONSOLE" 2>/dev/null | tail -n1)
 fi
-if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+if [ -e "$RESULTS/lab/killed" ]; then
+	status=killed
+	echo "vm.sh: $KERNEL: QEMU killed on request ($(cat "$RESULTS/lab/killed"))" >&2
+elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 	status=timeout
 	if [ "${BOOT_HUNG:-0}" = 1 ]; then
 		echo "vm.sh: $KERNEL: guest hung while booting, every try (see $RESULTS/console-boot-hang-*.log)" >&2
@@ -314,6 +360,7 @@ printf 'status=%s\nexit=%s\nqemu_rc=%s\nelapsed=%s\nboot_seconds=%s\nkernel=%s\n
 	"$status" "${exit_rc:-}" "$rc" "$elapsed" "${boot%.*}" "$KERNEL" "$KVER" >"$RESULTS/vm.result"
 
 case $status in
+killed) exit 137 ;;
 timeout) exit 124 ;;
 report) exit 125 ;;
 lab-failure) exit 126 ;;
