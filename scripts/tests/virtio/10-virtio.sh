@@ -37,13 +37,15 @@ t_virtio_ibss() {
 }
 
 # The host sends thousands of random and malformed frames (EtherType 0x88B5,
-# fuzz.pl, fixed printed seed) at guest 1, an AP with guests 2 and 3 connected;
-# then the AP counted them as invalid, hostapd is alive, the STAs connect again
-# and ping, the stations the fuzzing may have created are gone, and the kernel
-# logs are clean.
+# fuzz.pl, fixed printed seed: VW_FUZZ_SEED, default 20261125; the second
+# phase uses seed + 1) at guest 1, an AP with guests 2 and 3 connected, then
+# at guest 2 (a STA; frames from "the AP" among them); then each of them
+# counted them as invalid, hostapd and wpa_supplicant are alive, the STAs
+# connect again and ping, the stations the fuzzing may have created are gone,
+# and the kernel logs are clean.
 VNET_GUESTS[virtio_fuzz]=3
 # shellcheck disable=SC2016  # expanded on the host by scripts/vmnet.sh --host
-VNET_HOST[virtio_fuzz]='perl "$VW_REPO/scripts/tests/virtio/fuzz.pl" --dev "$VW_BRIDGE" --sync "$VW_SHARED/virtio_fuzz" --wait 900 --guest 1 --peer 2 ${VW_FUZZ_SEED:+--seed "$VW_FUZZ_SEED"} ${VW_FUZZ_COUNT:+--count "$VW_FUZZ_COUNT"}'
+VNET_HOST[virtio_fuzz]='f() { perl "$VW_REPO/scripts/tests/virtio/fuzz.pl" --dev "$VW_BRIDGE" --sync "$VW_SHARED/virtio_fuzz" --wait 900 ${VW_FUZZ_COUNT:+--count "$VW_FUZZ_COUNT"} "$@"; }; seed=${VW_FUZZ_SEED:-20261125}; f --guest 1 --peer 2 --seed "$seed" && f --guest 2 --peer 1 --tag sta --seed $((seed + 1))'
 CASE_TIMEOUT[virtio_fuzz]=300
 t_virtio_fuzz() {
 	virtio_case_start 3 || return 0
@@ -54,31 +56,39 @@ t_virtio_fuzz() {
 	esac
 }
 
-fuzz_ap() {
-	local n inv0 inv1 st
-	v_start_ap wpa2
-	sync_put ap-up
-	sync_wait 150 sta-g2 sta-g3
-	v_ping 2
-	v_ping 3
+# fuzz_phase TAG: have the host fuzz this guest (fuzz.pl --tag TAG, or no tag
+# for ""), then check that vw0 is there and that the medium counted at least
+# 100 invalid frames
+fuzz_phase() {
+	local tag=${1:+-$1} inv0 inv1
 	inv0=$(medium_counter 3)
 	vw_counters
-	sync_put fuzz-go
-	sync_wait 200 fuzz-done
-	info "host: $(cat "$SYNC/fuzz-done")"
+	sync_put "fuzz$tag-go"
+	sync_wait 200 "fuzz$tag-done"
+	info "host: $(cat "$SYNC/fuzz$tag-done")"
 	vw_counters
 	inv1=$(medium_counter 3)
 	if [ -n "$inv0" ] && [ -n "$inv1" ]; then
 		info "medium: $((inv1 - inv0)) frames counted invalid during the fuzzing"
 		[ $((inv1 - inv0)) -ge 100 ] || fail "the medium counted only $((inv1 - inv0)) invalid frames during the fuzzing"
 	else
-		info "no medium counters (vwifi-tool status has no medium line)"
+		info "no medium counters (vwifi-tool has no medium line)"
 	fi
 	test -e /sys/class/net/vw0 || fail "vw0 is gone after the fuzzing"
+}
+
+fuzz_ap() {
+	local n st
+	v_start_ap wpa2
+	sync_put ap-up
+	sync_wait 150 sta-g2 sta-g3
+	v_ping 2
+	v_ping 3
+	fuzz_phase ""
 	bg_alive hostapd || fail "hostapd died during the fuzzing"
 	v_ap_enabled || fail "hostapd no longer enabled: $(v_ap_cli status 2>&1 | tr '\n' '|')"
 	sync_put ap-fuzzed
-	sync_wait 120 sta-again-g2 sta-again-g3
+	sync_wait 240 sta-again-g2 sta-again-g3
 	v_ping 2
 	v_ping 3
 	# stations the fuzzer's frames may have created are gone after their silence
@@ -100,7 +110,10 @@ fuzz_sta() {
 	v_ping 1
 	sync_put "sta-g$G"
 	sync_wait 300 ap-fuzzed
-	vw_counters
+	if [ "$G" = 2 ]; then
+		fuzz_phase sta
+		bg_alive wpas || fail "wpa_supplicant died during the fuzzing"
+	fi
 	# whatever the fuzzing did to this link: a new association works
 	v_sta_cli disconnect >/dev/null
 	# shellcheck disable=SC2016

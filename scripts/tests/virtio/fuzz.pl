@@ -8,12 +8,14 @@
 # transmitters. The sequence is fixed by the seed (printed).
 #
 #   fuzz.pl --dev br0 --guest I [--peer J] [--seed N] [--count N]
-#           [--sync DIR [--wait S]]
+#           [--sync DIR [--wait S] [--tag T]]
 #
 # --guest I: target guest (eth 52:54:00:12:34:0I, vw0 = first byte ^ 0x04);
 # --peer J: a guest whose vw0 address is used as a (spoofed) transmitter in a
-# few data frames. With --sync, waits for DIR/fuzz-go (at most --wait seconds),
-# then writes a one-line summary to DIR/fuzz-done (on an error: DIR/fail-ghost). Frames up to 9000 bytes: the lab's taps have MTU 9000.
+# few frames. With --sync, waits for DIR/fuzz-go (at most --wait seconds),
+# then writes a one-line summary to DIR/fuzz-done (on an error: DIR/fail-ghost);
+# with --tag T: fuzz-T-go, fuzz-T-done. Frames up to 9000 bytes: the lab's taps
+# have MTU 9000.
 #
 # Wire format (after the Ethernet header, type 0x88B5), big endian:
 # u8 magic 0x56, u8 version 1, u8 type, u8 flags, be16 len, u8 ta[6], u8 ra[6];
@@ -29,7 +31,7 @@ use Getopt::Long;
 use Time::HiRes qw(sleep time);
 
 my %o = (dev => 'br0', guest => 1, seed => 20261125, count => 6000, wait => 300);
-GetOptions(\%o, 'dev=s', 'guest=i', 'peer=i', 'seed=i', 'count=i', 'sync=s', 'wait=i')
+GetOptions(\%o, 'dev=s', 'guest=i', 'peer=i', 'seed=i', 'count=i', 'sync=s', 'wait=i', 'tag=s')
 	or die "usage: fuzz.pl --dev DEV --guest I [--peer J] [--seed N] [--count N] [--sync DIR]\n";
 
 sub mac { pack('C6', map { hex } split /:/, $_[0]) }
@@ -42,6 +44,8 @@ my $PEER  = defined $o{peer} ? guest_vw($o{peer}) : undef;
 my $BCAST = "\xff" x 6;
 my $SRC   = mac('02:00:00:00:fe:01');    # the fuzzer's own (unicast) address
 
+my $GO = defined $o{tag} ? "fuzz-$o{tag}-go" : 'fuzz-go';
+my $DONE = defined $o{tag} ? "fuzz-$o{tag}-done" : 'fuzz-done';
 # a failure stops the guests waiting for fuzz-done
 $SIG{__DIE__} = sub {
 	return unless $o{sync} && defined $^S && !$^S;
@@ -49,8 +53,8 @@ $SIG{__DIE__} = sub {
 };
 if ($o{sync}) {
 	my $end = time + $o{wait};
-	until (-e "$o{sync}/fuzz-go") {
-		die "fuzz.pl: no $o{sync}/fuzz-go after $o{wait}s\n" if time > $end;
+	until (-e "$o{sync}/$GO") {
+		die "fuzz.pl: no $o{sync}/$GO after $o{wait}s\n" if time > $end;
 		sleep 0.2;
 	}
 }
@@ -180,9 +184,9 @@ my $summary = sprintf('seed %d: %d frames sent (%d send errors) in %.1fs to gues
 	$o{seed}, $sent, $err, time - $t0, $o{guest}, join(' ', map { "$_=$n{$_}" } sort keys %n));
 print "$summary\n";
 if ($o{sync}) {
-	open(my $d, '>', "$o{sync}/fuzz-done.tmp") or die;
+	open(my $d, '>', "$o{sync}/$DONE.tmp") or die;
 	print $d "$summary\n";
 	close $d;
-	rename("$o{sync}/fuzz-done.tmp", "$o{sync}/fuzz-done") or die;
+	rename("$o{sync}/$DONE.tmp", "$o{sync}/$DONE") or die;
 }
 exit 0;
