@@ -146,6 +146,7 @@ if ! modinfo -p "$BUILD/vwifi.ko" 2>/dev/null | grep -q '^virtio:'; then
 fi
 
 # ---------------------------------------------------------------- run
+echo "# multi-guest cases (virtio mode), one boot of $guests guests of $KERNEL: ${NAMES[*]}"
 sel=$(IFS='|'; echo "${NAMES[*]}")
 rm -rf "$res"
 t0=$SECONDS
