@@ -86,7 +86,9 @@ done
 [ ${#NAMES[@]} -gt 0 ] || exit 0
 
 [ -n "$BUILD" ] || BUILD=$(lab_builddir "$KERNEL")
-BUILD=$(cd "$BUILD" 2>/dev/null && pwd) || lab_die "vmnet-check: no build dir $BUILD"
+[ -d "$BUILD" ] || lab_die "vmnet-check: no build dir $BUILD"
+BUILD=$(cd "$BUILD" && pwd)
+[ -f "$BUILD/vwifi.ko" ] || lab_die "vmnet-check: no $BUILD/vwifi.ko (scripts/lab.sh build $KERNEL)"
 if [ -z "$RESULTS" ]; then
 	mkdir -p "$LAB_CACHE/runs"
 	RESULTS=$(mktemp -d "$LAB_CACHE/runs/$(date +%Y%m%d-%H%M%S)-$KERNEL-virtio-XXXX")
