@@ -2445,12 +2445,34 @@ static void vwifi_medium_detach(void)
 	vwifi_rbss_expire(true);
 }
 
+/* The interfaces' MTU follows the medium device's.  Under rtnl. */
+static void vwifi_medium_mtu_changed(struct net_device *dev)
+{
+	unsigned int max = dev->mtu > VWIFI_WIRE_OVERHEAD ? dev->mtu - VWIFI_WIRE_OVERHEAD : 0;
+	struct vwifi_vif *vif;
+
+	ASSERT_RTNL();
+	vwifi_medium.mtu = dev->mtu;
+	/* Interfaces join and leave the list under rtnl too; dev_set_mtu()
+	 * calls notifiers, so no vwifi_mutex here
+	 */
+	list_for_each_entry(vif, &vwifi_vifs, list) {
+		vif->ndev->max_mtu = max;
+		if (vif->ndev->mtu > max)
+			dev_set_mtu(vif->ndev, max);
+	}
+}
+
 static int vwifi_medium_event(struct notifier_block *nb, unsigned long event, void *ptr)
 {
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
 
-	if (event == NETDEV_UNREGISTER && dev == rtnl_dereference(vwifi_medium.dev))
+	if (dev != rtnl_dereference(vwifi_medium.dev))
+		return NOTIFY_DONE;
+	if (event == NETDEV_UNREGISTER)
 		vwifi_medium_detach();
+	else if (event == NETDEV_CHANGEMTU)
+		vwifi_medium_mtu_changed(dev);
 	return NOTIFY_DONE;
 }
 

@@ -66,6 +66,11 @@ t_medium_beacon() {
 	[ "$(cat /sys/class/net/vw0/address)" = "$mac" ] ||
 		fail "vw0 has $(cat /sys/class/net/vw0/address), expected $mac (from vmed0)"
 	[ "$(cat /sys/class/net/vw1/address)" = "$(medium_vw_mac 1)" ] || fail "vw1's address is not derived from vmed0's"
+	# The MTU leaves room for the 32 bytes of headers, and follows the device's
+	[ "$(cat /sys/class/net/vw1/mtu)" = 1468 ] || fail "vw1's MTU is $(cat /sys/class/net/vw1/mtu), expected 1468"
+	ip link set vmed0 mtu 1300 || fail "cannot set vmed0's MTU"
+	[ "$(cat /sys/class/net/vw1/mtu)" = 1268 ] || fail "vw1's MTU is $(cat /sys/class/net/vw1/mtu) after vmed0's went to 1300"
+	ip link set vmed0 mtu 1500
 	vw_netns 0
 	start_ap 0 wpa2
 	cap=$(peer capture 2) || fail "capture on vmed1 failed"
