@@ -87,10 +87,11 @@ t_medium_remote_ap() {
 	medium_up
 	vw_netns 1
 	in_ns ns1 ip link set vw1 up
-	peer_bg fakeap ap "$FAKE_AP" far 2412 15
-	sleep 1
-	out=$(in_ns ns1 iw dev vw1 scan 2>&1) || fail "scan: $out"
-	grep -q "BSS $FAKE_AP" <<<"$out" || fail "the remote AP is not in the scan: $(grep -E '^BSS|SSID' <<<"$out" | tr '\n' '|')"
+	peer_bg fakeap ap "$FAKE_AP" far 2412 20
+	# perl may take a while to start under load: scan until its beacons came
+	wait_for 10 eval "in_ns ns1 iw dev vw1 scan >'$CASE_DIR/scan.txt' 2>&1 && grep -q 'BSS $FAKE_AP' '$CASE_DIR/scan.txt'" ||
+		fail "the remote AP is not in the scan: $(grep -E '^BSS|SSID|rror' "$CASE_DIR/scan.txt" | tr '\n' '|') $(head -n 2 "$(bg_log fakeap)" | tr '\n' '|')"
+	out=$(cat "$CASE_DIR/scan.txt")
 	grep -q "SSID: far" <<<"$out" || fail "no SSID 'far' in the scan"
 	grep -Eq "freq: 2412(\.0)?$" <<<"$out" || fail "the remote AP's frequency is not 2412"
 	grep -Eq "signal: -[0-9.]+ dBm" <<<"$out" || fail "no signal for the remote AP"
@@ -117,7 +118,7 @@ t_medium_remote_ibss() {
 	in_ns ns1 ip link set vw1 up
 	out=$(in_ns ns1 iw dev vw1 ibss join vwcell 2412 2>&1) || fail "ibss join: $out"
 	peer_bg fakeibss ibss "$FAKE_STA" "$cell" vwcell 2412 15
-	wait_for 5 eval "in_ns ns1 iw dev vw1 link | grep -q 'Joined IBSS $cell'" ||
+	wait_for 10 eval "in_ns ns1 iw dev vw1 link | grep -q 'Joined IBSS $cell'" ||
 		fail "vw1 did not merge into the remote cell: $(in_ns ns1 iw dev vw1 link | tr '\n' '|')"
 	wait_for 5 eval "in_ns ns1 iw dev vw1 station dump | grep -q 'Station $FAKE_STA'" ||
 		fail "vw1 did not meet the remote member"
@@ -136,9 +137,9 @@ t_medium_remote_sta() {
 	vw_netns 0
 	start_ap 0 open
 	peer_bg fakesta sta "$FAKE_STA" "$ap" test 4
-	wait_for 5 grep -q "assoc status=0" "$(bg_log fakesta)" ||
+	wait_for 10 grep -q "assoc status=0" "$(bg_log fakesta)" ||
 		fail "no successful association: $(tr '\n' '|' <"$(bg_log fakesta)") $(medium_counters)"
-	wait_for 5 eval "in_ns ns0 iw dev vw0 station dump | grep -q 'Station $FAKE_STA'" ||
+	wait_for 10 eval "in_ns ns0 iw dev vw0 station dump | grep -q 'Station $FAKE_STA'" ||
 		fail "the AP does not list the remote station"
 	wait_for 5 eval "ap_cli 0 all_sta | grep -q '^$FAKE_STA'" || fail "hostapd does not list the remote station"
 	wait "$(bg_pid fakesta)"
@@ -162,7 +163,7 @@ t_medium_fuzz() {
 	[ "${inv:-0}" -gt 1000 ] || fail "seed $seed: only ${inv:-0} frames counted invalid: $(grep medium <<<"$st")"
 	ap_enabled 0 || fail "seed $seed: hostapd is no longer enabled"
 	peer_bg fakesta sta "$FAKE_STA" "$ap" test 2
-	wait_for 5 grep -q "assoc status=0" "$(bg_log fakesta)" ||
+	wait_for 10 grep -q "assoc status=0" "$(bg_log fakesta)" ||
 		fail "seed $seed: a station cannot associate after the fuzzing"
 	start_sta 1 'ssid="test"' 'key_mgmt=NONE'
 	wait_sta 1
@@ -176,7 +177,7 @@ t_medium_device_gone() {
 	vw_netns 0
 	start_ap 0 open
 	peer_bg fakesta sta "$FAKE_STA" "$(medium_vw_mac 0)" test 20
-	wait_for 5 eval "in_ns ns0 iw dev vw0 station dump | grep -q 'Station $FAKE_STA'" ||
+	wait_for 10 eval "in_ns ns0 iw dev vw0 station dump | grep -q 'Station $FAKE_STA'" ||
 		fail "the AP does not list the remote station"
 	ip netns del nsmed	# takes vmed1, and with it vmed0 (asynchronously)
 	wait_for 20 eval "! test -e /sys/class/net/vmed0" || fail "vmed0 still exists 20 s after its netns was deleted"
