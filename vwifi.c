@@ -2389,9 +2389,10 @@ static int vwifi_medium_attach(void)
 	dev = vwifi_medium_pick();
 	err = -ENODEV;
 	if (!dev) {
-		pr_err("virtio mode: %s%s not found%s\n", virtio_dev ? "device " : "",
-		       virtio_dev ?: "no free virtio-net device",
-		       virtio_dev ? "" : " (is virtio_net loaded?)");
+		if (virtio_dev)
+			pr_err("virtio mode: device %s not found\n", virtio_dev);
+		else
+			pr_err("virtio mode: no free virtio-net device (is virtio_net loaded?)\n");
 		goto out;
 	}
 	err = -EINVAL;
