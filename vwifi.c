@@ -494,15 +494,17 @@ static bool vwifi_rx_up(struct vwifi_vif *dst, struct vwifi_peer *rx,
 {
 	unsigned int len = skb->len;
 
-	/* Scrubs the skb when it crosses network namespaces */
-	if (__dev_forward_skb(dst->ndev, skb) != NET_RX_SUCCESS) {
-		atomic_long_inc(&dst->rx_dropped);
+	/* Scrubs the skb when it crosses network namespaces.  A frame the
+	 * core refuses here or in netif_rx() (too big, backlog full) is in
+	 * the device's rx_dropped already: counted once, by the core.
+	 */
+	if (__dev_forward_skb(dst->ndev, skb) != NET_RX_SUCCESS)
 		return false;
-	}
+	if (netif_rx(skb) != NET_RX_SUCCESS)
+		return false;
 	vwifi_stats_add(dst->stats, true, len);
 	vwifi_stats_add(rx->stats, true, len);
 	vwifi_touch(&rx->last_rx);
-	netif_rx(skb);
 	return true;
 }
 
@@ -512,7 +514,8 @@ static bool vwifi_receive(struct vwifi_vif *dst, struct vwifi_peer *rx,
 /*
  * Transmit @skb over the link @tx (the sender's entry for the receiver).
  * @origin is the interface the frame started from (differs from the
- * sender when an AP relays).  Consumes @skb; false if it was dropped.
+ * sender when an AP relays).  Consumes @skb; false if it was dropped
+ * before it left.
  */
 static bool vwifi_link_xmit(struct vwifi_peer *tx, struct sk_buff *skb,
 			    const struct vwifi_vif *origin)
@@ -533,10 +536,11 @@ static bool vwifi_link_xmit(struct vwifi_peer *tx, struct sk_buff *skb,
 		goto drop;
 	vwifi_stats_add(tx->stats, false, len);
 	vwifi_touch(&tx->last_tx);
-	if (vwifi_receive(dst, rx, skb, origin))
-		return true;
-	atomic_long_inc(&tx->tx_failed);
-	return false;
+	/* Sent: like an acknowledged frame, a drop beyond this hop is the
+	 * receiver's, counted there
+	 */
+	vwifi_receive(dst, rx, skb, origin);
+	return true;
 drop:
 	atomic_long_inc(&tx->tx_failed);
 	kfree_skb(skb);
