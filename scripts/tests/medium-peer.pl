@@ -12,11 +12,13 @@
 use strict;
 use warnings;
 use Socket;
-use Time::HiRes qw(time sleep);
 
 my ($dev, $cmd, @args) = @ARGV;
 die "usage: $0 DEV capture|ap|sta|fuzz ARGS...\n" unless $dev && $cmd;
 $| = 1;
+
+# Seconds since boot, to 10 ms (perl-base has no Time::HiRes)
+sub now { open(my $f, '<', '/proc/uptime') or die "/proc/uptime: $!\n"; return (split(' ', <$f>))[0]; }
 
 my %TYPE = (BEACON => 1, ASSOC_REQ => 2, ASSOC_RESP => 3, DEAUTH => 4, DATA => 5,
 	    KEEPALIVE => 6);
@@ -50,7 +52,7 @@ sub beacon_payload {
 	my $chan = $freq == 2484 ? 14 : int(($freq - 2407) / 5);
 	my $ies = $o{ies} // (ie(0, $ssid) . ie(1, pack('C*', 0x82, 0x84, 0x8b, 0x96, 12, 18, 24, 36)) .
 			      ie(3, pack('C', $chan)));
-	return pack('Q> N n n C C C a32 C a6 n', int(time * 1e6), $freq, 100, $o{capa} // 0x0401,
+	return pack('Q> N n n C C C a32 C a6 n', int(now() * 1e6), $freq, 100, $o{capa} // 0x0401,
 		    $o{iftype} // 1, 0, $o{ssid_len} // length($ssid), $ssid, 2, $bssid,
 		    $o{ies_len} // length($ies)) . $ies;
 }
@@ -64,8 +66,8 @@ sub assoc_req_payload {
 # Receive one vwifi frame within $timeout s: (type, ta, ra, payload, src) or ()
 sub recv_frame {
 	my ($timeout) = @_;
-	my $end = time + $timeout;
-	while ((my $left = $end - time) > 0) {
+	my $end = now() + $timeout;
+	while ((my $left = $end - now()) > 0) {
 		my $rin = '';
 		vec($rin, fileno($sock), 1) = 1;
 		next unless select(my $rout = $rin, undef, undef, $left) > 0;
@@ -95,8 +97,8 @@ sub describe {
 }
 
 if ($cmd eq 'capture') {
-	my $end = time + ($args[0] // 3);
-	while ((my $left = $end - time) > 0) {
+	my $end = now() + ($args[0] // 3);
+	while ((my $left = $end - now()) > 0) {
 		my @f = recv_frame($left) or last;
 		print describe(@f), "\n";
 	}
@@ -104,11 +106,11 @@ if ($cmd eq 'capture') {
 	# An open AP in another guest: beacons every 0.3 s, accepts every station
 	my ($ta, $ssid, $freq, $secs) = @args;
 	$ta = mac($ta);
-	my ($end, $next) = (time + $secs, 0);
-	while (time < $end) {
-		if (time >= $next) {
+	my ($end, $next) = (now() + $secs, 0);
+	while (now() < $end) {
+		if (now() >= $next) {
 			send_raw(frame($TYPE{BEACON}, $ta, $BCAST, beacon_payload($ta, $ssid, $freq)));
-			$next = time + 0.3;
+			$next = now() + 0.3;
 		}
 		my @f = recv_frame(0.1) or next;
 		my ($type, $fta, $fra, $p, $src) = @f;
@@ -122,13 +124,13 @@ if ($cmd eq 'capture') {
 	($ta, $bssid) = (mac($ta), mac($bssid));
 	my $ies = ie(0, $ssid) . ie(1, pack('C*', 0x82, 0x84, 0x8b, 0x96)) .
 		  ie(3, pack('C', int(($freq - 2407) / 5))) . ie(6, "\0\0");
-	my $end = time + $secs;
-	while (time < $end) {
+	my $end = now() + $secs;
+	while (now() < $end) {
 		send_raw(frame($TYPE{BEACON}, $ta, $BCAST,
 			       beacon_payload($bssid, $ssid, $freq, iftype => 2, capa => 0x0002,
 					      ies => $ies)));
-		my $until = time + 0.3;
-		while ((my $left = $until - time) > 0) {
+		my $until = now() + 0.3;
+		while ((my $left = $until - now()) > 0) {
 			my @f = recv_frame($left) or last;
 			print describe(@f), "\n" if $f[2] eq $ta;
 		}
@@ -142,9 +144,9 @@ if ($cmd eq 'capture') {
 	for my $try (1 .. 5) {
 		send_raw(frame($TYPE{ASSOC_REQ}, $ta, $ra, assoc_req_payload($ssid)));
 		print STDERR "association request $try sent to ", str($ra), "\n";
-		my $end = time + 1;
-		while (time < $end) {
-			my @f = recv_frame($end - time) or last;
+		my $end = now() + 1;
+		while (now() < $end) {
+			my @f = recv_frame($end - now()) or last;
 			next unless $f[0] == $TYPE{ASSOC_RESP} && $f[2] eq $ta;
 			$status = unpack('n', $f[3]);
 			last;
@@ -154,8 +156,8 @@ if ($cmd eq 'capture') {
 	die "no association response\n" unless defined $status;
 	print "assoc status=$status\n";
 	exit 1 if $status;
-	my $end = time + $secs;
-	while (time < $end) {
+	my $end = now() + $secs;
+	while (now() < $end) {
 		send_raw(frame($TYPE{KEEPALIVE}, $ta, $ra, ''));
 		my @f = recv_frame(0.5);
 		print describe(@f), "\n" if @f && $f[2] eq $ta;
