@@ -179,7 +179,10 @@ t_medium_device_gone() {
 	peer_bg fakesta sta "$FAKE_STA" "$(medium_vw_mac 0)" test 20
 	wait_for 10 eval "in_ns ns0 iw dev vw0 station dump | grep -q 'Station $FAKE_STA'" ||
 		fail "the AP does not list the remote station"
-	ip netns del nsmed	# takes vmed1, and with it vmed0 (asynchronously)
+	# the netns lives while a process is in it: stop the peer first, then
+	# deleting nsmed takes vmed1, and with it vmed0 (asynchronously)
+	bg_stop fakesta
+	ip netns del nsmed
 	wait_for 20 eval "! test -e /sys/class/net/vmed0" || fail "vmed0 still exists 20 s after its netns was deleted"
 	wait_for 5 eval "! in_ns ns0 iw dev vw0 station dump | grep -q Station" ||
 		fail "the remote station is still listed after the medium device went"
