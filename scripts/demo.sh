@@ -45,7 +45,7 @@ cat "$RUN/wpas.conf"
 for n in 1 2; do
 	run ip netns exec "ns$n" wpa_supplicant -B -P "$RUN/wpas$n.pid" -i "vw$n" -c "$RUN/wpas.conf"
 done
-for i in $(seq 1 100); do
+for _ in $(seq 1 100); do
 	s1=$(ip netns exec ns1 wpa_cli -p "$RUN/wpas" -i vw1 status 2>/dev/null | grep -c wpa_state=COMPLETED)
 	s2=$(ip netns exec ns2 wpa_cli -p "$RUN/wpas" -i vw2 status 2>/dev/null | grep -c wpa_state=COMPLETED)
 	[ "$s1$s2" = 11 ] && break

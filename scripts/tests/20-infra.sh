@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Infrastructure BSS: hostapd AP, wpa_supplicant / iw stations.
 . "$VWIFI_REPO/scripts/tests/wifi.sh"
 
@@ -148,8 +149,8 @@ t_infra_stats() {
 	in_ns ns0 iw dev vw0 station get "$(vw_mac 1)" | grep -q 'rx packets' || fail "AP station get vw1"
 	sig1=$(in_ns ns1 iw dev vw1 link | awk '/signal/ { print $2 }')
 	sig2=$(in_ns ns1 iw dev vw1 link | awk '/signal/ { print $2 }')
-	[ -n "$sig1" ] && [ "$sig1" = "$sig2" ] || fail "signal unstable: $sig1 then $sig2"
-	[ "$sig1" -le -30 ] && [ "$sig1" -ge -95 ] || fail "implausible signal $sig1"
+	{ [ -n "$sig1" ] && [ "$sig1" = "$sig2" ]; } || fail "signal unstable: $sig1 then $sig2"
+	{ [ "$sig1" -le -30 ] && [ "$sig1" -ge -95 ]; } || fail "implausible signal $sig1"
 	in_ns ns1 iw dev vw1 link | grep -q 'tx bitrate: 54.0 MBit/s' || fail "tx bitrate: $(in_ns ns1 iw dev vw1 link | grep bitrate)"
 	in_ns ns1 iw dev vw1 station get "$(vw_mac 0)" | grep -q 'connected time' || fail "no connected time"
 	in_ns ns1 iw dev vw1 station get "$(vw_mac 0)" | grep -q 'inactive time' || fail "no inactive time"

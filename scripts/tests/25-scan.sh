@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Scanning: what a station sees of APs on the medium.
 . "$VWIFI_REPO/scripts/tests/wifi.sh"
 
@@ -24,7 +25,7 @@ t_scan_sees_ap() {
 	# time of the scan
 	tsf=$(awk '/TSF:/ { print $2; exit }' <<<"$out")
 	[ -n "$tsf" ] || fail "no TSF"
-	[ "$tsf" -gt $((t0 - 500000)) ] && [ "$tsf" -lt $((t1 + 500000)) ] ||
+	{ [ "$tsf" -gt $((t0 - 500000)) ] && [ "$tsf" -lt $((t1 + 500000)) ]; } ||
 		fail "TSF $tsf us outside the scan's uptime window $t0..$t1 us"
 	# a station does not appear as a BSS, nor does the scanner itself
 	[ "$(grep -c '^BSS' <<<"$out")" -eq 1 ] || fail "scan lists $(grep -c '^BSS' <<<"$out") BSSs"

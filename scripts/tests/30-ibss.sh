@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # IBSS (ad hoc): iw ibss join/leave and wpa_supplicant IBSS-RSN.
 . "$VWIFI_REPO/scripts/tests/wifi.sh"
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Capabilities, tx power, interface types, netns moves and rmmod in every state.
 . "$VWIFI_REPO/scripts/tests/wifi.sh"
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Wi-Fi helpers for vwifi test cases: hostapd / wpa_supplicant / iw set-ups.
 # Sourced by the NN-*.sh case files that need them (after lib.sh).
 
@@ -11,6 +12,7 @@ vw_mac() { printf '02:76:77:00:%02x:%02x\n' $(($1 >> 8)) $(($1 & 255)); }
 # own_frames NS DEV SECONDS: count frames DEV receives (not sends) whose
 # source MAC is DEV's own address, for SECONDS (a packet socket in perl)
 own_frames() {
+	# shellcheck disable=SC2016 # perl code
 	in_ns "$1" perl -e '
 		use strict; use Socket;
 		my ($dev, $secs) = @ARGV;
