@@ -20,7 +20,7 @@ export KERNELS TESTS SHELL_AFTER
 TOOL := $(if $(wildcard vwifi-tool.c),vwifi-tool)
 TOOL_CFLAGS := -Wall -Wextra -Werror -O2
 
-.PHONY: all module check demo bench clean check-style deps build lab-info lab-clean
+.PHONY: all module check demo bench clean check-style deps build lab-info lab-clean debug-kernel check-debug
 
 # Default: vwifi.ko for the running kernel (or KDIR=...) and vwifi-tool.
 all: module $(TOOL)
@@ -49,6 +49,15 @@ lab-info:
 # Build + boot each kernel of KERNELS in QEMU and run scripts/verify.sh there.
 check: deps
 	@scripts/lab.sh check $(KERNELS)
+
+# The debug kernel (KASAN, UBSAN, kmemleak, lockdep; scripts/debug-kernel.sh):
+# build it if missing (about 30 min on 2 cores), then the suite on it (TESTS=...)
+# with a kmemleak scan at the end.
+debug-kernel: deps
+	@scripts/debug-kernel.sh
+
+check-debug: debug-kernel
+	@scripts/lab.sh check debug
 
 # Boot the newest kernel with vwifi loaded and run scripts/demo.sh;
 # SHELL_AFTER=1 leaves you at a root shell in the VM.

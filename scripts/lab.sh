@@ -2,7 +2,7 @@
 # vwifi test lab helpers: kernel matrix resolution, per-kernel module builds,
 # and the `make check` / `make demo` drivers.
 #
-#   scripts/lab.sh kver    KERNEL      print the KVER of KERNEL (6.1, 6.12, sid)
+#   scripts/lab.sh kver    KERNEL      print the KVER of KERNEL (6.1, 6.12, sid, debug)
 #   scripts/lab.sh root    KERNEL      print the root filesystem shared with its VM
 #   scripts/lab.sh vmlinuz KERNEL      print the kernel image path
 #   scripts/lab.sh info    [KERNEL..]  all of the above
@@ -11,6 +11,9 @@
 #                                      virtio cases (scripts/vmnet-check.sh), matrix summary
 #   scripts/lab.sh demo    [KERNEL]    boot KERNEL (default: sid) and run scripts/demo.sh
 #   scripts/lab.sh bench   [KERNEL..]  build + boot each, run scripts/bench.sh (results: $LAB_CACHE/bench/KERNEL/)
+#
+# `debug` is the KASAN/UBSAN/kmemleak/lockdep kernel of scripts/debug-kernel.sh
+# (not in the default set: `make check-debug`).
 #
 # This file can also be sourced (by vm.sh) for its functions.
 set -u
@@ -30,9 +33,17 @@ lab_die() { echo "lab: $*" >&2; exit 1; }
 # lab_root KERNEL: root filesystem of that kernel's userspace (shared with the VM)
 lab_root() {
 	case $1 in
-	6.1|6.12) echo / ;;
+	6.1|6.12|debug) echo / ;;
 	sid) echo "$LAB_SID" ;;
-	*) echo "lab: unknown kernel '$1' (known: $LAB_KERNELS_DEFAULT)" >&2; return 1 ;;
+	*) echo "lab: unknown kernel '$1' (known: $LAB_KERNELS_DEFAULT debug)" >&2; return 1 ;;
+	esac
+}
+
+# lab_image KERNEL KVER: where the image of that KVER is (or would be)
+lab_image() {
+	case $1 in
+	debug) echo "$LAB_CACHE/debug/vmlinuz-$2" ;;
+	*) local root; root=$(lab_root "$1") || return 1; echo "${root%/}/boot/vmlinuz-$2" ;;
 	esac
 }
 
@@ -45,23 +56,24 @@ lab_kver() {
 	6.1) pat='6.1.*-amd64' ;;
 	6.12) pat='6.12.*-amd64' ;;
 	sid) pat='*-amd64' ;;
+	debug) pat='*-vwifi-debug' ;;
 	esac
 	for d in "${root%/}"/lib/modules/$pat; do
 		[ -d "$d" ] || continue
 		k=${d##*/}
 		case $k in *-rt-amd64|*-cloud-amd64) continue ;; esac
 		[ -e "$d/build/Makefile" ] || continue
-		[ -e "${root%/}/boot/vmlinuz-$k" ] || continue
+		[ -e "$(lab_image "$1" "$k")" ] || continue
 		best=$(printf '%s\n%s\n' "$best" "$k" | sed '/^$/d' | sort -V | tail -n1)
 	done
-	[ -n "$best" ] || { echo "lab: no usable kernel for '$1' under ${root%/}/lib/modules (run scripts/deps.sh)" >&2; return 1; }
+	[ -n "$best" ] || { echo "lab: no usable kernel for '$1' under ${root%/}/lib/modules (run scripts/$([ "$1" = debug ] && echo debug-kernel || echo deps).sh)" >&2; return 1; }
 	echo "$best"
 }
 
 lab_vmlinuz() {
-	local root kver
-	root=$(lab_root "$1") && kver=$(lab_kver "$1") || return 1
-	echo "${root%/}/boot/vmlinuz-$kver"
+	local kver
+	kver=$(lab_kver "$1") || return 1
+	lab_image "$1" "$kver"
 }
 
 lab_builddir() { echo "$LAB_CACHE/build/$1"; }
@@ -190,10 +202,16 @@ lab_check() {
 			rows+=("$(printf '%-5s %-26s %-12s %-10s %6s %6s %7s  %s' "$k" "$kver" "$bst" "-" 0 1 0 "-")")
 			tf=$((tf + 1)); anyfail=1; continue
 		fi
+		# the debug kernel: more memory, longer bounds, kmemleak scan at the end
+		local vmargs=(--timeout "${VM_TIMEOUT:-1500}") cmd=./scripts/verify.sh bt=${VM_BOOT_TIMEOUT:-240}
+		if [ "$k" = debug ]; then
+			vmargs=(--mem "${DEBUG_VM_MEM:-2048}" --timeout "${DEBUG_VM_TIMEOUT:-3600}")
+			cmd=./scripts/lab-debug-guest.sh bt=${DEBUG_VM_BOOT_TIMEOUT:-600}
+		fi
 		t0=$SECONDS
 		vmrc=0
-		"$LAB_REPO/scripts/vm.sh" "$k" --results "$res" --build "$res/build" --timeout "${VM_TIMEOUT:-1500}" \
-			-- ./scripts/verify.sh || vmrc=$?
+		VM_BOOT_TIMEOUT=$bt "$LAB_REPO/scripts/vm.sh" "$k" --results "$res" --build "$res/build" "${vmargs[@]}" \
+			-- "$cmd" || vmrc=$?
 		t1=$SECONDS
 		boot=$(sed -n 's/^boot_seconds=//p' "$res/vm.result" 2>/dev/null)
 		boot="${boot:-?}s/$((t1 - t0))s"

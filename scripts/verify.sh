@@ -5,7 +5,9 @@
 #   scripts/verify.sh [--list]
 #
 # Env: TESTS=regex (case names without t_), VWIFI_KO=path/to/vwifi.ko,
-#      VWIFI_CASE_TIMEOUT=180, VWIFI_RESULTS=dir (logs), VERBOSE=1 (print all logs)
+#      VWIFI_CASE_TIMEOUT=180, VWIFI_RESULTS=dir (logs), VERBOSE=1 (print all logs),
+#      VWIFI_TIME_SCALE=N (1): case timeouts and wait_for bounds times N (slow
+#      kernels: the lab's debug kernel)
 #
 # Sources scripts/tests/lib.sh and scripts/tests/[0-9][0-9]-*.sh in order; every
 # function t_<name> there is a case, run in file order, then definition order.
@@ -194,7 +196,7 @@ for name in "${CASES[@]}"; do
 	VW_CASE_MARK="vwifi-verify: begin case $name $$.$RANDOM.$SECONDS"
 	export VW_CASE_MARK
 	echo "<5>$VW_CASE_MARK" >/dev/kmsg
-	t=${CASE_TIMEOUT[$name]:-$VWIFI_CASE_TIMEOUT}
+	t=$(( ${CASE_TIMEOUT[$name]:-$VWIFI_CASE_TIMEOUT} * ${VWIFI_TIME_SCALE:-1} ))
 	start=$(vw_now_ms)
 	timeout -s TERM -k 5 "$t" setsid -w bash "$SELF" --case "$name" \
 		</dev/null >"$CASE_DIR/log" 2>&1 3>"$CASE_DIR/.reason"

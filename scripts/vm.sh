@@ -14,8 +14,9 @@
 #   /vwifi-results  read-write results dir (VWIFI_RESULTS), = --results DIR
 #   /vwifi-shared   --shared DIR, read-write (VW_SHARED; several guests can
 #                   share it: scripts/vmnet.sh)
-# Passed into the guest environment: TESTS, VWIFI_KO, VWIFI_TOOL, SHELL_AFTER,
-# VERBOSE, and every variable named in VM_ENV ("A B C").
+# Passed into the guest environment: TESTS, VWIFI_KO, VWIFI_TOOL,
+# VWIFI_TIME_SCALE, SHELL_AFTER, VERBOSE, every VW_* variable (the tests'
+# seeds and scales) and every variable named in VM_ENV ("A B C").
 # Extra QEMU arguments: VM_QEMU_ARGS (word-split). No NIC is added by default;
 # --nic tap=NAME,mac=MAC adds a virtio-net NIC (mrg_rxbuf=off) on the existing
 # tap NAME of the current netns (scripts/vmnet.sh). --pidfile: QEMU's pid.
@@ -153,7 +154,7 @@ INITRD=$(initramfs) || exit 126
 	printf 'export VWIFI_LAB=1 VWIFI_LAB_KERNEL=%q VWIFI_LAB_KVER=%q\n' "$KERNEL" "$KVER"
 	printf 'export VWIFI_KO=/vwifi-build/vwifi.ko VWIFI_RESULTS=/vwifi-results\n'
 	[ -e "$BUILD/vwifi-tool" ] && printf 'export VWIFI_TOOL=/vwifi-build/vwifi-tool\n'
-	for v in TESTS VWIFI_KO VWIFI_TOOL SHELL_AFTER VERBOSE ${VM_ENV:-}; do
+	for v in TESTS VWIFI_KO VWIFI_TOOL VWIFI_TIME_SCALE SHELL_AFTER VERBOSE $(compgen -v VW_) ${VM_ENV:-}; do
 		[ -n "${!v+x}" ] || continue
 		[ "$v" = VWIFI_KO ] && case ${!v} in /vwifi*) ;; *) continue ;; esac
 		printf 'export %s=%q\n' "$v" "${!v}"

@@ -46,12 +46,13 @@ need() {
 
 # ------------------------------------------------------------------ polling
 # wait_for SECONDS cmd...: poll every 0.2 s until cmd succeeds; 1 on timeout
+# (after SECONDS * VWIFI_TIME_SCALE)
 wait_for() {
 	local t=$1 end ms frac
 	shift
 	frac=0
 	[[ $t == *.* ]] && { frac=${t#*.}000; frac=$((10#${frac:0:3})); }
-	ms=$(( ${t%.*} * 1000 + frac ))
+	ms=$(( (${t%.*} * 1000 + frac) * ${VWIFI_TIME_SCALE:-1} ))
 	end=$(( $(vw_now_ms) + ms ))
 	while :; do
 		"$@" >/dev/null 2>&1 && return 0
