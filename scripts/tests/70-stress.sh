@@ -25,11 +25,10 @@
 #   VW_STRESS_SEED   seed of the shell-side randomness; every case that uses
 #                    randomness prints the seed it used
 #   VW_NLFUZZ_SEED   seed of nl80211fuzz (default: VW_STRESS_SEED's)
-# Outside the default suite (scripts/stress/, not scripts/tests/): verify.sh
-# runs these cases with VWIFI_TESTDIR pointing here.  In the lab VM only the
-# variables VM_ENV names are passed, e.g.
-#   VM_ENV="VWIFI_TESTDIR VW_STRESS_SCALE VW_STRESS_SEED" VWIFI_TESTDIR=/vwifi/scripts/stress \
-#       make check KERNELS=sid [TESTS='^stress_accounting'] [VW_STRESS_SCALE=full VM_TIMEOUT=5400]
+# Part of the default suite at ci scale. The counts:
+#   make check KERNELS=6.1 TESTS=stress_ VW_STRESS_SCALE=full VM_TIMEOUT=7200
+# (VW_STRESS_* are passed into the lab VM), or on your own machine
+#   sudo VW_STRESS_SCALE=full TESTS=stress_ scripts/verify.sh
 # shellcheck source=scripts/tests/wifi.sh
 . "$VWIFI_REPO/scripts/tests/wifi.sh"
 
@@ -47,13 +46,14 @@ stress_knob() {
 
 # stress_deadline KNOB SECS: at ci scale (and unless VW_STRESS_KNOB is set) a
 # loop of that knob also stops after SECS, so that a slow (loaded) machine
-# still finishes in time: the epoch time in ms to stop at, or 0 (no limit)
+# still finishes in time (SECS times VWIFI_TIME_SCALE: a debug kernel runs
+# as many cycles): the epoch time in ms to stop at, or 0 (no limit)
 stress_deadline() {
 	local v="VW_STRESS_$1"
 	if [ -n "${!v:-}" ] || [ "${VW_STRESS_SCALE:-ci}" = full ]; then
 		echo 0
 	else
-		echo $(( $(vw_now_ms) + $2 * 1000 ))
+		echo $(( $(vw_now_ms) + $2 * 1000 * ${VWIFI_TIME_SCALE:-1} ))
 	fi
 }
 
