@@ -50,7 +50,8 @@
 #define VWIFI_NUM_KEYS		8	/* 0-3 data, 4-5 IGTK, 6-7 BIGTK */
 #define VWIFI_NUM_PTKS		4
 #define VWIFI_MAX_TXPOWER_MBM	2000	/* 20 dBm, the channels' limit */
-#define VWIFI_SCAN_DWELL_MS	30
+#define VWIFI_SCAN_CHANNEL_MS	10	/* dwell per scanned channel */
+#define VWIFI_SCAN_MIN_MS	100
 #define VWIFI_LEGACY_RATE	540	/* 54 Mbit/s in units of 100 kbit/s */
 #define VWIFI_MAX_SEQ_LEN	16	/* longest key RSC/PN userspace may give */
 
@@ -882,10 +883,17 @@ static void vwifi_scan_abort(struct vwifi_vif *vif)
 	mutex_unlock(&vwifi_mutex);
 }
 
-/* Scans complete after a short dwell, from a work item, like hardware. */
+/*
+ * Scans complete from a work item after as long as an active scan of the
+ * requested channels takes, like hardware.  Not much faster: `iw dev X scan`
+ * listens for the end of a scan only once its trigger has returned, and
+ * waits forever if the scan finished before that.
+ */
 static int vwifi_scan(struct wiphy *wiphy, struct cfg80211_scan_request *req)
 {
 	struct vwifi_vif *vif = container_of(req->wdev, struct vwifi_vif, wdev);
+	unsigned int ms = max_t(unsigned int, VWIFI_SCAN_MIN_MS,
+				req->n_channels * VWIFI_SCAN_CHANNEL_MS);
 
 	mutex_lock(&vwifi_mutex);
 	if (vif->scan_req) {
@@ -894,8 +902,7 @@ static int vwifi_scan(struct wiphy *wiphy, struct cfg80211_scan_request *req)
 	}
 	vif->scan_req = req;
 	mutex_unlock(&vwifi_mutex);
-	queue_delayed_work(vwifi_wq, &vif->scan_work,
-			   msecs_to_jiffies(VWIFI_SCAN_DWELL_MS));
+	queue_delayed_work(vwifi_wq, &vif->scan_work, msecs_to_jiffies(ms));
 	return 0;
 }
 
