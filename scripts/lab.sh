@@ -182,8 +182,11 @@ lab_check() {
 		find "$LAB_CACHE/runs" -mindepth 1 -maxdepth 1 -type d -printf '%T@ %p\n' | sort -rn |
 			tail -n +"$(( ${LAB_KEEP_RUNS:-60} + 1 ))" | cut -d' ' -f2- | xargs -r rm -rf --
 	fi
+	# the bench smoke case runs once per matrix: on its last kernel
+	local smoke=${kernels[${#kernels[@]}-1]}
 	for k in "${kernels[@]}"; do
 		local p=0 f=0 s=0 bst=- boot=- reports=none t0 t1
+		if [ "$k" = "$smoke" ]; then export VW_BENCH_SMOKE=1; else export VW_BENCH_SMOKE=0; fi
 		echo
 		echo "=============== kernel $k ==============="
 		if ! kver=$(lab_kver "$k"); then
