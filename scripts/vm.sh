@@ -183,6 +183,13 @@ mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 [ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
 hostname vwifi-lab
 ip link set lo up
+# Under multi-threaded TCG, a static key flipped while another vCPU runs the
+# code being patched can oops the guest on the int3 of text patching (7.2:
+# __netif_receive_skb_core, when a ping's SO_TIMESTAMP flipped
+# netstamp_needed_key during traffic). A socket with SO_TIMESTAMP (29) held for
+# the whole boot keeps that key on: later sockets only count, nothing is patched.
+perl -MSocket -e 'socket(my $s, PF_INET, SOCK_DGRAM, 0) && setsockopt($s, SOL_SOCKET, 29, 1) or die "$!\n"; sleep' \
+	</dev/null >/dev/null 2>&1 &
 . /vwifi-results/lab/env
 if [ -n "${VW_SHARED:-}" ]; then
 	mkdir -p /vwifi-shared
