@@ -837,12 +837,13 @@ acct_quiet() {
 }
 
 # iperf_json FILE KEY SECTION: a number from an iperf3 JSON report: KEY of
-# the object SECTION ("sum_sent", "sum_received") of "end"
+# the object SECTION ("sum_sent", "sum_received") of "end", as an integer
+# (mawk would print 2.7e+09 for a large one)
 iperf_json() {
 	awk -v key="\"$2\":" -v sec="\"$3\":" '
 		index($0, "\"end\":") { inend = 1 }
 		inend && index($0, sec) { insec = 1; next }
-		insec && index($0, key) { v = $0; sub(/.*:[ \t]*/, "", v); sub(/,.*/, "", v); print v + 0; exit }
+		insec && index($0, key) { v = $0; sub(/.*:[ \t]*/, "", v); sub(/,.*/, "", v); printf "%.0f\n", v; exit }
 		insec && /}/ { insec = 0 }' "$1"
 }
 
