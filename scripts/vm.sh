@@ -188,8 +188,8 @@ ip link set lo up
 # __netif_receive_skb_core, when a ping's SO_TIMESTAMP flipped
 # netstamp_needed_key during traffic). A socket with SO_TIMESTAMP (29) held for
 # the whole boot keeps that key on: later sockets only count, nothing is patched.
-perl -MSocket -e 'socket(my $s, PF_INET, SOCK_DGRAM, 0) && setsockopt($s, SOL_SOCKET, 29, 1) or die "$!\n"; sleep' \
-	</dev/null >/dev/null 2>&1 &
+perl -MSocket -e 'socket(S, PF_INET, SOCK_DGRAM, 0) && setsockopt(S, SOL_SOCKET, 29, 1) or die "$!\n"; sleep' \
+	</dev/null >/dev/console 2>&1 &
 . /vwifi-results/lab/env
 if [ -n "${VW_SHARED:-}" ]; then
 	mkdir -p /vwifi-shared
