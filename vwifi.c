@@ -180,6 +180,16 @@ struct vwifi_vif {
 	u8 *assoc_req_ies;
 	size_t assoc_req_ies_len;
 	struct delayed_work assoc_timeout;
+
+	/* Station: an association the AP side ended (or its beacons stopped)
+	 * that cfg80211 has not been told of yet.  Under vwifi_mutex; told
+	 * from lost_work, under this interface's wiphy lock, or at the next
+	 * op of the station (see vwifi_sta_lost()).
+	 */
+	bool lost;
+	bool lost_locally;		/* beacon loss: this end noticed it */
+	u16 lost_reason;
+	struct wiphy_work lost_work;
 };
 
 struct vwifi_radio {
@@ -1019,6 +1029,90 @@ static int vwifi_associate(struct vwifi_vif *sta, struct vwifi_vif *ap,
 	return 0;
 }
 
+/*
+ * End the association of the station end of @link, without telling the
+ * station's cfg80211.  @tell_ap: the station leaves, and the AP (its
+ * hostapd, or the remote AP's guest) learns of it with @reason.
+ */
+static void vwifi_sta_unlink(struct vwifi_peer *link, u16 reason, bool tell_ap)
+{
+	struct vwifi_vif *sta = link->owner;
+	struct vwifi_vif *ap = link->vif;
+
+	lockdep_assert_held(&vwifi_mutex);
+	if (tell_ap && ap)
+		vwifi_cfg_del_sta(ap, sta->ndev->dev_addr);
+	else if (tell_ap)
+		vwifi_medium_deauth(link, reason);
+	vwifi_unlink(link);
+	vwifi_bss_clear(&sta->bss);
+	memset(sta->gtk, 0, sizeof(sta->gtk));
+	netif_carrier_off(sta->ndev);
+}
+
+/*
+ * The station end of @link leaves at its own request (a cfg80211 op or
+ * the interface going down): cfg80211 is told at once.  Under the
+ * station's wiphy lock or rtnl: either excludes a change of its type
+ * (cfg80211 holds both), so the event reaches a station.
+ */
+static void vwifi_disassociate(struct vwifi_peer *link, u16 reason)
+{
+	struct net_device *ndev = link->owner->ndev;
+
+	vwifi_sta_unlink(link, reason, true);
+	cfg80211_disconnected(ndev, reason, NULL, 0, true, GFP_KERNEL);
+}
+
+/*
+ * Tell the station's cfg80211 of the association it lost.  Under its
+ * wiphy lock or rtnl (as above) and vwifi_mutex.  @lost is set only for
+ * an association whose success vwifi reported and whose end it has not:
+ * one cfg80211 holds (or will, once it has read the queued result).
+ */
+static void vwifi_sta_report_lost(struct vwifi_vif *sta)
+{
+	lockdep_assert_held(&vwifi_mutex);
+	if (!sta->lost)
+		return;
+	sta->lost = false;
+	if (vwifi_vif_is(sta, NL80211_IFTYPE_STATION))
+		cfg80211_disconnected(sta->ndev, sta->lost_reason, NULL, 0,
+				      sta->lost_locally, GFP_KERNEL);
+}
+
+/*
+ * The association of the station end of @link ends outside the
+ * station's own context: its AP removed it (under the AP's wiphy lock) or,
+ * in virtio mode, the remote AP left or went silent (@by_sta: beacon loss,
+ * the AP is told).  The data stop now; cfg80211 learns of it from the
+ * station's wiphy work, as from firmware, so that the event cannot fall
+ * between cfg80211's flush of the station's events and a change of its
+ * type (a WARNING in __cfg80211_disconnected).
+ */
+static void vwifi_sta_lost(struct vwifi_peer *link, u16 reason, bool by_sta)
+{
+	struct vwifi_vif *sta = link->owner;
+
+	vwifi_sta_unlink(link, reason, by_sta);
+	sta->lost = true;
+	sta->lost_locally = by_sta;
+	sta->lost_reason = reason;
+	wiphy_work_queue(sta->wdev.wiphy, &sta->lost_work);
+}
+
+/* Under the station's wiphy lock */
+static void vwifi_sta_lost_work(struct wiphy *wiphy, struct wiphy_work *work)
+{
+	struct vwifi_vif *sta = container_of(work, struct vwifi_vif, lost_work);
+
+	mutex_lock(&vwifi_mutex);
+	/* Going down, ndo_stop tells it, before cfg80211 unregisters it */
+	if (netif_running(sta->ndev))
+		vwifi_sta_report_lost(sta);
+	mutex_unlock(&vwifi_mutex);
+}
+
 static int vwifi_connect(struct wiphy *wiphy, struct net_device *ndev,
 			 struct cfg80211_connect_params *sme)
 {
@@ -1027,8 +1121,19 @@ static int vwifi_connect(struct wiphy *wiphy, struct net_device *ndev,
 	int err = 0;
 
 	mutex_lock(&vwifi_mutex);
+	if (sta->lost) {
+		/* The association a reassociation would continue is gone */
+		vwifi_sta_report_lost(sta);
+		err = -ENOTCONN;
+		goto out;
+	}
 	if (rcu_access_pointer(sta->ap_link) || sta->assoc_pending) {
-		err = -EALREADY;
+		/* cfg80211 has not read the result of the association in
+		 * flight yet: it answers this request.  An error here makes
+		 * 6.1's cfg80211 forget the SSID, keep the connection that
+		 * result then reports, and never call our disconnect op.
+		 */
+		err = sta->wdev.connected ? -EALREADY : 0;
 		goto out;
 	}
 	ap = vwifi_find_ap(sta, sme);
@@ -1043,28 +1148,6 @@ out:
 	return err;
 }
 
-/*
- * Tear down the association of the station end of @link.  @by_sta says
- * whether the station left (the AP's hostapd is told) or was removed by
- * the AP (the station's userspace is told, with @reason).
- */
-static void vwifi_disassociate(struct vwifi_peer *link, u16 reason, bool by_sta)
-{
-	struct vwifi_vif *sta = link->owner;
-	struct vwifi_vif *ap = link->vif;
-
-	lockdep_assert_held(&vwifi_mutex);
-	if (by_sta && ap)
-		vwifi_cfg_del_sta(ap, sta->ndev->dev_addr);
-	else if (by_sta)
-		vwifi_medium_deauth(link, reason);
-	vwifi_unlink(link);
-	vwifi_bss_clear(&sta->bss);
-	memset(sta->gtk, 0, sizeof(sta->gtk));
-	netif_carrier_off(sta->ndev);
-	cfg80211_disconnected(sta->ndev, reason, NULL, 0, by_sta, GFP_KERNEL);
-}
-
 static int vwifi_disconnect(struct wiphy *wiphy, struct net_device *ndev,
 			    u16 reason_code)
 {
@@ -1073,10 +1156,12 @@ static int vwifi_disconnect(struct wiphy *wiphy, struct net_device *ndev,
 
 	mutex_lock(&vwifi_mutex);
 	link = rcu_dereference_protected(sta->ap_link, lockdep_is_held(&vwifi_mutex));
-	if (link)
-		vwifi_disassociate(link, reason_code, true);
-	else
+	if (link) {
+		vwifi_disassociate(link, reason_code);
+	} else {
+		vwifi_sta_report_lost(sta);
 		vwifi_medium_assoc_cancel(sta);
+	}
 	mutex_unlock(&vwifi_mutex);
 	return 0;
 }
@@ -1182,7 +1267,7 @@ static int vwifi_ap_remove_stations(struct vwifi_vif *ap, const u8 *mac, u16 rea
 		if (mac && !ether_addr_equal(mac, peer->addr))
 			continue;
 		if (peer->twin) {
-			vwifi_disassociate(peer->twin, reason, false);
+			vwifi_sta_lost(peer->twin, reason, false);
 		} else {
 			vwifi_medium_deauth(peer, reason);
 			vwifi_unlink(peer);
@@ -1192,17 +1277,21 @@ static int vwifi_ap_remove_stations(struct vwifi_vif *ap, const u8 *mac, u16 rea
 	return found;
 }
 
-static int vwifi_stop_ap(struct wiphy *wiphy, struct net_device *ndev,
-			 unsigned int link_id)
+static void vwifi_ap_stop(struct vwifi_vif *ap)
 {
-	struct vwifi_vif *ap = netdev_priv(ndev);
-
-	mutex_lock(&vwifi_mutex);
+	lockdep_assert_held(&vwifi_mutex);
 	vwifi_ap_remove_stations(ap, NULL, WLAN_REASON_DEAUTH_LEAVING);
 	vwifi_bss_clear(&ap->bss);
 	memset(ap->gtk, 0, sizeof(ap->gtk));
 	ap->ap_isolate = false;
-	netif_carrier_off(ndev);
+	netif_carrier_off(ap->ndev);
+}
+
+static int vwifi_stop_ap(struct wiphy *wiphy, struct net_device *ndev,
+			 unsigned int link_id)
+{
+	mutex_lock(&vwifi_mutex);
+	vwifi_ap_stop(netdev_priv(ndev));
 	mutex_unlock(&vwifi_mutex);
 	return 0;
 }
@@ -2266,7 +2355,7 @@ static bool vwifi_mgmt_deauth(struct vwifi_vif *vif, const struct vwifi_wire_hdr
 		return true;
 	}
 	if (rcu_access_pointer(vif->ap_link) == peer) {
-		vwifi_disassociate(peer, be16_to_cpu(d->reason), false);
+		vwifi_sta_lost(peer, be16_to_cpu(d->reason), false);
 		return true;
 	}
 	vwifi_unlink(peer);
@@ -2327,7 +2416,7 @@ static void vwifi_medium_expire_peers(struct vwifi_vif *vif, bool all)
 			continue;
 		if (rcu_access_pointer(vif->ap_link) == peer) {
 			/* Beacon loss, as a station notices it */
-			vwifi_disassociate(peer, WLAN_REASON_DISASSOC_DUE_TO_INACTIVITY, true);
+			vwifi_sta_lost(peer, WLAN_REASON_DISASSOC_DUE_TO_INACTIVITY, true);
 			continue;
 		}
 		vwifi_cfg_del_sta(vif, peer->addr);
@@ -2869,12 +2958,48 @@ static int vwifi_ndo_open(struct net_device *ndev)
 	return 0;
 }
 
+/*
+ * End whatever @vif still runs, telling the far ends.  cfg80211 has
+ * disconnected, stopped the AP or left the cell before the interface
+ * goes down, unless it lost track (6.1 calls no disconnect op once it
+ * forgot the SSID); so an interface is down, and may change its type,
+ * only once vwifi holds nothing for it that a far end could report on.
+ * Under rtnl (see vwifi_disassociate()).
+ */
+static void vwifi_vif_end(struct vwifi_vif *vif)
+{
+	struct vwifi_peer *link;
+
+	ASSERT_RTNL();
+	lockdep_assert_held(&vwifi_mutex);
+	switch (vif->wdev.iftype) {
+	case NL80211_IFTYPE_STATION:
+		link = rcu_dereference_protected(vif->ap_link,
+						 lockdep_is_held(&vwifi_mutex));
+		if (link)
+			vwifi_disassociate(link, WLAN_REASON_DEAUTH_LEAVING);
+		vwifi_sta_report_lost(vif);
+		vwifi_medium_assoc_cancel(vif);
+		break;
+	case NL80211_IFTYPE_AP:
+		vwifi_ap_stop(vif);
+		break;
+	case NL80211_IFTYPE_ADHOC:
+		vwifi_ibss_leave(vif);
+		break;
+	default:
+		break;
+	}
+}
+
 static int vwifi_ndo_stop(struct net_device *ndev)
 {
 	struct vwifi_vif *vif = netdev_priv(ndev);
 
-	/* cfg80211 has already disconnected, stopped the AP or left the cell */
 	vwifi_scan_abort(vif);
+	mutex_lock(&vwifi_mutex);
+	vwifi_vif_end(vif);
+	mutex_unlock(&vwifi_mutex);
 	netif_stop_queue(ndev);
 	netif_carrier_off(ndev);
 	return 0;
@@ -2912,7 +3037,12 @@ static void vwifi_ndo_uninit(struct net_device *ndev)
 
 	cancel_delayed_work_sync(&vif->scan_work);
 	cancel_delayed_work_sync(&vif->assoc_timeout);
+	/* Closed: ndo_stop told cfg80211 of any loss */
+	wiphy_lock(vif->wdev.wiphy);
+	wiphy_work_cancel(vif->wdev.wiphy, &vif->lost_work);
+	wiphy_unlock(vif->wdev.wiphy);
 	mutex_lock(&vwifi_mutex);
+	vif->lost = false;
 	vwifi_scan_finish(vif, true);
 	vwifi_medium_assoc_cancel(vif);
 	hash_for_each_safe(vif->peers, bkt, tmp, peer, node)
@@ -3627,6 +3757,7 @@ static int vwifi_vif_create(struct vwifi_radio *radio)
 	hash_init(vif->peers);
 	INIT_DELAYED_WORK(&vif->scan_work, vwifi_scan_work);
 	INIT_DELAYED_WORK(&vif->assoc_timeout, vwifi_assoc_timeout_work);
+	wiphy_work_init(&vif->lost_work, vwifi_sta_lost_work);
 	vwifi_medium_setup_ndev(ndev);
 	vif->wdev.wiphy = radio->wiphy;
 	vif->wdev.netdev = ndev;

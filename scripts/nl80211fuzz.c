@@ -6,6 +6,7 @@
  *
  *   nl80211fuzz [-s SEED] [-t SECONDS] [-n COUNT] [-p PROCS] [-i IFNAME]...
  *               [-P PREFIX] [-T TIMEOUT] [-v]
+ *   nl80211fuzz -C SSID [-i IFNAME]...
  *
  *   -s SEED     seed (default: $VW_NLFUZZ_SEED, else from the clock); the
  *               first line printed names it.  Process I of -p uses SEED+I,
@@ -18,6 +19,10 @@
  *               name starts with PREFIX, -P, default "vw")
  *   -T TIMEOUT  seconds to wait for an answer (default 30)
  *   -v          print every request and its result
+ *   -C SSID     no fuzzing: on each target, two CONNECT requests for SSID in
+ *               one write, so that the second reaches cfg80211 before it has
+ *               read the result of the first; prints both answers
+ *               ("vw1: connect 0, again -114")
  *
  * Requests: dumps of interfaces, wiphys, stations, scan results; interface
  * type changes; scans with random frequencies, SSIDs and IEs; connect and
@@ -1387,16 +1392,73 @@ static int run(uint64_t seed, double secs, unsigned long count)
 	return failures ? 1 : 0;
 }
 
+/* The answer to request @want among those that arrive; -1000 - errno on a socket error */
+static int answer_of(uint32_t want, int *answers, uint32_t first, int n)
+{
+	while (answers[want - first] == INT32_MIN) {
+		ssize_t len = recv(fd, rxbuf, sizeof(rxbuf), 0);
+		struct nlmsghdr *nlh;
+
+		if (len < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1000 - errno;
+		}
+		for (nlh = (struct nlmsghdr *)rxbuf; NLMSG_OK(nlh, (size_t)len);
+		     nlh = NLMSG_NEXT(nlh, len)) {
+			const struct nlmsgerr *e = NLMSG_DATA(nlh);
+
+			if (nlh->nlmsg_type == NLMSG_ERROR && nlh->nlmsg_seq >= first &&
+			    nlh->nlmsg_seq < first + (uint32_t)n)
+				answers[nlh->nlmsg_seq - first] = e->error;
+		}
+	}
+	return answers[want - first];
+}
+
+/* -C: two CONNECTs for @ssid in one write to each target */
+static int connect_twice(const char *ssid)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	static uint8_t two[2 * MSG_MAX];
+	int i, k, answers[2], rc = 0;
+
+	for (i = 0; i < n_targets; i++) {
+		size_t len = 0;
+		uint32_t first = seq + 1;
+
+		for (k = 0; k < 2; k++) {
+			start(NL80211_CMD_CONNECT, 0);
+			put_u32(NL80211_ATTR_IFINDEX, (uint32_t)targets[i].ifindex);
+			put(NL80211_ATTR_SSID, ssid, strlen(ssid));
+			msg.nlh.nlmsg_seq = ++seq;
+			memcpy(two + len, msg.b, msg.nlh.nlmsg_len);
+			len += NLMSG_ALIGN(msg.nlh.nlmsg_len);
+			answers[k] = INT32_MIN;
+		}
+		if (sendto(fd, two, len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			perror("nl80211fuzz: sendto");
+			return 2;
+		}
+		printf("%s: connect %d", targets[i].name, answer_of(first, answers, first, 2));
+		printf(", again %d\n", answer_of(first + 1, answers, first, 2));
+		if (answers[0] <= -1000 || answers[1] <= -1000)
+			rc = 1;
+	}
+	return rc;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: nl80211fuzz [-s SEED] [-t SECONDS] [-n COUNT] [-p PROCS] "
-			"[-i IFNAME]... [-P PREFIX] [-T TIMEOUT] [-v]\n");
+			"[-i IFNAME]... [-P PREFIX] [-T TIMEOUT] [-v]\n"
+			"       nl80211fuzz -C SSID [-i IFNAME]...\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	const char *prefix = "vw", *env = getenv("VW_NLFUZZ_SEED");
+	const char *prefix = "vw", *env = getenv("VW_NLFUZZ_SEED"), *twice = NULL;
 	char *names[MAX_TARGETS];
 	int n_names = 0, procs = 1, opt, i, status, rc = 0;
 	unsigned long count = 0;
@@ -1405,7 +1467,7 @@ int main(int argc, char **argv)
 
 	seed = env && *env ? strtoull(env, NULL, 0) :
 	       ((uint64_t)time(NULL) ^ ((uint64_t)getpid() << 16)) % 1000000000ULL;
-	while ((opt = getopt(argc, argv, "s:t:n:p:i:P:T:v")) != -1) {
+	while ((opt = getopt(argc, argv, "s:t:n:p:i:P:T:vC:")) != -1) {
 		switch (opt) {
 		case 's': seed = strtoull(optarg, NULL, 0); break;
 		case 't': secs = atof(optarg); break;
@@ -1418,6 +1480,7 @@ int main(int argc, char **argv)
 		case 'P': prefix = optarg; break;
 		case 'T': answer_timeout = atoi(optarg); break;
 		case 'v': verbose = 1; break;
+		case 'C': twice = optarg; break;
 		default: usage();
 		}
 	}
@@ -1440,6 +1503,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nl80211fuzz: no interface named %s*\n", prefix);
 		return 2;
 	}
+	if (twice)
+		return connect_twice(twice);
 	printf("nl80211fuzz: seed %llu (replay: VW_NLFUZZ_SEED=%llu), %d process%s, %s%.0f s%s",
 	       (unsigned long long)seed, (unsigned long long)seed, procs, procs > 1 ? "es" : "",
 	       secs ? "" : "no time limit", secs, count ? ", count limit" : "");

@@ -11,17 +11,19 @@
 #                 connect/disconnect cycles and 6 daemon-kill rounds, each
 #                 loop also ending after 30 s (25 s for the daemons; a
 #                 loaded machine does fewer, at least 4, 20 and 3; the log
-#                 says how many ran), 3 rounds of type changes,
+#                 says how many ran), 3 rounds of type changes, 12
+#                 disconnects around type changes,
 #                 20 s of nl80211 fuzzing, a 20 s UDP and a 5 s TCP stream
 #                 for the accounting
 #   full          the issue's counts, no time budgets: 5 rmmod rounds, 100
 #                 load/unload cycles, 1000 connect/disconnect cycles, 20
-#                 daemon-kill rounds, 30 rounds of type changes, 60 s of
+#                 daemon-kill rounds, 30 rounds of type changes, 100
+#                 disconnects around type changes, 60 s of
 #                 fuzzing, 60 s UDP and 30 s TCP
 # Other environment:
 #   VW_STRESS_<KNOB> one count, without a time budget (KNOB: RMMOD_ROUNDS
 #                    LOAD_CYCLES CONNECT_CYCLES KILL_ROUNDS RACE_ROUNDS
-#                    FUZZ_SECS STREAM_SECS TCP_SECS)
+#                    DISC_ROUNDS FUZZ_SECS STREAM_SECS TCP_SECS)
 #   VW_STRESS_SEED   seed of the shell-side randomness; every case that uses
 #                    randomness prints the seed it used
 #   VW_NLFUZZ_SEED   seed of nl80211fuzz (default: VW_STRESS_SEED's)
@@ -674,6 +676,55 @@ stress_random_iw() {
 	done
 	echo "random iw: $n commands, $nok succeeded"
 }
+
+# A disconnect vwifi reports must reach an interface that is still a
+# station.  Each round connects vw1 (ns1) to the open hostapd AP vw0 (ns0)
+# with two CONNECT requests in one write (nl80211fuzz -C: the second arrives
+# before cfg80211 has read the first one's result; an error for it made
+# 6.1's cfg80211 forget the SSID and skip every later disconnect), then
+# ends the association: odd rounds with `iw disconnect`, even rounds with
+# the interface taken down and its type changed while the AP removes the
+# station in a loop.  Pass: each end agrees the association is gone, the
+# next round connects again, and no kernel report (a WARNING in
+# __cfg80211_disconnected on 6.1 before the fix).
+t_stress_disconnect_iftype() {
+	local rounds r out mac again=0
+	need hostapd iw
+	rounds=$(stress_knob DISC_ROUNDS 12 100)
+	stress_build_fuzz
+	vw_load station=2
+	stress_netns 0 1
+	start_ap 0 open
+	mac=$(vw_mac 1)
+	for ((r = 1; r <= rounds; r++)); do
+		in_ns ns1 ip link set vw1 up
+		out=$(in_ns ns1 "$NL80211FUZZ" -C test -i vw1 2>&1) || fail "round $r: connect twice: $out"
+		[[ $out == *"again -114"* ]] && again=$((again + 1))
+		info "round $r: $out"
+		wait_for 10 stress_sta_linked || fail "round $r: vw1 not connected after '$out': $(in_ns ns1 iw dev vw1 link)"
+		if ((r % 2)); then
+			in_ns ns1 iw dev vw1 disconnect || fail "round $r: iw disconnect"
+			wait_for 5 stress_sta_unlinked ||
+				fail "round $r: vw1 still connected after iw disconnect: $(in_ns ns1 iw dev vw1 link | head -n1)"
+		else
+			bg ap-del ip netns exec ns0 bash -c \
+				"while :; do iw dev vw0 station del $mac 2>/dev/null; done"
+			in_ns ns1 ip link set vw1 down
+			in_ns ns1 iw dev vw1 set type ibss || fail "round $r: set type ibss while down"
+			bg_stop ap-del
+			in_ns ns1 iw dev vw1 set type managed || fail "round $r: set type managed while down"
+		fi
+		wait_for 5 stress_ap_forgot "$mac" ||
+			fail "round $r: the AP still lists vw1 after its association ended"
+	done
+	info "$rounds rounds, $again with the second connect refused (EALREADY: cfg80211 had read the first result)"
+}
+
+# stress_sta_linked / stress_sta_unlinked: vw1 (ns1) reports an association, or none
+stress_sta_linked() { in_ns ns1 iw dev vw1 link | grep -q '^Connected to'; }
+stress_sta_unlinked() { in_ns ns1 iw dev vw1 link | grep -q '^Not connected'; }
+# stress_ap_forgot MAC: the AP vw0 (ns0) lists no station MAC
+stress_ap_forgot() { ! in_ns ns0 iw dev vw0 station dump | grep -qi "^Station $1"; }
 
 # The nl80211 exerciser (scripts/nl80211fuzz.c): several processes sending
 # random valid and invalid requests to every vwifi interface in every mode
