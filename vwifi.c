@@ -207,6 +207,14 @@ struct vwifi_radio {
 /* Serialises all control-plane changes to links, BSSs and the vif list.
  * Lock order: rtnl, then a wiphy lock, then vwifi_mutex.  Nothing that
  * holds vwifi_mutex may take rtnl or a wiphy lock.
+ *
+ * cfg80211 checks an interface's type when it processes an event queued
+ * for it (connect result, disconnect, IBSS joined) and flushes them before
+ * a type change, which holds rtnl and the wiphy lock.  So a vif's events
+ * are queued only under its wiphy lock or rtnl, or while vwifi still runs
+ * that mode for it (under vwifi_mutex): ndo_stop ends every mode, and the
+ * type changes only while the interface is down.  A far end (an AP
+ * removing its station) reports through the vif's wiphy work.
  */
 static DEFINE_MUTEX(vwifi_mutex);
 static LIST_HEAD(vwifi_vifs);
@@ -2875,7 +2883,10 @@ static int vwifi_change_virtual_intf(struct wiphy *wiphy, struct net_device *nde
 	default:
 		return -EOPNOTSUPP;
 	}
-	/* Like hardware, the mode changes only while the interface is down */
+	/* Like hardware, the mode changes only while the interface is down,
+	 * where ndo_stop has ended whatever it ran: no far end reports on it
+	 * in the old mode (vwifi_vif_end())
+	 */
 	if (netif_running(ndev) && type != vif->wdev.iftype)
 		return -EBUSY;
 	mutex_lock(&vwifi_mutex);
@@ -3037,12 +3048,8 @@ static void vwifi_ndo_uninit(struct net_device *ndev)
 
 	cancel_delayed_work_sync(&vif->scan_work);
 	cancel_delayed_work_sync(&vif->assoc_timeout);
-	/* Closed: ndo_stop told cfg80211 of any loss */
-	wiphy_lock(vif->wdev.wiphy);
-	wiphy_work_cancel(vif->wdev.wiphy, &vif->lost_work);
-	wiphy_unlock(vif->wdev.wiphy);
 	mutex_lock(&vwifi_mutex);
-	vif->lost = false;
+	vif->lost = false;	/* closed: ndo_stop told cfg80211 of any loss */
 	vwifi_scan_finish(vif, true);
 	vwifi_medium_assoc_cancel(vif);
 	hash_for_each_safe(vif->peers, bkt, tmp, peer, node)
@@ -3054,6 +3061,10 @@ static void vwifi_ndo_uninit(struct net_device *ndev)
 	if (vif->radio->vif == vif)
 		vif->radio->vif = NULL;
 	mutex_unlock(&vwifi_mutex);
+	/* Unlinked: nothing queues it again */
+	wiphy_lock(vif->wdev.wiphy);
+	wiphy_work_cancel(vif->wdev.wiphy, &vif->lost_work);
+	wiphy_unlock(vif->wdev.wiphy);
 }
 
 /* Runs after the unregistration's RCU grace period */
