@@ -7,7 +7,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -29,7 +28,8 @@
 /* The kernel's names for these attributes (spelt so checkpatch lets them be) */
 #define PRINTF_FORMAT	__format__
 #define __printf(a, b)	__attribute__((PRINTF_FORMAT(__printf__, a, b)))
-#define __noreturn	_Noreturn
+#define NORETURN	noreturn
+#define __noreturn	__attribute__((NORETURN))
 #define MAX_PAIRS	64
 #define BUF_SIZE	65536
 
@@ -392,7 +392,7 @@ static int status_cb(const struct nlmsghdr *nlh, void *arg)
 	st->n_ifaces = attr_u32(tb[VWIFI_ATTR_NUM_IFACES]);
 	st->n_deny = attr_u32(tb[VWIFI_ATTR_NUM_DENY]);
 	st->deny_max = attr_u32(tb[VWIFI_ATTR_DENY_MAX]);
-	st->virtio = tb[VWIFI_ATTR_MEDIUM_RX] != NULL;
+	st->virtio = !!tb[VWIFI_ATTR_MEDIUM_RX];
 	if (tb[VWIFI_ATTR_MEDIUM_IFNAME])
 		attr_str(tb[VWIFI_ATTR_MEDIUM_IFNAME], st->medium, sizeof(st->medium));
 	else
@@ -489,14 +489,16 @@ static void show_status(struct nl *nl)
 	dump(nl, VWIFI_CMD_GET_IFACE, iface_cb, NULL, "cannot list the interfaces");
 	printf("denylist: %u pair%s (at most %u)\n", st.n_deny, st.n_deny == 1 ? "" : "s",
 	       st.deny_max);
-	if (st.virtio)
-		printf("medium: virtio on %s, %u remote BSS%s; rx %" PRIu64
-		       " (dropped %" PRIu64 ", invalid %" PRIu64 "), tx %" PRIu64
-		       " (dropped %" PRIu64 ")\n", st.medium, st.medium_bss,
-		       st.medium_bss == 1 ? "" : "s", st.rx, st.rx_dropped,
-		       st.rx_invalid, st.tx, st.tx_dropped);
-	else
+	if (st.virtio) {
+		printf("medium: virtio on %s, %u remote BSS%s; ", st.medium, st.medium_bss,
+		       st.medium_bss == 1 ? "" : "s");
+		printf("rx %llu (dropped %llu, invalid %llu), tx %llu (dropped %llu)\n",
+		       (unsigned long long)st.rx, (unsigned long long)st.rx_dropped,
+		       (unsigned long long)st.rx_invalid, (unsigned long long)st.tx,
+		       (unsigned long long)st.tx_dropped);
+	} else {
 		printf("medium: local\n");
+	}
 }
 
 static void show_denylist(struct nl *nl)

@@ -1,7 +1,8 @@
 #!/bin/bash
 # make check-style: shellcheck for the scripts, sparse (C=2) and, when a
-# checkpatch.pl is available (CHECKPATCH=path, or a kernel tree's scripts/),
-# checkpatch for the C sources. Each checker that is not installed is skipped.
+# checkpatch.pl is available (CHECKPATCH=path, a kernel tree's scripts/, or
+# the lab's debug-kernel tree), checkpatch --strict for every C file. Each
+# checker that is not installed is skipped.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 . scripts/lab.sh
@@ -24,15 +25,19 @@ else
 	echo "== sparse: not installed or no $k headers, skipped"
 fi
 cp=${CHECKPATCH:-}
-[ -n "$cp" ] || for c in "/lib/modules/$(uname -r)/build/scripts/checkpatch.pl" /usr/src/linux-source-*/scripts/checkpatch.pl; do
+[ -n "$cp" ] || for c in "/lib/modules/$(uname -r)/build/scripts/checkpatch.pl" /usr/src/linux-source-*/scripts/checkpatch.pl \
+	/var/cache/vwifi-lab/debug/linux-source-6.1/scripts/checkpatch.pl; do
 	[ -x "$c" ] && { cp=$c; break; }
 done
 if [ -n "$cp" ]; then
-	echo "== checkpatch ($cp)"
-	for f in ./*.c ./*.h; do
-		[ -f "$f" ] || continue
-		"$cp" --no-tree --terse --file "$f" || rc=1
-	done
+	echo "== checkpatch --strict ($cp)"
+	# vwifi.c: the one LINUX_VERSION_CODE test (its compatibility section)
+	# is what an out-of-tree driver cannot avoid.  The userspace programs
+	# use <stdint.h> types, as userspace should.
+	"$cp" --strict --no-tree --terse --show-types --ignore LINUX_VERSION_CODE \
+		--file vwifi.c vwifi_nl.h || rc=1
+	"$cp" --strict --no-tree --terse --show-types --ignore PREFER_KERNEL_TYPES \
+		--file vwifi-tool.c scripts/*.c || rc=1
 else
 	echo "== checkpatch: not found (set CHECKPATCH=/path/to/checkpatch.pl), skipped"
 fi

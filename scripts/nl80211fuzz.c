@@ -58,6 +58,7 @@
 #include <linux/netlink.h>
 #include <linux/nl80211.h>
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAX_TARGETS	64
 #define RING		64
 #define MSG_MAX		16384
@@ -134,7 +135,7 @@ static size_t rnd_len(size_t max)
 	size_t l;
 
 	if (chance(50)) {
-		l = edges[rnd(sizeof(edges) / sizeof(edges[0]))];
+		l = edges[rnd(ARRAY_SIZE(edges))];
 		return l > max ? max : l;
 	}
 	return rnd((uint32_t)max + 1);
@@ -149,6 +150,7 @@ struct logent {
 	int err;
 	char note[80];
 };
+
 static struct logent ring[RING];
 static unsigned int ring_n;
 static char note[80];
@@ -247,7 +249,7 @@ static int forbidden_attr(uint16_t type)
 }
 
 /* Some random attributes: any type, any length, sometimes bogus headers */
-static void junk(void)
+static void add_junk(void)
 {
 	int n = 1 + rnd(3), i;
 
@@ -272,9 +274,15 @@ static void corrupt(struct nlattr *a)
 	if (!a)
 		return;
 	switch (rnd(3)) {
-	case 0: a->nla_len = (uint16_t)rnd(NLA_HDRLEN); break;
-	case 1: a->nla_len = (uint16_t)(a->nla_len + 1 + rnd(64)); break;
-	default: a->nla_len = 0xffff; break;
+	case 0:
+		a->nla_len = (uint16_t)rnd(NLA_HDRLEN);
+		break;
+	case 1:
+		a->nla_len = (uint16_t)(a->nla_len + 1 + rnd(64));
+		break;
+	default:
+		a->nla_len = 0xffff;
+		break;
 	}
 	strncat(note, " +badlen", sizeof(note) - strlen(note) - 1);
 }
@@ -364,7 +372,7 @@ static unsigned long count_ok, count_data, count_err[NERR], count_other, n_req;
 static const char *cmd_name(uint8_t cmd);
 
 /* Send, log, count; a hang fails the run */
-static int request(const char *what)
+static int send_request(const char *what)
 {
 	struct logent *e = &ring[ring_n++ % RING];
 	int err;
@@ -403,7 +411,7 @@ static int request(const char *what)
 /* A request that must succeed whatever the fuzzing did */
 static void must(const char *what)
 {
-	int err = request(what);
+	int err = send_request(what);
 
 	if (err < 0) {
 		char buf[160];
@@ -542,7 +550,7 @@ static const char *const ssids[] = { "test", "fz-a", "fz-b", "fz-ibss", "ibss1" 
 static void put_ssid(uint16_t type)
 {
 	if (chance(70)) {
-		const char *s = ssids[rnd(sizeof(ssids) / sizeof(ssids[0]))];
+		const char *s = ssids[rnd(ARRAY_SIZE(ssids))];
 
 		put(type, s, strlen(s));
 	} else {
@@ -557,7 +565,7 @@ static uint32_t rnd_freq(void)
 
 	switch (rnd(10)) {
 	case 0:
-		return bad[rnd(sizeof(bad) / sizeof(bad[0]))];
+		return bad[rnd(ARRAY_SIZE(bad))];
 	case 1:
 		return 2484;
 	case 2: case 3:
@@ -580,12 +588,13 @@ static uint32_t rnd_cipher(void)
 
 	if (chance(10))
 		return (uint32_t)rnd64();
-	return c[rnd(sizeof(c) / sizeof(c[0]))];
+	return c[rnd(ARRAY_SIZE(c))];
 }
 
 /* IEs: well-formed elements (SSID, rates, RSN, vendor) or random bytes */
 static size_t rnd_ies(uint8_t *buf, size_t max)
 {
+	static const uint8_t ie_ids[] = { 0, 1, 3, 48, 50, 221, 45, 61, 127 };
 	size_t len = 0;
 
 	if (chance(30)) {
@@ -598,8 +607,7 @@ static size_t rnd_ies(uint8_t *buf, size_t max)
 
 		if (len + 2 + l > max)
 			break;
-		buf[len] = chance(50) ? (uint8_t)rnd(256) :
-			   (uint8_t[]){ 0, 1, 3, 48, 50, 221, 45, 61, 127 }[rnd(9)];
+		buf[len] = chance(50) ? (uint8_t)rnd(256) : ie_ids[rnd(ARRAY_SIZE(ie_ids))];
 		buf[len + 1] = (uint8_t)l;
 		rnd_bytes(buf + len + 2, l);
 		len += 2 + l;
@@ -641,21 +649,21 @@ static void op_dumps(void)
 	case 3:
 		start(NL80211_CMD_GET_SCAN, NLM_F_DUMP);
 		put_u32(NL80211_ATTR_IFINDEX, (uint32_t)t->ifindex);
-		request("dump");
+		send_request("dump");
 		break;
 	case 4:
 		start(NL80211_CMD_GET_INTERFACE, 0);
 		put_ifindex(t);
 		if (chance(20))
-			junk();
-		request("do");
+			add_junk();
+		send_request("do");
 		break;
 	default:
 		start(NL80211_CMD_GET_WIPHY, 0);
 		put_wiphy_or_if(t);
 		if (chance(20))
-			junk();
-		request("do");
+			add_junk();
+		send_request("do");
 		break;
 	}
 }
@@ -676,13 +684,13 @@ static void set_type(struct target *t, uint32_t type)
 		put_u8(NL80211_ATTR_4ADDR, (uint8_t)rnd(2));
 	snprintf(note, sizeof(note), "%.16s type %u", t->name, type);
 	if (chance(10))
-		junk();
-	request("set type");
+		add_junk();
+	send_request("set type");
 }
 
 static void op_set_interface(void)
 {
-	set_type(pick(), iftypes[rnd(sizeof(iftypes) / sizeof(iftypes[0]))]);
+	set_type(pick(), iftypes[rnd(ARRAY_SIZE(iftypes))]);
 }
 
 static void ifupdown(struct target *t, int up)
@@ -750,8 +758,8 @@ static void scan(struct target *t, int valid)
 	if (!valid && chance(10))
 		put_mac(NL80211_ATTR_BSSID);
 	if (!valid && chance(15))
-		junk();
-	request(valid ? "scan" : "scan?");
+		add_junk();
+	send_request(valid ? "scan" : "scan?");
 }
 
 static void op_scan(void)
@@ -762,7 +770,7 @@ static void op_scan(void)
 	case 0:
 		start(NL80211_CMD_ABORT_SCAN, 0);
 		put_ifindex(t);
-		request("abort");
+		send_request("abort");
 		break;
 	case 1:
 		scan(t, 1);
@@ -809,8 +817,8 @@ static void connect_(struct target *t, int valid)
 	if (!valid && chance(10))
 		put_rnd(NL80211_ATTR_KEYS, 64);
 	if (!valid && chance(15))
-		junk();
-	request(valid ? "connect" : "connect?");
+		add_junk();
+	send_request(valid ? "connect" : "connect?");
 }
 
 static void op_connect(void)
@@ -823,8 +831,8 @@ static void op_connect(void)
 		if (chance(80))
 			put_u16(NL80211_ATTR_REASON_CODE, chance(80) ? 3 : (uint16_t)rnd(65536));
 		if (chance(10))
-			junk();
-		request("disconnect");
+			add_junk();
+		send_request("disconnect");
 	} else {
 		connect_(t, chance(40));
 	}
@@ -834,7 +842,7 @@ static void op_connect(void)
 static size_t beacon_head(const struct target *t, uint8_t *b, size_t max, int valid)
 {
 	size_t len;
-	const char *s = ssids[rnd(sizeof(ssids) / sizeof(ssids[0]))];
+	const char *s = ssids[rnd(ARRAY_SIZE(ssids))];
 
 	if (!valid && chance(40)) {
 		len = rnd_len(max);
@@ -914,9 +922,9 @@ static void start_ap(struct target *t, int valid)
 	if (chance(10))
 		put_u8(NL80211_ATTR_SMPS_MODE, (uint8_t)rnd(4));
 	if (!valid && chance(15))
-		junk();
+		add_junk();
 	snprintf(note + strlen(note), sizeof(note) - strlen(note), " %.16s", t->name);
-	request(valid ? "start ap" : "start ap?");
+	send_request(valid ? "start ap" : "start ap?");
 }
 
 static void op_ap(void)
@@ -927,15 +935,15 @@ static void op_ap(void)
 	case 0:
 		start(NL80211_CMD_STOP_AP, 0);
 		put_ifindex(t);
-		request("stop ap");
+		send_request("stop ap");
 		break;
 	case 1:
 		start(NL80211_CMD_SET_BEACON, 0);
 		put_ifindex(t);
 		put_beacon(t, chance(50));
 		if (chance(15))
-			junk();
-		request("set beacon");
+			add_junk();
+		send_request("set beacon");
 		break;
 	default:
 		start_ap(t, chance(50));
@@ -956,12 +964,22 @@ static void op_key(void)
 	uint8_t idx = (uint8_t)(chance(80) ? rnd(6) : rnd(256));
 
 	switch (cipher) {
-	case WLAN_CIPHER_SUITE_WEP40: klen = 5; break;
-	case WLAN_CIPHER_SUITE_WEP104: klen = 13; break;
-	case WLAN_CIPHER_SUITE_TKIP: klen = 32; break;
+	case WLAN_CIPHER_SUITE_WEP40:
+		klen = 5;
+		break;
+	case WLAN_CIPHER_SUITE_WEP104:
+		klen = 13;
+		break;
+	case WLAN_CIPHER_SUITE_TKIP:
+		klen = 32;
+		break;
 	case WLAN_CIPHER_SUITE_GCMP_256:
-	case WLAN_CIPHER_SUITE_CCMP_256: klen = 32; break;
-	default: klen = 16; break;
+	case WLAN_CIPHER_SUITE_CCMP_256:
+		klen = 32;
+		break;
+	default:
+		klen = 16;
+		break;
 	}
 	if (chance(25))
 		klen = rnd_len(sizeof(key));
@@ -993,7 +1011,8 @@ static void op_key(void)
 				put_rnd(NL80211_ATTR_KEY_SEQ, 20);
 		}
 		if (cmd == NL80211_CMD_SET_KEY && chance(70))
-			put_flag(chance(60) ? NL80211_ATTR_KEY_DEFAULT : NL80211_ATTR_KEY_DEFAULT_MGMT);
+			put_flag(chance(60) ? NL80211_ATTR_KEY_DEFAULT :
+					      NL80211_ATTR_KEY_DEFAULT_MGMT);
 		if (chance(20))
 			put_u32(NL80211_ATTR_KEY_TYPE, rnd(4));
 		if (chance(15)) {
@@ -1006,10 +1025,11 @@ static void op_key(void)
 	}
 	if (chance(50))
 		put_mac(NL80211_ATTR_MAC);
-	snprintf(note, sizeof(note), "%.16s idx %u cipher %08x len %zu", t->name, idx, cipher, klen);
+	snprintf(note, sizeof(note), "%.16s idx %u cipher %08x len %zu", t->name, idx, cipher,
+		 klen);
 	if (chance(10))
-		junk();
-	request("key");
+		add_junk();
+	send_request("key");
 }
 
 static void op_station(void)
@@ -1022,7 +1042,7 @@ static void op_station(void)
 		start(NL80211_CMD_GET_STATION, 0);
 		put_ifindex(t);
 		put_mac(NL80211_ATTR_MAC);
-		request("get");
+		send_request("get");
 		break;
 	case 1:
 	case 2:
@@ -1036,8 +1056,8 @@ static void op_station(void)
 		if (chance(40))
 			put_u16(NL80211_ATTR_REASON_CODE, (uint16_t)rnd(70));
 		if (chance(10))
-			junk();
-		request("del");
+			add_junk();
+		send_request("del");
 		break;
 	case 3:
 		start(NL80211_CMD_NEW_STATION, 0);
@@ -1047,8 +1067,8 @@ static void op_station(void)
 		put_rnd(NL80211_ATTR_STA_SUPPORTED_RATES, 40);
 		put_u16(NL80211_ATTR_STA_LISTEN_INTERVAL, (uint16_t)rnd(100));
 		if (chance(20))
-			junk();
-		request("new");
+			add_junk();
+		send_request("new");
 		break;
 	default:
 		start(NL80211_CMD_SET_STATION, 0);
@@ -1069,8 +1089,8 @@ static void op_station(void)
 		if (chance(10))
 			put_u32(NL80211_ATTR_STA_VLAN, rnd(100));
 		if (chance(10))
-			junk();
-		request("set");
+			add_junk();
+		send_request("set");
 		break;
 	}
 }
@@ -1104,9 +1124,9 @@ static void join_ibss(struct target *t, int valid)
 	if (!valid && chance(10))
 		put_rnd(NL80211_ATTR_KEYS, 64);
 	if (!valid && chance(15))
-		junk();
+		add_junk();
 	snprintf(note + strlen(note), sizeof(note) - strlen(note), " %.16s", t->name);
-	request(valid ? "join ibss" : "join ibss?");
+	send_request(valid ? "join ibss" : "join ibss?");
 }
 
 static void op_ibss(void)
@@ -1116,7 +1136,7 @@ static void op_ibss(void)
 	if (chance(35)) {
 		start(NL80211_CMD_LEAVE_IBSS, 0);
 		put_ifindex(t);
-		request("leave ibss");
+		send_request("leave ibss");
 	} else {
 		join_ibss(t, chance(50));
 	}
@@ -1157,8 +1177,8 @@ static void op_wiphy(void)
 		break;
 	}
 	if (chance(10))
-		junk();
-	request("set wiphy");
+		add_junk();
+	send_request("set wiphy");
 }
 
 static void op_bss(void)
@@ -1182,8 +1202,8 @@ static void op_bss(void)
 	if (chance(10))
 		put_u8(NL80211_ATTR_P2P_CTWINDOW, (uint8_t)rnd(256));
 	if (chance(10))
-		junk();
-	request("set bss");
+		add_junk();
+	send_request("set bss");
 }
 
 /* Commands vwifi does not implement: cfg80211 must refuse them cleanly */
@@ -1220,12 +1240,12 @@ static void op_unsupported(void)
 	if (chance(20))
 		put_ssid(NL80211_ATTR_SSID);
 	if (chance(20))
-		put_u32(NL80211_ATTR_IFTYPE, iftypes[rnd(sizeof(iftypes) / sizeof(iftypes[0]))]);
+		put_u32(NL80211_ATTR_IFTYPE, iftypes[rnd(ARRAY_SIZE(iftypes))]);
 	if (chance(10))
 		put(NL80211_ATTR_IFNAME, "vwfz0", 6);
 	if (chance(40))
-		junk();
-	request("unsupported");
+		add_junk();
+	send_request("unsupported");
 }
 
 /* Any command number, random attributes (minus the forbidden ones) */
@@ -1244,7 +1264,7 @@ static void op_raw(void)
 		put_ifindex(pick());
 	else if (chance(50))
 		put_u32(NL80211_ATTR_WIPHY, pick()->wiphy);
-	junk();
+	add_junk();
 	if (chance(20)) {
 		a = tail_attr();
 		put_rnd((uint16_t)(1 + rnd(NL80211_ATTR_MAX)), 32);
@@ -1256,15 +1276,16 @@ static void op_raw(void)
 		genl()->version = (uint8_t)rnd(256);
 	if (chance(3))
 		msg.nlh.nlmsg_len = NLMSG_LENGTH(rnd(GENL_HDRLEN));	/* truncated header */
-	request("raw");
+	send_request("raw");
 }
 
 /* A coherent sequence: bring an interface into a mode and use it */
 static void op_scenario(void)
 {
 	struct target *t = pick();
-	uint32_t mode = (uint32_t[]){ NL80211_IFTYPE_STATION, NL80211_IFTYPE_AP,
-				      NL80211_IFTYPE_ADHOC }[rnd(3)];
+	static const uint32_t modes[] = { NL80211_IFTYPE_STATION, NL80211_IFTYPE_AP,
+					  NL80211_IFTYPE_ADHOC };
+	uint32_t mode = modes[rnd(ARRAY_SIZE(modes))];
 
 	ifupdown(t, 0);
 	set_type(t, mode);
@@ -1304,7 +1325,7 @@ static void one_op(void)
 {
 	unsigned int total = 0, r, i;
 
-	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(ops); i++)
 		total += ops[i].weight;
 	r = rnd(total);
 	for (i = 0; r >= ops[i].weight; i++)
@@ -1315,31 +1336,56 @@ static void one_op(void)
 static const char *cmd_name(uint8_t cmd)
 {
 	switch (cmd) {
-	case 0: return "-";
-	case NL80211_CMD_GET_WIPHY: return "GET_WIPHY";
-	case NL80211_CMD_SET_WIPHY: return "SET_WIPHY";
-	case NL80211_CMD_GET_INTERFACE: return "GET_INTERFACE";
-	case NL80211_CMD_SET_INTERFACE: return "SET_INTERFACE";
-	case NL80211_CMD_GET_KEY: return "GET_KEY";
-	case NL80211_CMD_SET_KEY: return "SET_KEY";
-	case NL80211_CMD_NEW_KEY: return "NEW_KEY";
-	case NL80211_CMD_DEL_KEY: return "DEL_KEY";
-	case NL80211_CMD_SET_BEACON: return "SET_BEACON";
-	case NL80211_CMD_START_AP: return "START_AP";
-	case NL80211_CMD_STOP_AP: return "STOP_AP";
-	case NL80211_CMD_GET_STATION: return "GET_STATION";
-	case NL80211_CMD_SET_STATION: return "SET_STATION";
-	case NL80211_CMD_NEW_STATION: return "NEW_STATION";
-	case NL80211_CMD_DEL_STATION: return "DEL_STATION";
-	case NL80211_CMD_SET_BSS: return "SET_BSS";
-	case NL80211_CMD_GET_SCAN: return "GET_SCAN";
-	case NL80211_CMD_TRIGGER_SCAN: return "TRIGGER_SCAN";
-	case NL80211_CMD_ABORT_SCAN: return "ABORT_SCAN";
-	case NL80211_CMD_JOIN_IBSS: return "JOIN_IBSS";
-	case NL80211_CMD_LEAVE_IBSS: return "LEAVE_IBSS";
-	case NL80211_CMD_CONNECT: return "CONNECT";
-	case NL80211_CMD_DISCONNECT: return "DISCONNECT";
-	default: return "other";
+	case 0:
+		return "-";
+	case NL80211_CMD_GET_WIPHY:
+		return "GET_WIPHY";
+	case NL80211_CMD_SET_WIPHY:
+		return "SET_WIPHY";
+	case NL80211_CMD_GET_INTERFACE:
+		return "GET_INTERFACE";
+	case NL80211_CMD_SET_INTERFACE:
+		return "SET_INTERFACE";
+	case NL80211_CMD_GET_KEY:
+		return "GET_KEY";
+	case NL80211_CMD_SET_KEY:
+		return "SET_KEY";
+	case NL80211_CMD_NEW_KEY:
+		return "NEW_KEY";
+	case NL80211_CMD_DEL_KEY:
+		return "DEL_KEY";
+	case NL80211_CMD_SET_BEACON:
+		return "SET_BEACON";
+	case NL80211_CMD_START_AP:
+		return "START_AP";
+	case NL80211_CMD_STOP_AP:
+		return "STOP_AP";
+	case NL80211_CMD_GET_STATION:
+		return "GET_STATION";
+	case NL80211_CMD_SET_STATION:
+		return "SET_STATION";
+	case NL80211_CMD_NEW_STATION:
+		return "NEW_STATION";
+	case NL80211_CMD_DEL_STATION:
+		return "DEL_STATION";
+	case NL80211_CMD_SET_BSS:
+		return "SET_BSS";
+	case NL80211_CMD_GET_SCAN:
+		return "GET_SCAN";
+	case NL80211_CMD_TRIGGER_SCAN:
+		return "TRIGGER_SCAN";
+	case NL80211_CMD_ABORT_SCAN:
+		return "ABORT_SCAN";
+	case NL80211_CMD_JOIN_IBSS:
+		return "JOIN_IBSS";
+	case NL80211_CMD_LEAVE_IBSS:
+		return "LEAVE_IBSS";
+	case NL80211_CMD_CONNECT:
+		return "CONNECT";
+	case NL80211_CMD_DISCONNECT:
+		return "DISCONNECT";
+	default:
+		return "other";
 	}
 }
 
@@ -1448,11 +1494,14 @@ static int connect_twice(const char *ssid)
 	return rc;
 }
 
-static void usage(void)
+static void print_usage(void)
 {
-	fprintf(stderr, "usage: nl80211fuzz [-s SEED] [-t SECONDS] [-n COUNT] [-p PROCS] "
-			"[-i IFNAME]... [-P PREFIX] [-T TIMEOUT] [-v]\n"
-			"       nl80211fuzz -C SSID [-i IFNAME]...\n");
+	static const char text[] =
+		"usage: nl80211fuzz [-s SEED] [-t SECONDS] [-n COUNT] [-p PROCS] [-i IFNAME]...\n"
+		"                   [-P PREFIX] [-T TIMEOUT] [-v]\n"
+		"       nl80211fuzz -C SSID [-i IFNAME]...\n";
+
+	fputs(text, stderr);
 	exit(2);
 }
 
@@ -1469,23 +1518,40 @@ int main(int argc, char **argv)
 	       ((uint64_t)time(NULL) ^ ((uint64_t)getpid() << 16)) % 1000000000ULL;
 	while ((opt = getopt(argc, argv, "s:t:n:p:i:P:T:vC:")) != -1) {
 		switch (opt) {
-		case 's': seed = strtoull(optarg, NULL, 0); break;
-		case 't': secs = atof(optarg); break;
-		case 'n': count = strtoul(optarg, NULL, 0); break;
-		case 'p': procs = atoi(optarg); break;
+		case 's':
+			seed = strtoull(optarg, NULL, 0);
+			break;
+		case 't':
+			secs = atof(optarg);
+			break;
+		case 'n':
+			count = strtoul(optarg, NULL, 0);
+			break;
+		case 'p':
+			procs = atoi(optarg);
+			break;
 		case 'i':
 			if (n_names < MAX_TARGETS)
 				names[n_names++] = optarg;
 			break;
-		case 'P': prefix = optarg; break;
-		case 'T': answer_timeout = atoi(optarg); break;
-		case 'v': verbose = 1; break;
-		case 'C': twice = optarg; break;
-		default: usage();
+		case 'P':
+			prefix = optarg;
+			break;
+		case 'T':
+			answer_timeout = atoi(optarg);
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'C':
+			twice = optarg;
+			break;
+		default:
+			print_usage();
 		}
 	}
 	if (optind != argc || procs < 1 || procs > 64 || answer_timeout < 1)
-		usage();
+		print_usage();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	setup_socket();
 	if (n_names) {
