@@ -15,9 +15,10 @@
  * vwifi instances of the guests on the same host bridge, whose interfaces
  * then appear here as remote peers (a peer entry without a twin).
  *
- * Sections, in order: parameters and types, compatibility, radio model,
- * peers, data path, scan, station, access point, IBSS, virtio medium,
- * keys, station info, other cfg80211 ops, net_device, denylist,
+ * Sections, in order: parameters and types, compatibility, air (who
+ * hears whom: the denylist rules, the signal), peers, data path, IEs and
+ * BSS entries, scan, station, access point, IBSS, virtio medium, keys,
+ * station info, other cfg80211 ops, net_device, control family,
  * interfaces and radios, module.
  */
 
@@ -221,8 +222,6 @@ static LIST_HEAD(vwifi_vifs);
 static LIST_HEAD(vwifi_radios);		/* module init/exit only */
 static struct workqueue_struct *vwifi_wq;
 
-static bool vwifi_denied(const struct vwifi_vif *rx, const struct vwifi_vif *tx);
-static void vwifi_deny_forget(const struct vwifi_vif *vif);
 static bool vwifi_medium_xmit(struct vwifi_peer *tx, struct sk_buff *skb);
 static void vwifi_medium_scan_report(struct vwifi_vif *vif,
 				     const struct cfg80211_scan_request *req);
@@ -301,8 +300,122 @@ static void vwifi_compat_netdev_flags(struct net_device *ndev)
 }
 
 /* ------------------------------------------------------------------ */
-/* Radio model                                                        */
+/* Air: who hears whom (the rules), and at what signal                */
 /* ------------------------------------------------------------------ */
+
+#define VWIFI_DENY_HASH_BITS	6
+#define VWIFI_DENY_MAX		4096
+
+/*
+ * A denylist pair: @rx drops every frame @tx sends.  Added and removed
+ * under vwifi_mutex, looked up under RCU on the data path, where the
+ * pointers are only compared.  A pair goes (vwifi_deny_forget) before
+ * either of its interfaces does.
+ */
+struct vwifi_deny {
+	struct hlist_node node;		/* in vwifi_deny_hash */
+	struct list_head list;		/* in vwifi_deny_list, oldest first */
+	struct rcu_head rcu;
+	struct vwifi_vif *rx;
+	struct vwifi_vif *tx;
+};
+
+static DEFINE_HASHTABLE(vwifi_deny_hash, VWIFI_DENY_HASH_BITS);
+static LIST_HEAD(vwifi_deny_list);	/* under vwifi_mutex */
+/* Written under vwifi_mutex; read locklessly by vwifi_denied() */
+static unsigned int vwifi_deny_count;
+/* Under vwifi_mutex: bumped on every change, for dump consistency */
+static unsigned int vwifi_deny_gen;
+
+static u64 vwifi_deny_key(const struct vwifi_vif *rx, const struct vwifi_vif *tx)
+{
+	return (u64)rx->id << 32 | tx->id;
+}
+
+/* Under RCU or vwifi_mutex */
+static struct vwifi_deny *vwifi_deny_find(const struct vwifi_vif *rx,
+					  const struct vwifi_vif *tx)
+{
+	struct vwifi_deny *d;
+
+	hash_for_each_possible_rcu(vwifi_deny_hash, d, node, vwifi_deny_key(rx, tx),
+				   lockdep_is_held(&vwifi_mutex))
+		if (d->rx == rx && d->tx == tx)
+			return d;
+	return NULL;
+}
+
+/* Whether @rx drops everything @tx sends.  Under RCU or vwifi_mutex. */
+static bool vwifi_denied(const struct vwifi_vif *rx, const struct vwifi_vif *tx)
+{
+	/* An empty denylist costs one load */
+	if (likely(!READ_ONCE(vwifi_deny_count)))
+		return false;
+	return vwifi_deny_find(rx, tx);
+}
+
+static int vwifi_deny_add(struct vwifi_vif *rx, struct vwifi_vif *tx,
+			  struct netlink_ext_ack *extack)
+{
+	struct vwifi_deny *d;
+
+	lockdep_assert_held(&vwifi_mutex);
+	if (vwifi_deny_find(rx, tx)) {
+		NL_SET_ERR_MSG(extack, "pair already in the denylist");
+		return -EEXIST;
+	}
+	if (vwifi_deny_count >= VWIFI_DENY_MAX) {
+		NL_SET_ERR_MSG(extack, "denylist full");
+		return -ENOSPC;
+	}
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return -ENOMEM;
+	d->rx = rx;
+	d->tx = tx;
+	list_add_tail(&d->list, &vwifi_deny_list);
+	hash_add_rcu(vwifi_deny_hash, &d->node, vwifi_deny_key(rx, tx));
+	WRITE_ONCE(vwifi_deny_count, vwifi_deny_count + 1);
+	vwifi_deny_gen++;
+	return 0;
+}
+
+static void vwifi_deny_remove(struct vwifi_deny *d)
+{
+	lockdep_assert_held(&vwifi_mutex);
+	hash_del_rcu(&d->node);
+	list_del(&d->list);
+	WRITE_ONCE(vwifi_deny_count, vwifi_deny_count - 1);
+	vwifi_deny_gen++;
+	kfree_rcu(d, rcu);
+}
+
+/* Remove the pairs @vif is part of (all pairs if @vif is NULL) */
+static void vwifi_deny_forget(const struct vwifi_vif *vif)
+{
+	struct vwifi_deny *d, *tmp;
+
+	lockdep_assert_held(&vwifi_mutex);
+	list_for_each_entry_safe(d, tmp, &vwifi_deny_list, list)
+		if (!vif || d->rx == vif || d->tx == vif)
+			vwifi_deny_remove(d);
+}
+
+/*
+ * Whether @rx hears what @tx sends.  Every exchange between two local
+ * interfaces asks: data, scans, association and IBSS cells.  Under RCU or
+ * vwifi_mutex.
+ */
+static bool vwifi_air_hears(const struct vwifi_vif *rx, const struct vwifi_vif *tx)
+{
+	return !vwifi_denied(rx, tx);
+}
+
+/* Two local interfaces that hear each other both ways, as a link needs */
+static bool vwifi_air_linkable(const struct vwifi_vif *a, const struct vwifi_vif *b)
+{
+	return vwifi_air_hears(a, b) && vwifi_air_hears(b, a);
+}
 
 /*
  * Received signal strength between two interfaces, in dBm.  Stable for
@@ -550,8 +663,8 @@ static bool vwifi_link_xmit(struct vwifi_peer *tx, struct sk_buff *skb,
 	    !vwifi_is_eapol(skb))
 		goto drop;
 	/* @origin is NULL for frames from another guest */
-	if (vwifi_denied(dst, tx->owner) ||
-	    (origin && origin != tx->owner && vwifi_denied(dst, origin)))
+	if (!vwifi_air_hears(dst, tx->owner) ||
+	    (origin && origin != tx->owner && !vwifi_air_hears(dst, origin)))
 		goto drop;
 	vwifi_stats_add(tx->stats, false, len);
 	vwifi_touch(&tx->last_tx);
@@ -857,7 +970,7 @@ static void vwifi_scan_report(struct vwifi_vif *vif,
 		if (src == vif || !src->bss.active ||
 		    vwifi_vif_is(src, NL80211_IFTYPE_STATION) ||
 		    !vwifi_scan_has_freq(req, src->bss.freq) ||
-		    vwifi_denied(vif, src))
+		    !vwifi_air_hears(vif, src))
 			continue;
 		if (!is_broadcast_ether_addr(req->bssid) &&
 		    !ether_addr_equal(req->bssid, src->bss.bssid))
@@ -952,8 +1065,7 @@ static struct vwifi_vif *vwifi_find_ap(struct vwifi_vif *sta,
 
 	lockdep_assert_held(&vwifi_mutex);
 	list_for_each_entry(ap, &vwifi_vifs, list)
-		if (ap != sta && vwifi_ap_matches(ap, sme) &&
-		    !vwifi_denied(sta, ap) && !vwifi_denied(ap, sta))
+		if (ap != sta && vwifi_ap_matches(ap, sme) && vwifi_air_linkable(sta, ap))
 			return ap;
 	return NULL;
 }
@@ -1369,7 +1481,8 @@ static struct vwifi_vif *vwifi_find_cell(struct vwifi_vif *vif,
 		if (m == vif || !vwifi_vif_is(m, NL80211_IFTYPE_ADHOC) ||
 		    !m->bss.active ||
 		    !vwifi_bss_ssid_is(&m->bss, params->ssid, params->ssid_len) ||
-		    (params->bssid && !ether_addr_equal(params->bssid, m->bss.bssid)))
+		    (params->bssid && !ether_addr_equal(params->bssid, m->bss.bssid)) ||
+		    !vwifi_air_hears(vif, m))
 			continue;
 		if (m->bss.freq == freq)
 			return m;
@@ -1416,7 +1529,7 @@ static void vwifi_ibss_meet(struct vwifi_vif *vif)
 		if (m == vif || !vwifi_vif_is(m, NL80211_IFTYPE_ADHOC) ||
 		    !m->bss.active || m->bss.freq != vif->bss.freq ||
 		    !ether_addr_equal(m->bss.bssid, vif->bss.bssid) ||
-		    vwifi_peer_find(vif, m->ndev->dev_addr))
+		    vwifi_peer_find(vif, m->ndev->dev_addr) || !vwifi_air_linkable(vif, m))
 			continue;
 		if (!vwifi_link(vif, m, vif->bss.secured, m->bss.secured))
 			continue;
@@ -3102,106 +3215,8 @@ static void vwifi_ndev_setup(struct net_device *ndev)
 }
 
 /* ------------------------------------------------------------------ */
-/* Denylist and control family                                        */
+/* Control family                                                     */
 /* ------------------------------------------------------------------ */
-
-#define VWIFI_DENY_HASH_BITS	6
-#define VWIFI_DENY_MAX		4096
-
-/*
- * A denylist pair: @rx drops every frame @tx sends.  Added and removed
- * under vwifi_mutex, looked up under RCU on the data path, where the
- * pointers are only compared.  A pair goes (vwifi_deny_forget) before
- * either of its interfaces does.
- */
-struct vwifi_deny {
-	struct hlist_node node;		/* in vwifi_deny_hash */
-	struct list_head list;		/* in vwifi_deny_list, oldest first */
-	struct rcu_head rcu;
-	struct vwifi_vif *rx;
-	struct vwifi_vif *tx;
-};
-
-static DEFINE_HASHTABLE(vwifi_deny_hash, VWIFI_DENY_HASH_BITS);
-static LIST_HEAD(vwifi_deny_list);	/* under vwifi_mutex */
-/* Written under vwifi_mutex; read locklessly by vwifi_denied() */
-static unsigned int vwifi_deny_count;
-/* Under vwifi_mutex: bumped on every change, for dump consistency */
-static unsigned int vwifi_deny_gen;
-
-static u64 vwifi_deny_key(const struct vwifi_vif *rx, const struct vwifi_vif *tx)
-{
-	return (u64)rx->id << 32 | tx->id;
-}
-
-/* Under RCU or vwifi_mutex */
-static struct vwifi_deny *vwifi_deny_find(const struct vwifi_vif *rx,
-					  const struct vwifi_vif *tx)
-{
-	struct vwifi_deny *d;
-
-	hash_for_each_possible_rcu(vwifi_deny_hash, d, node, vwifi_deny_key(rx, tx),
-				   lockdep_is_held(&vwifi_mutex))
-		if (d->rx == rx && d->tx == tx)
-			return d;
-	return NULL;
-}
-
-/* Whether @rx drops everything @tx sends.  Under RCU or vwifi_mutex. */
-static bool vwifi_denied(const struct vwifi_vif *rx, const struct vwifi_vif *tx)
-{
-	/* An empty denylist costs one load */
-	if (likely(!READ_ONCE(vwifi_deny_count)))
-		return false;
-	return vwifi_deny_find(rx, tx);
-}
-
-static int vwifi_deny_add(struct vwifi_vif *rx, struct vwifi_vif *tx,
-			  struct netlink_ext_ack *extack)
-{
-	struct vwifi_deny *d;
-
-	lockdep_assert_held(&vwifi_mutex);
-	if (vwifi_deny_find(rx, tx)) {
-		NL_SET_ERR_MSG(extack, "pair already in the denylist");
-		return -EEXIST;
-	}
-	if (vwifi_deny_count >= VWIFI_DENY_MAX) {
-		NL_SET_ERR_MSG(extack, "denylist full");
-		return -ENOSPC;
-	}
-	d = kzalloc(sizeof(*d), GFP_KERNEL);
-	if (!d)
-		return -ENOMEM;
-	d->rx = rx;
-	d->tx = tx;
-	list_add_tail(&d->list, &vwifi_deny_list);
-	hash_add_rcu(vwifi_deny_hash, &d->node, vwifi_deny_key(rx, tx));
-	WRITE_ONCE(vwifi_deny_count, vwifi_deny_count + 1);
-	vwifi_deny_gen++;
-	return 0;
-}
-
-static void vwifi_deny_remove(struct vwifi_deny *d)
-{
-	lockdep_assert_held(&vwifi_mutex);
-	hash_del_rcu(&d->node);
-	list_del(&d->list);
-	WRITE_ONCE(vwifi_deny_count, vwifi_deny_count - 1);
-	vwifi_deny_gen++;
-	kfree_rcu(d, rcu);
-}
-
-/* Remove the pairs @vif is part of (all pairs if @vif is NULL) */
-static void vwifi_deny_forget(const struct vwifi_vif *vif)
-{
-	struct vwifi_deny *d, *tmp;
-
-	lockdep_assert_held(&vwifi_mutex);
-	list_for_each_entry_safe(d, tmp, &vwifi_deny_list, list)
-		if (!vif || d->rx == vif || d->tx == vif)
-			vwifi_deny_remove(d);
-}
 
 /*
  * The generic netlink family (vwifi_nl.h).  Handlers take rtnl (stable

@@ -377,3 +377,43 @@ t_tool_deny_assoc() {
 	tool_ping ns1 10.0.0.1 || fail "ping vw1 -> vw0 after -c"
 	tool_clean_log
 }
+
+# tool_ibss N: vwN (in nsN) joins the cell "denied" on 2412 with a fixed BSSID
+tool_ibss() {
+	in_ns "ns$1" ip link set "vw$1" down
+	in_ns "ns$1" iw dev "vw$1" set type ibss || fail "vw$1: set type ibss"
+	in_ns "ns$1" ip link set "vw$1" up
+	in_ns "ns$1" iw dev "vw$1" ibss join denied 2412 fixed-freq 02:00:00:00:ce:11 ||
+		fail "vw$1: ibss join"
+}
+
+# tool_lists A B: vwA lists vwB among its stations
+tool_lists() { in_ns "ns$1" iw dev "vw$1" station dump | grep -qi "^Station $(vw_mac "$2")"; }
+
+# Two IBSS members of a denied pair do not link (neither lists the other, no
+# ping, in either direction) while a third member links with both; once the
+# list is cleared, a new join links them
+t_tool_deny_ibss() {
+	local a b
+	tool_need
+	need iw ping
+	vw_load station=3
+	vw_netns 0 1 2
+	tool_ok -d vw1 -s vw0
+	for a in 0 1 2; do tool_ibss "$a"; done
+	for a in 0 1; do
+		b=$((1 - a))
+		! tool_lists "$a" "$b" || fail "vw$a lists vw$b although vw1 denies vw0"
+		tool_lists "$a" 2 || fail "vw$a does not list vw2"
+		tool_lists 2 "$a" || fail "vw2 does not list vw$a"
+		expect_ping "$a" 2
+	done
+	expect_no_ping 0 1
+	expect_no_ping 1 0
+	tool_ok -c
+	in_ns ns1 iw dev vw1 ibss leave || fail "vw1: ibss leave"
+	in_ns ns1 iw dev vw1 ibss join denied 2412 fixed-freq 02:00:00:00:ce:11 || fail "vw1: ibss join again"
+	{ tool_lists 0 1 && tool_lists 1 0; } || fail "vw0 and vw1 not linked after -c and a new join"
+	expect_ping 1 0
+	tool_clean_log
+}
