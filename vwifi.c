@@ -149,8 +149,8 @@ struct vwifi_vif {
 	struct net_device *ndev;
 	struct vwifi_radio *radio;
 	u32 id;
-	struct list_head list;		/* in vwifi_vifs: written under vwifi_mutex,
-					 * read under RCU by the medium
+	struct list_head list;		/* in vwifi_vifs: written under rtnl and
+					 * vwifi_mutex, read under either or RCU
 					 */
 
 	/* Data path: written under vwifi_mutex, read under RCU */
@@ -185,7 +185,7 @@ struct vwifi_vif {
 	/* Station: an association the AP side ended (or its beacons stopped)
 	 * that cfg80211 has not been told of yet.  Under vwifi_mutex; told
 	 * from lost_work, under this interface's wiphy lock, or at the next
-	 * op of the station (see vwifi_sta_lost()).
+	 * op of the station (see vwifi_sta_mark_lost()).
 	 */
 	bool lost;
 	bool lost_locally;		/* beacon loss: this end noticed it */
@@ -208,6 +208,16 @@ struct vwifi_radio {
 /* Serialises all control-plane changes to links, BSSs and the vif list.
  * Lock order: rtnl, then a wiphy lock, then vwifi_mutex.  Nothing that
  * holds vwifi_mutex may take rtnl or a wiphy lock.
+ *
+ * What each entry point holds when it is entered:
+ *   cfg80211 ops          the wiphy lock (and rtnl for some commands)
+ *   ndo_open/stop/uninit  rtnl (ndo_stop: maybe the wiphy lock too, when
+ *                         cfg80211 closes the interface, as for rfkill)
+ *   ndo_start_xmit        RCU-bh, LLTX: no lock
+ *   virtio rx_handler     RCU, in softirq
+ *   genl handlers         nothing: they take rtnl, then vwifi_mutex
+ *   netdev notifier       rtnl
+ *   work items            nothing; wiphy works: the wiphy lock
  *
  * cfg80211 checks an interface's type when it processes an event queued
  * for it (connect result, disconnect, IBSS joined) and flushes them before
@@ -1149,46 +1159,21 @@ static int vwifi_associate(struct vwifi_vif *sta, struct vwifi_vif *ap,
 	return 0;
 }
 
-/*
- * End the association of the station end of @link, without telling the
- * station's cfg80211.  @tell_ap: the station leaves, and the AP (its
- * hostapd, or the remote AP's guest) learns of it with @reason.
- */
-static void vwifi_sta_unlink(struct vwifi_peer *link, u16 reason, bool tell_ap)
+/* @sta's association ended: forget its BSS and group keys */
+static void vwifi_sta_clear(struct vwifi_vif *sta)
 {
-	struct vwifi_vif *sta = link->owner;
-	struct vwifi_vif *ap = link->vif;
-
 	lockdep_assert_held(&vwifi_mutex);
-	if (tell_ap && ap)
-		vwifi_cfg_del_sta(ap, sta->ndev->dev_addr);
-	else if (tell_ap)
-		vwifi_medium_deauth(link, reason);
-	vwifi_unlink(link);
 	vwifi_bss_clear(&sta->bss);
 	memset(sta->gtk, 0, sizeof(sta->gtk));
 	netif_carrier_off(sta->ndev);
 }
 
 /*
- * The station end of @link leaves at its own request (a cfg80211 op or
- * the interface going down): cfg80211 is told at once.  Under the
- * station's wiphy lock or rtnl: either excludes a change of its type
- * (cfg80211 holds both), so the event reaches a station.
- */
-static void vwifi_disassociate(struct vwifi_peer *link, u16 reason)
-{
-	struct net_device *ndev = link->owner->ndev;
-
-	vwifi_sta_unlink(link, reason, true);
-	cfg80211_disconnected(ndev, reason, NULL, 0, true, GFP_KERNEL);
-}
-
-/*
  * Tell the station's cfg80211 of the association it lost.  Under its
- * wiphy lock or rtnl (as above) and vwifi_mutex.  @lost is set only for
- * an association whose success vwifi reported and whose end it has not:
- * one cfg80211 holds (or will, once it has read the queued result).
+ * wiphy lock or rtnl and vwifi_mutex: a type change holds both, so the
+ * event reaches a station.  @lost is set only for an association whose
+ * success vwifi reported and whose end it has not: one cfg80211 holds (or
+ * will, once it has read the queued result).
  */
 static void vwifi_sta_report_lost(struct vwifi_vif *sta)
 {
@@ -1202,23 +1187,71 @@ static void vwifi_sta_report_lost(struct vwifi_vif *sta)
 }
 
 /*
- * The association of the station end of @link ends outside the
- * station's own context: its AP removed it (under the AP's wiphy lock) or,
- * in virtio mode, the remote AP left or went silent (@by_sta: beacon loss,
- * the AP is told).  The data stop now; cfg80211 learns of it from the
- * station's wiphy work, as from firmware, so that the event cannot fall
- * between cfg80211's flush of the station's events and a change of its
- * type (a WARNING in __cfg80211_disconnected).
+ * @sta lost its association outside its own context: its AP removed it
+ * (under the AP's wiphy lock) or, in virtio mode, the remote AP left or
+ * went silent (@locally: beacon loss, this end noticed).  cfg80211 learns
+ * of it from the station's wiphy work, as from firmware, so that the
+ * event cannot fall between cfg80211's flush of the station's events and a
+ * change of its type (a WARNING in __cfg80211_disconnected).
  */
-static void vwifi_sta_lost(struct vwifi_peer *link, u16 reason, bool by_sta)
+static void vwifi_sta_mark_lost(struct vwifi_vif *sta, u16 reason, bool locally)
+{
+	lockdep_assert_held(&vwifi_mutex);
+	sta->lost = true;
+	sta->lost_locally = locally;
+	sta->lost_reason = reason;
+	wiphy_work_queue(sta->wdev.wiphy, &sta->lost_work);
+}
+
+/*
+ * The far end of @peer is gone (it left, or in virtio mode went silent):
+ * the owner's side learns of it, a station as a lost association
+ * (@reason, @locally as above), an AP or IBSS member through its
+ * userspace (a deleted station).
+ */
+static void vwifi_peer_gone(struct vwifi_peer *peer, u16 reason, bool locally)
+{
+	struct vwifi_vif *vif = peer->owner;
+
+	lockdep_assert_held(&vwifi_mutex);
+	if (rcu_access_pointer(vif->ap_link) != peer) {
+		vwifi_cfg_del_sta(vif, peer->addr);
+		vwifi_unlink(peer);
+		return;
+	}
+	vwifi_unlink(peer);
+	vwifi_sta_clear(vif);
+	vwifi_sta_mark_lost(vif, reason, locally);
+}
+
+/*
+ * The owner of @peer ends their link, and the far end learns of it with
+ * @reason: a local interface as from vwifi_peer_gone(), a remote one from
+ * a deauthentication over the medium.
+ */
+static void vwifi_peer_leave(struct vwifi_peer *peer, u16 reason)
+{
+	lockdep_assert_held(&vwifi_mutex);
+	if (peer->twin) {
+		vwifi_peer_gone(peer->twin, reason, false);
+		return;
+	}
+	vwifi_medium_deauth(peer, reason);
+	vwifi_unlink(peer);
+}
+
+/*
+ * The station end of @link leaves at its own request (a cfg80211 op or
+ * the interface going down): the AP learns of it, and cfg80211 at once.
+ * Under the station's wiphy lock or rtnl (see vwifi_sta_report_lost()).
+ */
+static void vwifi_disassociate(struct vwifi_peer *link, u16 reason)
 {
 	struct vwifi_vif *sta = link->owner;
 
-	vwifi_sta_unlink(link, reason, by_sta);
-	sta->lost = true;
-	sta->lost_locally = by_sta;
-	sta->lost_reason = reason;
-	wiphy_work_queue(sta->wdev.wiphy, &sta->lost_work);
+	vwifi_peer_leave(link, reason);
+	vwifi_sta_clear(sta);
+	cfg80211_disconnected(sta->ndev, reason, NULL, 0, true, GFP_KERNEL);
 }
 
 /* Under the station's wiphy lock */
@@ -1386,12 +1419,7 @@ static int vwifi_ap_remove_stations(struct vwifi_vif *ap, const u8 *mac, u16 rea
 	hash_for_each_safe(ap->peers, bkt, tmp, peer, node) {
 		if (mac && !ether_addr_equal(mac, peer->addr))
 			continue;
-		if (peer->twin) {
-			vwifi_sta_lost(peer->twin, reason, false);
-		} else {
-			vwifi_medium_deauth(peer, reason);
-			vwifi_unlink(peer);
-		}
+		vwifi_peer_leave(peer, reason);
 		found++;
 	}
 	return found;
@@ -1600,15 +1628,8 @@ static void vwifi_ibss_leave(struct vwifi_vif *vif)
 	unsigned int bkt;
 
 	lockdep_assert_held(&vwifi_mutex);
-	hash_for_each_safe(vif->peers, bkt, tmp, peer, node) {
-		struct vwifi_vif *m = peer->vif;
-
-		if (m)
-			vwifi_cfg_del_sta(m, vif->ndev->dev_addr);
-		else
-			vwifi_medium_deauth(peer, WLAN_REASON_DEAUTH_LEAVING);
-		vwifi_unlink(peer);
-	}
+	hash_for_each_safe(vif->peers, bkt, tmp, peer, node)
+		vwifi_peer_leave(peer, WLAN_REASON_DEAUTH_LEAVING);
 	vwifi_bss_clear(&vif->bss);
 	memset(vif->gtk, 0, sizeof(vif->gtk));
 	netif_carrier_off(vif->ndev);
@@ -2428,10 +2449,8 @@ static bool vwifi_mgmt_assoc_req(struct vwifi_vif *ap, struct sk_buff *skb,
 	peer = vwifi_peer_find(ap, hdr->ta);
 	if (peer && peer->twin)
 		return true;	/* the address of a local station */
-	if (peer) {		/* reassociation: hostapd starts afresh */
-		vwifi_unlink(peer);
-		vwifi_cfg_del_sta(ap, hdr->ta);
-	}
+	if (peer)		/* reassociation: hostapd starts afresh */
+		vwifi_peer_gone(peer, WLAN_REASON_UNSPECIFIED, false);
 	if (ap->n_peers >= VWIFI_MEDIUM_MAX_STATIONS)
 		resp.status = cpu_to_be16(WLAN_STATUS_AP_UNABLE_TO_HANDLE_NEW_STA);
 	else if (!vwifi_link_remote(ap, hdr->ta, lower, ap->bss.secured))
@@ -2475,12 +2494,7 @@ static bool vwifi_mgmt_deauth(struct vwifi_vif *vif, const struct vwifi_wire_hdr
 						WLAN_STATUS_UNSPECIFIED_FAILURE, NULL, 0);
 		return true;
 	}
-	if (rcu_access_pointer(vif->ap_link) == peer) {
-		vwifi_sta_lost(peer, be16_to_cpu(d->reason), false);
-		return true;
-	}
-	vwifi_unlink(peer);
-	vwifi_cfg_del_sta(vif, hdr->ta);
+	vwifi_peer_gone(peer, be16_to_cpu(d->reason), false);
 	return true;
 }
 
@@ -2535,13 +2549,10 @@ static void vwifi_medium_expire_peers(struct vwifi_vif *vif, bool all)
 		if (peer->twin ||
 		    (!all && time_before(jiffies, READ_ONCE(peer->last_heard) + timeout)))
 			continue;
-		if (rcu_access_pointer(vif->ap_link) == peer) {
-			/* Beacon loss, as a station notices it */
-			vwifi_sta_lost(peer, WLAN_REASON_DISASSOC_DUE_TO_INACTIVITY, true);
-			continue;
-		}
-		vwifi_cfg_del_sta(vif, peer->addr);
-		vwifi_unlink(peer);
+		/* Beacon loss, as a station notices it: it tells the AP */
+		if (rcu_access_pointer(vif->ap_link) == peer)
+			vwifi_medium_deauth(peer, WLAN_REASON_DISASSOC_DUE_TO_INACTIVITY);
+		vwifi_peer_gone(peer, WLAN_REASON_DISASSOC_DUE_TO_INACTIVITY, true);
 	}
 }
 
