@@ -968,6 +968,15 @@ static bool vwifi_scan_probes(const struct cfg80211_scan_request *req,
 	return false;
 }
 
+/* Whether the scan @req covers @bss: its channel and BSSID filter */
+static bool vwifi_scan_covers(const struct cfg80211_scan_request *req,
+			      const struct vwifi_bss *bss)
+{
+	return vwifi_scan_has_freq(req, bss->freq) &&
+	       (is_broadcast_ether_addr(req->bssid) ||
+		ether_addr_equal(req->bssid, bss->bssid));
+}
+
 static void vwifi_scan_report(struct vwifi_vif *vif,
 			      const struct cfg80211_scan_request *req)
 {
@@ -979,11 +988,7 @@ static void vwifi_scan_report(struct vwifi_vif *vif,
 
 		if (src == vif || !src->bss.active ||
 		    vwifi_vif_is(src, NL80211_IFTYPE_STATION) ||
-		    !vwifi_scan_has_freq(req, src->bss.freq) ||
-		    !vwifi_air_hears(vif, src))
-			continue;
-		if (!is_broadcast_ether_addr(req->bssid) &&
-		    !ether_addr_equal(req->bssid, src->bss.bssid))
+		    !vwifi_scan_covers(req, &src->bss) || !vwifi_air_hears(vif, src))
 			continue;
 		probed = vwifi_scan_probes(req, &src->bss);
 		cfg80211_put_bss(vif->wdev.wiphy,
@@ -1056,16 +1061,23 @@ static void vwifi_abort_scan(struct wiphy *wiphy, struct wireless_dev *wdev)
 /* Station (managed) mode                                             */
 /* ------------------------------------------------------------------ */
 
-static bool vwifi_ap_matches(const struct vwifi_vif *ap,
-			     const struct cfg80211_connect_params *sme)
+/* Whether the BSS of an AP, local or remote, is the one @sme asks for */
+static bool vwifi_bss_fits_connect(const struct vwifi_bss *bss,
+				   const struct cfg80211_connect_params *sme)
 {
 	const u8 *bssid = sme->bssid ?: sme->bssid_hint;
 	const struct ieee80211_channel *chan = sme->channel ?: sme->channel_hint;
 
+	return vwifi_bss_ssid_is(bss, sme->ssid, sme->ssid_len) &&
+	       (!bssid || ether_addr_equal(bssid, bss->bssid)) &&
+	       (!chan || chan->center_freq == bss->freq);
+}
+
+static bool vwifi_ap_matches(const struct vwifi_vif *ap,
+			     const struct cfg80211_connect_params *sme)
+{
 	return vwifi_vif_is(ap, NL80211_IFTYPE_AP) && ap->bss.active &&
-	       vwifi_bss_ssid_is(&ap->bss, sme->ssid, sme->ssid_len) &&
-	       (!bssid || ether_addr_equal(bssid, ap->bss.bssid)) &&
-	       (!chan || chan->center_freq == ap->bss.freq);
+	       vwifi_bss_fits_connect(&ap->bss, sme);
 }
 
 static struct vwifi_vif *vwifi_find_ap(struct vwifi_vif *sta,
@@ -1497,6 +1509,20 @@ static int vwifi_change_station(struct wiphy *wiphy, VWIFI_OP_DEV, const u8 *mac
 /* IBSS mode                                                          */
 /* ------------------------------------------------------------------ */
 
+/* Whether the cell of an IBSS member, local or remote, is one @params names */
+static bool vwifi_bss_fits_cell(const struct vwifi_bss *bss,
+				const struct cfg80211_ibss_params *params)
+{
+	return vwifi_bss_ssid_is(bss, params->ssid, params->ssid_len) &&
+	       (!params->bssid || ether_addr_equal(params->bssid, bss->bssid));
+}
+
+/* Whether two IBSS members, local or remote, are in the same cell */
+static bool vwifi_bss_same_cell(const struct vwifi_bss *a, const struct vwifi_bss *b)
+{
+	return a->freq == b->freq && ether_addr_equal(a->bssid, b->bssid);
+}
+
 /* An existing cell @params can join, preferring one on the given channel */
 static struct vwifi_vif *vwifi_find_cell(struct vwifi_vif *vif,
 					 const struct cfg80211_ibss_params *params)
@@ -1507,9 +1533,7 @@ static struct vwifi_vif *vwifi_find_cell(struct vwifi_vif *vif,
 	lockdep_assert_held(&vwifi_mutex);
 	list_for_each_entry(m, &vwifi_vifs, list) {
 		if (m == vif || !vwifi_vif_is(m, NL80211_IFTYPE_ADHOC) ||
-		    !m->bss.active ||
-		    !vwifi_bss_ssid_is(&m->bss, params->ssid, params->ssid_len) ||
-		    (params->bssid && !ether_addr_equal(params->bssid, m->bss.bssid)) ||
+		    !m->bss.active || !vwifi_bss_fits_cell(&m->bss, params) ||
 		    !vwifi_air_hears(vif, m))
 			continue;
 		if (m->bss.freq == freq)
@@ -1555,8 +1579,7 @@ static void vwifi_ibss_meet(struct vwifi_vif *vif)
 	lockdep_assert_held(&vwifi_mutex);
 	list_for_each_entry(m, &vwifi_vifs, list) {
 		if (m == vif || !vwifi_vif_is(m, NL80211_IFTYPE_ADHOC) ||
-		    !m->bss.active || m->bss.freq != vif->bss.freq ||
-		    !ether_addr_equal(m->bss.bssid, vif->bss.bssid) ||
+		    !m->bss.active || !vwifi_bss_same_cell(&m->bss, &vif->bss) ||
 		    vwifi_peer_find(vif, m->ndev->dev_addr) || !vwifi_air_linkable(vif, m))
 			continue;
 		if (!vwifi_link(vif, m, vif->bss.secured, m->bss.secured))
@@ -1983,10 +2006,7 @@ static void vwifi_medium_scan_report(struct vwifi_vif *vif,
 
 	rcu_read_lock();
 	list_for_each_entry_rcu(r, &vwifi_medium.bss_list, list) {
-		if (!vwifi_rbss_fresh(r) || !vwifi_scan_has_freq(req, r->bss.freq))
-			continue;
-		if (!is_broadcast_ether_addr(req->bssid) &&
-		    !ether_addr_equal(req->bssid, r->bss.bssid))
+		if (!vwifi_rbss_fresh(r) || !vwifi_scan_covers(req, &r->bss))
 			continue;
 		cfg80211_put_bss(vif->wdev.wiphy,
 				 vwifi_rbss_inform(vif, r, vwifi_scan_probes(req, &r->bss),
@@ -2022,13 +2042,8 @@ static void vwifi_medium_assoc_cancel(struct vwifi_vif *sta)
 static bool vwifi_rbss_matches(const struct vwifi_rbss *r,
 			       const struct cfg80211_connect_params *sme)
 {
-	const u8 *bssid = sme->bssid ?: sme->bssid_hint;
-	const struct ieee80211_channel *chan = sme->channel ?: sme->channel_hint;
-
 	return r->iftype == VWIFI_WIRE_AP && vwifi_rbss_fresh(r) &&
-	       vwifi_bss_ssid_is(&r->bss, sme->ssid, sme->ssid_len) &&
-	       (!bssid || ether_addr_equal(bssid, r->bss.bssid)) &&
-	       (!chan || chan->center_freq == r->bss.freq);
+	       vwifi_bss_fits_connect(&r->bss, sme);
 }
 
 /* Ask a remote AP for association; 0 if the request is on its way */
@@ -2150,8 +2165,7 @@ static bool vwifi_medium_find_cell(struct vwifi_vif *vif,
 	rcu_read_lock();
 	list_for_each_entry_rcu(r, &vwifi_medium.bss_list, list) {
 		if (r->iftype != VWIFI_WIRE_IBSS || !vwifi_rbss_fresh(r) ||
-		    !vwifi_bss_ssid_is(&r->bss, params->ssid, params->ssid_len) ||
-		    (params->bssid && !ether_addr_equal(params->bssid, r->bss.bssid)) ||
+		    !vwifi_bss_fits_cell(&r->bss, params) ||
 		    (params->channel_fixed && r->bss.freq != freq) ||
 		    !ieee80211_get_channel(vif->wdev.wiphy, r->bss.freq))
 			continue;
@@ -2179,9 +2193,7 @@ static void vwifi_medium_ibss_meet(struct vwifi_vif *vif)
 		if (n == ARRAY_SIZE(addr))
 			break;		/* the others at the next tick */
 		if (r->iftype != VWIFI_WIRE_IBSS || !vwifi_rbss_fresh(r) ||
-		    r->bss.freq != vif->bss.freq ||
-		    !ether_addr_equal(r->bss.bssid, vif->bss.bssid) ||
-		    vwifi_peer_find(vif, r->ta))
+		    !vwifi_bss_same_cell(&r->bss, &vif->bss) || vwifi_peer_find(vif, r->ta))
 			continue;
 		ether_addr_copy(addr[n], r->ta);
 		ether_addr_copy(lower[n++], r->lower);
