@@ -942,6 +942,29 @@ static bool vwifi_bss_ssid_is(const struct vwifi_bss *bss, const u8 *ssid, size_
 	return bss->ssid_len == len && !memcmp(bss->ssid, ssid, len);
 }
 
+/* Copy the parameters of @src (not its state, not its IEs) into @dst */
+static void vwifi_bss_copy_params(struct vwifi_bss *dst, const struct vwifi_bss *src)
+{
+	ether_addr_copy(dst->bssid, src->bssid);
+	memcpy(dst->ssid, src->ssid, src->ssid_len);
+	dst->ssid_len = src->ssid_len;
+	dst->hidden = src->hidden;
+	dst->freq = src->freq;
+	dst->beacon_int = src->beacon_int;
+	dst->capability = src->capability;
+	dst->dtim_period = src->dtim_period;
+	dst->secured = src->secured;
+}
+
+static bool vwifi_bss_params_equal(const struct vwifi_bss *a, const struct vwifi_bss *b)
+{
+	return ether_addr_equal(a->bssid, b->bssid) &&
+	       vwifi_bss_ssid_is(a, b->ssid, b->ssid_len) && a->hidden == b->hidden &&
+	       a->freq == b->freq && a->beacon_int == b->beacon_int &&
+	       a->capability == b->capability && a->dtim_period == b->dtim_period &&
+	       a->secured == b->secured;
+}
+
 /* ------------------------------------------------------------------ */
 /* Scan                                                               */
 /* ------------------------------------------------------------------ */
@@ -1124,6 +1147,23 @@ static void vwifi_notify_new_sta(struct vwifi_vif *vif, const u8 *mac,
 }
 
 /*
+ * @sta is associated over @link with the AP of sta->bss, local or remote:
+ * the data path opens and cfg80211 learns of it (which holds @cbss).
+ */
+static void vwifi_sta_link_up(struct vwifi_vif *sta, struct vwifi_peer *link,
+			      struct cfg80211_bss *cbss, const u8 *req_ies, size_t req_len,
+			      const u8 *resp_ies, size_t resp_len)
+{
+	lockdep_assert_held(&vwifi_mutex);
+	rcu_assign_pointer(sta->ap_link, link);
+	sta->bss.active = true;
+	netif_carrier_on(sta->ndev);
+	cfg80211_connect_bss(sta->ndev, sta->bss.bssid, cbss, req_ies, req_len,
+			     resp_ies, resp_len, WLAN_STATUS_SUCCESS, GFP_KERNEL,
+			     NL80211_TIMEOUT_UNSPECIFIED);
+}
+
+/*
  * Associate @sta with the AP @ap.  The AP's SME (the device) accepts
  * every station; hostapd then runs 802.1X/4-way and authorizes it, or
  * removes it again.
@@ -1152,20 +1192,9 @@ static int vwifi_associate(struct vwifi_vif *sta, struct vwifi_vif *ap,
 		kfree(req);
 		return -ENOMEM;
 	}
-	rcu_assign_pointer(sta->ap_link, link);
-	sta->bss.active = true;
-	ether_addr_copy(sta->bss.bssid, ap->bss.bssid);
-	memcpy(sta->bss.ssid, ap->bss.ssid, ap->bss.ssid_len);
-	sta->bss.ssid_len = ap->bss.ssid_len;
-	sta->bss.freq = ap->bss.freq;
-	sta->bss.beacon_int = ap->bss.beacon_int;
-	sta->bss.capability = ap->bss.capability;
-	sta->bss.dtim_period = ap->bss.dtim_period;
-	netif_carrier_on(sta->ndev);
-	cfg80211_connect_bss(sta->ndev, ap->bss.bssid, cbss, req, req_len,
-			     ap->bss.resp_ies, ap->bss.resp_ies_len,
-			     WLAN_STATUS_SUCCESS, GFP_KERNEL,
-			     NL80211_TIMEOUT_UNSPECIFIED);
+	vwifi_bss_copy_params(&sta->bss, &ap->bss);
+	vwifi_sta_link_up(sta, link, cbss, req, req_len, ap->bss.resp_ies,
+			  ap->bss.resp_ies_len);
 	vwifi_notify_new_sta(ap, sta->ndev->dev_addr, req, req_len);
 	kfree(req);
 	return 0;
@@ -1942,7 +1971,7 @@ static bool vwifi_rbss_fresh(const struct vwifi_rbss *r)
 static bool vwifi_rbss_same(const struct vwifi_rbss *r, const struct vwifi_rbss *n)
 {
 	return ether_addr_equal(r->lower, n->lower) && r->iftype == n->iftype &&
-	       !memcmp(&r->bss, &n->bss, offsetof(struct vwifi_bss, ies)) &&
+	       r->bss.active == n->bss.active && vwifi_bss_params_equal(&r->bss, &n->bss) &&
 	       r->bss.ies_len == n->bss.ies_len &&
 	       !memcmp(r->ies, n->ies, n->bss.ies_len);
 }
@@ -2063,7 +2092,7 @@ static int vwifi_medium_connect(struct vwifi_vif *sta,
 		if (!vwifi_rbss_matches(r, sme))
 			continue;
 		/* Only the parameters: the IEs stay with the entry */
-		memcpy(&sta->bss, &r->bss, offsetof(struct vwifi_bss, ies));
+		vwifi_bss_copy_params(&sta->bss, &r->bss);
 		ether_addr_copy(sta->assoc_lower, r->lower);
 		found = true;
 		break;
@@ -2073,7 +2102,6 @@ static int vwifi_medium_connect(struct vwifi_vif *sta,
 		vwifi_bss_clear(&sta->bss);
 		return -ENOENT;
 	}
-	sta->bss.active = false;
 	sta->assoc_req_ies = vwifi_assoc_req_ies(sta, &sta->bss, sme->ie, sme->ie_len,
 						 &sta->assoc_req_ies_len);
 	if (!sta->assoc_req_ies || sta->assoc_req_ies_len > VWIFI_MEDIUM_MAX_IES) {
@@ -2142,12 +2170,8 @@ static void vwifi_medium_assoc_done(struct vwifi_vif *sta, const u8 *ta, u16 sta
 		vwifi_medium_assoc_cancel(sta);
 		return;
 	}
-	rcu_assign_pointer(sta->ap_link, link);
-	sta->bss.active = true;
-	netif_carrier_on(sta->ndev);
-	cfg80211_connect_bss(sta->ndev, ta, cbss, sta->assoc_req_ies,
-			     sta->assoc_req_ies_len, resp_ies, resp_ies_len,
-			     WLAN_STATUS_SUCCESS, GFP_KERNEL, NL80211_TIMEOUT_UNSPECIFIED);
+	vwifi_sta_link_up(sta, link, cbss, sta->assoc_req_ies, sta->assoc_req_ies_len,
+			  resp_ies, resp_ies_len);
 	vwifi_medium_assoc_clear(sta);
 }
 
