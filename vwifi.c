@@ -72,6 +72,8 @@ struct vwifi_pcpu_stats {
 	u64_stats_t rx_bytes;
 	u64_stats_t tx_packets;
 	u64_stats_t tx_bytes;
+	u64_stats_t relayed_packets;	/* AP: also in tx, never in rx */
+	u64_stats_t relayed_bytes;
 	struct u64_stats_sync syncp;
 };
 
@@ -80,6 +82,8 @@ struct vwifi_stats {
 	u64 rx_bytes;
 	u64 tx_packets;
 	u64 tx_bytes;
+	u64 relayed_packets;
+	u64 relayed_bytes;
 };
 
 struct vwifi_key {
@@ -454,21 +458,39 @@ static void vwifi_stats_read(struct vwifi_pcpu_stats __percpu *stats,
 	memset(sum, 0, sizeof(*sum));
 	for_each_possible_cpu(cpu) {
 		const struct vwifi_pcpu_stats *s = per_cpu_ptr(stats, cpu);
-		u64 rxp, rxb, txp, txb;
+		struct vwifi_stats v;
 		unsigned int start;
 
 		do {
 			start = u64_stats_fetch_begin(&s->syncp);
-			rxp = u64_stats_read(&s->rx_packets);
-			rxb = u64_stats_read(&s->rx_bytes);
-			txp = u64_stats_read(&s->tx_packets);
-			txb = u64_stats_read(&s->tx_bytes);
+			v.rx_packets = u64_stats_read(&s->rx_packets);
+			v.rx_bytes = u64_stats_read(&s->rx_bytes);
+			v.tx_packets = u64_stats_read(&s->tx_packets);
+			v.tx_bytes = u64_stats_read(&s->tx_bytes);
+			v.relayed_packets = u64_stats_read(&s->relayed_packets);
+			v.relayed_bytes = u64_stats_read(&s->relayed_bytes);
 		} while (u64_stats_fetch_retry(&s->syncp, start));
-		sum->rx_packets += rxp;
-		sum->rx_bytes += rxb;
-		sum->tx_packets += txp;
-		sum->tx_bytes += txb;
+		sum->rx_packets += v.rx_packets;
+		sum->rx_bytes += v.rx_bytes;
+		sum->tx_packets += v.tx_packets;
+		sum->tx_bytes += v.tx_bytes;
+		sum->relayed_packets += v.relayed_packets;
+		sum->relayed_bytes += v.relayed_bytes;
 	}
+}
+
+/* An AP relayed a frame of @len bytes between two of its stations */
+static void vwifi_stats_relayed(struct vwifi_pcpu_stats __percpu *stats,
+				unsigned int len)
+{
+	struct vwifi_pcpu_stats *s = this_cpu_ptr(stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->tx_packets);
+	u64_stats_add(&s->tx_bytes, len);
+	u64_stats_inc(&s->relayed_packets);
+	u64_stats_add(&s->relayed_bytes, len);
+	u64_stats_update_end(&s->syncp);
 }
 
 /* Refresh a jiffies time stamp, writing the shared line only when it changed */
@@ -604,7 +626,7 @@ static bool vwifi_ap_rx(struct vwifi_vif *ap, struct vwifi_peer *rx,
 				atomic_long_inc(&ap->tx_dropped);
 				return false;
 			}
-			vwifi_stats_add(ap->stats, false, len);
+			vwifi_stats_relayed(ap->stats, len);
 			return true;
 		}
 	}
