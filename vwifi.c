@@ -53,6 +53,9 @@
 #define VWIFI_SCAN_CHANNEL_MS	10	/* dwell per scanned channel */
 #define VWIFI_SCAN_MIN_MS	100
 #define VWIFI_LEGACY_RATE	540	/* 54 Mbit/s in units of 100 kbit/s */
+#define VWIFI_HT_MCS		7	/* the top MCS of one spatial stream */
+#define VWIFI_HT_RATE		650	/* MCS 7, 20 MHz, long GI */
+#define VWIFI_HT_RATE_SGI	722	/* ... short GI */
 #define VWIFI_MAX_SEQ_LEN	16	/* longest key RSC/PN userspace may give */
 
 static int station = 2;
@@ -84,6 +87,13 @@ struct vwifi_stats {
 	u64 tx_bytes;
 	u64 relayed_packets;
 	u64 relayed_bytes;
+};
+
+/* What an association (or IBSS meeting) negotiated for one end of a link */
+struct vwifi_link_mode {
+	bool ht;			/* HT20, MCS 0-7; else legacy OFDM */
+	bool ht_sgi;			/* HT with the short guard interval */
+	u32 sta_flags;			/* BIT(NL80211_STA_FLAG_WME, _MFP, _SHORT_PREAMBLE) */
 };
 
 struct vwifi_key {
@@ -119,6 +129,7 @@ struct vwifi_peer {
 	unsigned long last_tx;
 	atomic_long_t tx_failed;
 	struct vwifi_pcpu_stats __percpu *stats;
+	struct vwifi_link_mode mode;	/* under vwifi_mutex */
 	/* Keys, under vwifi_mutex: pairwise and (IBSS) per-peer group keys */
 	struct vwifi_key ptk[VWIFI_NUM_PTKS];
 	struct vwifi_key gtk[VWIFI_NUM_KEYS];
@@ -143,6 +154,8 @@ struct vwifi_bss {
 	size_t ies_len;
 	u8 *resp_ies;			/* association response IEs */
 	size_t resp_ies_len;
+	/* AP: mode.ht if the BSS runs HT20; station: what it negotiated */
+	struct vwifi_link_mode mode;
 };
 
 struct vwifi_radio;
@@ -738,6 +751,120 @@ static struct ieee80211_supported_band *vwifi_band_of(struct wiphy *wiphy, u32 f
 	return chan ? wiphy->bands[chan->band] : NULL;
 }
 
+#define VWIFI_WMM_INFO_LEN	7
+#define VWIFI_MODE_IE_MAX	(2 + sizeof(struct ieee80211_ht_cap) + 2 + VWIFI_WMM_INFO_LEN)
+
+static const struct ieee80211_ht_cap *vwifi_find_ht_cap(const u8 *ies, size_t len)
+{
+	const struct element *e = cfg80211_find_elem(WLAN_EID_HT_CAPABILITY, ies, len);
+
+	return e && e->datalen >= sizeof(struct ieee80211_ht_cap) ? (const void *)e->data : NULL;
+}
+
+static bool vwifi_has_wmm(const u8 *ies, size_t len)
+{
+	return cfg80211_find_vendor_elem(WLAN_OUI_MICROSOFT, WLAN_OUI_TYPE_MICROSOFT_WMM,
+					 ies, len);
+}
+
+/* What a station asks for: its HT capabilities and a WMM information element */
+static u8 *vwifi_put_mode_ies(u8 *pos, const struct ieee80211_supported_band *band,
+			      const struct vwifi_link_mode *mode)
+{
+	static const u8 wmm[VWIFI_WMM_INFO_LEN] = {
+		0x00, 0x50, 0xf2, WLAN_OUI_TYPE_MICROSOFT_WMM,
+		0,	/* subtype: information element */
+		1,	/* version */
+		0,	/* QoS info: no U-APSD */
+	};
+	struct ieee80211_ht_cap ht = {
+		.cap_info = cpu_to_le16(band->ht_cap.cap),
+		.ampdu_params_info = band->ht_cap.ampdu_factor |
+			band->ht_cap.ampdu_density << IEEE80211_HT_AMPDU_PARM_DENSITY_SHIFT,
+		.mcs = band->ht_cap.mcs,
+	};
+
+	if (mode->ht)
+		pos = vwifi_put_ie(pos, WLAN_EID_HT_CAPABILITY, &ht, sizeof(ht));
+	if (mode->sta_flags & BIT(NL80211_STA_FLAG_WME))
+		pos = vwifi_put_ie(pos, WLAN_EID_VENDOR_SPECIFIC, wmm, sizeof(wmm));
+	return pos;
+}
+
+/* Pairwise TKIP and WEP rule HT out (802.11n-2009, 11.9.3) */
+static bool vwifi_sme_allows_ht(const struct cfg80211_connect_params *sme)
+{
+	int i;
+
+	if (sme->key_len)
+		return false;		/* static WEP */
+	for (i = 0; i < sme->crypto.n_ciphers_pairwise; i++)
+		switch (sme->crypto.ciphers_pairwise[i]) {
+		case WLAN_CIPHER_SUITE_TKIP:
+		case WLAN_CIPHER_SUITE_WEP40:
+		case WLAN_CIPHER_SUITE_WEP104:
+			return false;
+		}
+	return !(sme->flags & ASSOC_REQ_DISABLE_HT);
+}
+
+/*
+ * What the station @sta negotiates with the BSS @bss (its beacon IEs):
+ * HT if both have it, WMM if the AP offers it, MFP if userspace asked for
+ * it (it does only when the AP's RSN element allows it), the short
+ * preamble if the AP's capabilities allow it on 2.4 GHz.
+ */
+static void vwifi_sta_negotiate(struct vwifi_vif *sta, const struct vwifi_bss *bss,
+				const struct cfg80211_connect_params *sme,
+				struct vwifi_link_mode *mode)
+{
+	struct ieee80211_supported_band *band = vwifi_band_of(sta->wdev.wiphy, bss->freq);
+	const struct ieee80211_ht_cap *ht = vwifi_find_ht_cap(bss->ies, bss->ies_len);
+
+	memset(mode, 0, sizeof(*mode));
+	if (!band)
+		return;
+	if (ht && band->ht_cap.ht_supported && vwifi_sme_allows_ht(sme)) {
+		mode->ht = true;
+		mode->ht_sgi = band->ht_cap.cap & le16_to_cpu(ht->cap_info) &
+			       IEEE80211_HT_CAP_SGI_20;
+	}
+	if (vwifi_has_wmm(bss->ies, bss->ies_len))
+		mode->sta_flags |= BIT(NL80211_STA_FLAG_WME);
+	if (sme->mfp == NL80211_MFP_REQUIRED)
+		mode->sta_flags |= BIT(NL80211_STA_FLAG_MFP);
+	if (band->band == NL80211_BAND_2GHZ &&
+	    bss->capability & WLAN_CAPABILITY_SHORT_PREAMBLE)
+		mode->sta_flags |= BIT(NL80211_STA_FLAG_SHORT_PREAMBLE);
+}
+
+/*
+ * What the AP @ap grants a station whose association request carries
+ * @ies: HT and WMM where both ends have them.  MFP is hostapd's decision,
+ * learnt when it authorizes the station (vwifi_change_station()).
+ */
+static void vwifi_ap_negotiate(const struct vwifi_vif *ap, const u8 *ies, size_t len,
+			       struct vwifi_link_mode *mode)
+{
+	const struct vwifi_bss *bss = &ap->bss;
+	const struct ieee80211_ht_cap *ap_ht = vwifi_find_ht_cap(bss->ies, bss->ies_len);
+	const struct ieee80211_ht_cap *sta_ht = vwifi_find_ht_cap(ies, len);
+	struct ieee80211_channel *chan = ieee80211_get_channel(ap->wdev.wiphy, bss->freq);
+
+	memset(mode, 0, sizeof(*mode));
+	if (bss->mode.ht && ap_ht && sta_ht) {
+		mode->ht = true;
+		mode->ht_sgi = le16_to_cpu(ap_ht->cap_info) & le16_to_cpu(sta_ht->cap_info) &
+			       IEEE80211_HT_CAP_SGI_20;
+	}
+	if (vwifi_has_wmm(bss->ies, bss->ies_len) && vwifi_has_wmm(ies, len))
+		mode->sta_flags |= BIT(NL80211_STA_FLAG_WME);
+	/* Every vwifi station can do the short preamble */
+	if (chan && chan->band == NL80211_BAND_2GHZ &&
+	    bss->capability & WLAN_CAPABILITY_SHORT_PREAMBLE)
+		mode->sta_flags |= BIT(NL80211_STA_FLAG_SHORT_PREAMBLE);
+}
+
 /*
  * IEs of @bss as a scanner sees them.  A hidden SSID is revealed only in
  * answer to a probe for it (@reveal).  Returns a kmalloc'ed buffer.
@@ -962,19 +1089,25 @@ static struct vwifi_vif *vwifi_find_ap(struct vwifi_vif *sta,
 	return NULL;
 }
 
-/* The (re)association request IEs: SSID, rates, then the caller's (RSN...) */
+/*
+ * The (re)association request IEs: SSID, rates, HT and WMM as negotiated
+ * (sta->bss.mode), then the caller's (RSN...)
+ */
 static u8 *vwifi_assoc_req_ies(struct vwifi_vif *sta, const struct vwifi_bss *bss,
 			       const u8 *extra, size_t extra_len, size_t *len)
 {
 	struct ieee80211_supported_band *band = vwifi_band_of(sta->wdev.wiphy, bss->freq);
 	u8 *buf, *pos;
 
-	buf = kmalloc(2 + bss->ssid_len + VWIFI_RATES_IE_MAX + extra_len, GFP_KERNEL);
+	buf = kmalloc(2 + bss->ssid_len + VWIFI_RATES_IE_MAX + VWIFI_MODE_IE_MAX +
+		      extra_len, GFP_KERNEL);
 	if (!buf)
 		return NULL;
 	pos = vwifi_put_ie(buf, WLAN_EID_SSID, bss->ssid, bss->ssid_len);
-	if (band)
+	if (band) {
 		pos = vwifi_put_rates(pos, band);
+		pos = vwifi_put_mode_ies(pos, band, &sta->bss.mode);
+	}
 	memcpy(pos, extra, extra_len);
 	*len = pos - buf + extra_len;
 	return buf;
@@ -1007,6 +1140,7 @@ static int vwifi_associate(struct vwifi_vif *sta, struct vwifi_vif *ap,
 	u8 *req;
 
 	lockdep_assert_held(&vwifi_mutex);
+	vwifi_sta_negotiate(sta, &ap->bss, sme, &sta->bss.mode);
 	req = vwifi_assoc_req_ies(sta, &ap->bss, sme->ie, sme->ie_len, &req_len);
 	if (!req)
 		return -ENOMEM;
@@ -1022,6 +1156,8 @@ static int vwifi_associate(struct vwifi_vif *sta, struct vwifi_vif *ap,
 		kfree(req);
 		return -ENOMEM;
 	}
+	link->mode = sta->bss.mode;
+	vwifi_ap_negotiate(ap, req, req_len, &link->twin->mode);
 	rcu_assign_pointer(sta->ap_link, link);
 	sta->bss.active = true;
 	ether_addr_copy(sta->bss.bssid, ap->bss.bssid);
@@ -1171,6 +1307,8 @@ static int vwifi_start_ap(struct wiphy *wiphy, struct net_device *ndev,
 	bss->beacon_int = settings->beacon_interval;
 	bss->dtim_period = settings->dtim_period;
 	bss->secured = settings->privacy || settings->crypto.wpa_versions;
+	/* The wiphy offers no wider channel than HT20 */
+	bss->mode.ht = settings->chandef.width == NL80211_CHAN_WIDTH_20;
 	ether_addr_copy(bss->bssid, ndev->dev_addr);
 	bss->active = true;
 	netif_carrier_on(ndev);
@@ -1256,6 +1394,22 @@ static int vwifi_del_station(struct wiphy *wiphy, VWIFI_OP_DEV,
 	return mac && !found ? -ENOENT : 0;
 }
 
+/*
+ * hostapd, the AP's RSN authenticator, says with the authorization whether
+ * the station uses MFP.  It also sends WMM and the preamble, but with the
+ * device doing the SME it never learns them (they come as off): the
+ * device's own decision (vwifi_ap_negotiate()) stands.
+ */
+static void vwifi_peer_take_flags(struct vwifi_peer *peer,
+				  const struct station_parameters *params)
+{
+	u32 mask = params->sta_flags_mask & BIT(NL80211_STA_FLAG_MFP);
+
+	lockdep_assert_held(&vwifi_mutex);
+	peer->mode.sta_flags = (peer->mode.sta_flags & ~mask) |
+			       (params->sta_flags_set & mask);
+}
+
 static int vwifi_change_station(struct wiphy *wiphy, VWIFI_OP_DEV, const u8 *mac,
 				struct station_parameters *params)
 {
@@ -1274,6 +1428,8 @@ static int vwifi_change_station(struct wiphy *wiphy, VWIFI_OP_DEV, const u8 *mac
 		 params->sta_flags_mask & BIT(NL80211_STA_FLAG_AUTHORIZED))
 		WRITE_ONCE(peer->authorized,
 			   !!(params->sta_flags_set & BIT(NL80211_STA_FLAG_AUTHORIZED)));
+	if (peer)
+		vwifi_peer_take_flags(peer, params);
 	mutex_unlock(&vwifi_mutex);
 	return err;
 }
@@ -1384,6 +1540,9 @@ static int vwifi_join_ibss(struct wiphy *wiphy, struct net_device *ndev,
 	bss->secured = params->control_port;
 	bss->capability = WLAN_CAPABILITY_IBSS |
 			  (params->privacy ? WLAN_CAPABILITY_PRIVACY : 0);
+	/* Cells are legacy (bss->mode zero): without NL80211_FEATURE_HT_IBSS
+	 * cfg80211 refuses an HT chandef
+	 */
 	err = vwifi_ibss_build_ies(vif, params);
 	if (err)
 		goto out;
@@ -1840,6 +1999,7 @@ static int vwifi_medium_connect(struct vwifi_vif *sta,
 			continue;
 		/* Only the parameters: the IEs stay with the entry */
 		memcpy(&sta->bss, &r->bss, offsetof(struct vwifi_bss, ies));
+		vwifi_sta_negotiate(sta, &r->bss, sme, &sta->bss.mode);
 		ether_addr_copy(sta->assoc_lower, r->lower);
 		found = true;
 		break;
@@ -1918,6 +2078,7 @@ static void vwifi_medium_assoc_done(struct vwifi_vif *sta, const u8 *ta, u16 sta
 		vwifi_medium_assoc_cancel(sta);
 		return;
 	}
+	link->mode = sta->bss.mode;
 	rcu_assign_pointer(sta->ap_link, link);
 	sta->bss.active = true;
 	netif_carrier_on(sta->ndev);
@@ -2244,10 +2405,15 @@ static bool vwifi_mgmt_assoc_req(struct vwifi_vif *ap, struct sk_buff *skb,
 		vwifi_unlink(peer);
 		vwifi_cfg_del_sta(ap, hdr->ta);
 	}
-	if (ap->n_peers >= VWIFI_MEDIUM_MAX_STATIONS)
+	if (ap->n_peers >= VWIFI_MEDIUM_MAX_STATIONS) {
 		resp.status = cpu_to_be16(WLAN_STATUS_AP_UNABLE_TO_HANDLE_NEW_STA);
-	else if (!vwifi_link_remote(ap, hdr->ta, lower, ap->bss.secured))
-		resp.status = cpu_to_be16(WLAN_STATUS_UNSPECIFIED_FAILURE);
+	} else {
+		peer = vwifi_link_remote(ap, hdr->ta, lower, ap->bss.secured);
+		if (peer)
+			vwifi_ap_negotiate(ap, req->ies, ies_len, &peer->mode);
+		else
+			resp.status = cpu_to_be16(WLAN_STATUS_UNSPECIFIED_FAILURE);
+	}
 	resp.ies_len = cpu_to_be16(resp.status ? 0 : ap->bss.resp_ies_len);
 	vwifi_wire_send_mgmt(VWIFI_WIRE_ASSOC_RESP, ap->ndev->dev_addr, hdr->ta, lower,
 			     &resp, sizeof(resp), ap->bss.resp_ies,
@@ -2702,6 +2868,20 @@ static int vwifi_set_default_mgmt_key(struct wiphy *wiphy, VWIFI_OP_DEV,
 /* Station information                                                */
 /* ------------------------------------------------------------------ */
 
+/* The top rate of the negotiated mode, which the wiphy's bands all have */
+static void vwifi_fill_rate(const struct vwifi_link_mode *mode, struct rate_info *rate)
+{
+	if (!mode->ht) {
+		rate->legacy = VWIFI_LEGACY_RATE;
+		return;
+	}
+	rate->flags = RATE_INFO_FLAGS_MCS;
+	if (mode->ht_sgi)
+		rate->flags |= RATE_INFO_FLAGS_SHORT_GI;
+	rate->mcs = VWIFI_HT_MCS;
+	rate->bw = RATE_INFO_BW_20;
+}
+
 static void vwifi_fill_sinfo(const struct vwifi_peer *peer, struct station_info *sinfo)
 {
 	const struct vwifi_vif *owner = peer->owner;
@@ -2730,14 +2910,18 @@ static void vwifi_fill_sinfo(const struct vwifi_peer *peer, struct station_info 
 	sinfo->tx_failed = atomic_long_read(&peer->tx_failed);
 	sinfo->signal = vwifi_peer_signal_dbm(peer);
 	sinfo->signal_avg = sinfo->signal;
-	/* Legacy OFDM at its top rate, which every band of the wiphy has */
-	sinfo->txrate.legacy = VWIFI_LEGACY_RATE;
-	sinfo->rxrate.legacy = VWIFI_LEGACY_RATE;
+	vwifi_fill_rate(&peer->mode, &sinfo->txrate);
+	vwifi_fill_rate(&peer->mode, &sinfo->rxrate);
+	/* The negotiated flags are always in the mask: "no" is true too */
 	sinfo->sta_flags.mask = BIT(NL80211_STA_FLAG_AUTHORIZED) |
 				BIT(NL80211_STA_FLAG_AUTHENTICATED) |
-				BIT(NL80211_STA_FLAG_ASSOCIATED);
+				BIT(NL80211_STA_FLAG_ASSOCIATED) |
+				BIT(NL80211_STA_FLAG_WME) |
+				BIT(NL80211_STA_FLAG_MFP) |
+				BIT(NL80211_STA_FLAG_SHORT_PREAMBLE);
 	sinfo->sta_flags.set = BIT(NL80211_STA_FLAG_AUTHENTICATED) |
-			       BIT(NL80211_STA_FLAG_ASSOCIATED);
+			       BIT(NL80211_STA_FLAG_ASSOCIATED) |
+			       peer->mode.sta_flags;
 	if (READ_ONCE(peer->authorized))
 		sinfo->sta_flags.set |= BIT(NL80211_STA_FLAG_AUTHORIZED);
 	if (vwifi_vif_is(owner, NL80211_IFTYPE_STATION)) {
