@@ -56,6 +56,7 @@
 #define VWIFI_HT_MCS		7	/* the top MCS of one spatial stream */
 #define VWIFI_HT_RATE		650	/* MCS 7, 20 MHz, long GI */
 #define VWIFI_HT_RATE_SGI	722	/* ... short GI */
+#define VWIFI_NOISE_DBM		(-92)	/* the noise floor of every channel */
 #define VWIFI_MAX_SEQ_LEN	16	/* longest key RSC/PN userspace may give */
 
 static int station = 2;
@@ -156,6 +157,8 @@ struct vwifi_bss {
 	size_t resp_ies_len;
 	/* AP: mode.ht if the BSS runs HT20; station: what it negotiated */
 	struct vwifi_link_mode mode;
+	u64 up_ns;			/* boot time when it came up */
+	struct vwifi_stats up_stats;	/* the interface's counters then */
 };
 
 struct vwifi_radio;
@@ -183,6 +186,7 @@ struct vwifi_vif {
 	struct vwifi_key gtk[VWIFI_NUM_KEYS];
 	u8 default_key;
 	u8 default_mgmt_key;
+	bool power_save;		/* under the wiphy lock; nothing is simulated */
 
 	/* A pending scan: the request is under vwifi_mutex */
 	struct cfg80211_scan_request *scan_req;
@@ -945,6 +949,14 @@ static void vwifi_bss_clear(struct vwifi_bss *bss)
 	memset(bss, 0, sizeof(*bss));
 }
 
+/* @vif's BSS is up: its survey counts active time and airtime from now */
+static void vwifi_bss_up(struct vwifi_vif *vif)
+{
+	vif->bss.active = true;
+	vif->bss.up_ns = ktime_get_boottime_ns();
+	vwifi_stats_read(vif->stats, &vif->bss.up_stats);
+}
+
 static bool vwifi_bss_ssid_is(const struct vwifi_bss *bss, const u8 *ssid, size_t len)
 {
 	return bss->ssid_len == len && !memcmp(bss->ssid, ssid, len);
@@ -1159,7 +1171,7 @@ static int vwifi_associate(struct vwifi_vif *sta, struct vwifi_vif *ap,
 	link->mode = sta->bss.mode;
 	vwifi_ap_negotiate(ap, req, req_len, &link->twin->mode);
 	rcu_assign_pointer(sta->ap_link, link);
-	sta->bss.active = true;
+	vwifi_bss_up(sta);
 	ether_addr_copy(sta->bss.bssid, ap->bss.bssid);
 	memcpy(sta->bss.ssid, ap->bss.ssid, ap->bss.ssid_len);
 	sta->bss.ssid_len = ap->bss.ssid_len;
@@ -1310,7 +1322,7 @@ static int vwifi_start_ap(struct wiphy *wiphy, struct net_device *ndev,
 	/* The wiphy offers no wider channel than HT20 */
 	bss->mode.ht = settings->chandef.width == NL80211_CHAN_WIDTH_20;
 	ether_addr_copy(bss->bssid, ndev->dev_addr);
-	bss->active = true;
+	vwifi_bss_up(ap);
 	netif_carrier_on(ndev);
 out:
 	mutex_unlock(&vwifi_mutex);
@@ -1546,7 +1558,7 @@ static int vwifi_join_ibss(struct wiphy *wiphy, struct net_device *ndev,
 	err = vwifi_ibss_build_ies(vif, params);
 	if (err)
 		goto out;
-	bss->active = true;
+	vwifi_bss_up(vif);
 	/* cfg80211 wants the cell in its BSS list before the join event */
 	cbss = vwifi_inform_bss(vif, vif, false, false);
 	if (!cbss) {
@@ -2080,7 +2092,7 @@ static void vwifi_medium_assoc_done(struct vwifi_vif *sta, const u8 *ta, u16 sta
 	}
 	link->mode = sta->bss.mode;
 	rcu_assign_pointer(sta->ap_link, link);
-	sta->bss.active = true;
+	vwifi_bss_up(sta);
 	netif_carrier_on(sta->ndev);
 	cfg80211_connect_bss(sta->ndev, ta, cbss, sta->assoc_req_ies,
 			     sta->assoc_req_ies_len, resp_ies, resp_ies_len,
@@ -2882,6 +2894,14 @@ static void vwifi_fill_rate(const struct vwifi_link_mode *mode, struct rate_info
 	rate->bw = RATE_INFO_BW_20;
 }
 
+/* The same in units of 100 kbit/s */
+static u32 vwifi_mode_rate(const struct vwifi_link_mode *mode)
+{
+	if (!mode->ht)
+		return VWIFI_LEGACY_RATE;
+	return mode->ht_sgi ? VWIFI_HT_RATE_SGI : VWIFI_HT_RATE;
+}
+
 static void vwifi_fill_sinfo(const struct vwifi_peer *peer, struct station_info *sinfo)
 {
 	const struct vwifi_vif *owner = peer->owner;
@@ -3038,6 +3058,107 @@ static int vwifi_set_wiphy_params(struct wiphy *wiphy, VWIFI_RADIO_IDX u32 chang
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Channel, power save and survey                                     */
+/* ------------------------------------------------------------------ */
+
+/* The channel of the BSS @vif runs, joined or is associated to */
+static int vwifi_get_channel(struct wiphy *wiphy, struct wireless_dev *wdev,
+			     unsigned int link_id, struct cfg80211_chan_def *chandef)
+{
+	struct vwifi_vif *vif = container_of(wdev, struct vwifi_vif, wdev);
+	struct ieee80211_channel *chan = NULL;
+	bool ht = false;
+
+	mutex_lock(&vwifi_mutex);
+	if (vif->bss.active) {
+		chan = ieee80211_get_channel(wiphy, vif->bss.freq);
+		ht = vif->bss.mode.ht;
+	}
+	mutex_unlock(&vwifi_mutex);
+	if (!chan)
+		return -ENODATA;
+	cfg80211_chandef_create(chandef, chan, ht ? NL80211_CHAN_HT20 : NL80211_CHAN_NO_HT);
+	return 0;
+}
+
+/* Accepted and kept; frames are never buffered (cfg80211 reports wdev->ps) */
+static int vwifi_set_power_mgmt(struct wiphy *wiphy, struct net_device *ndev,
+				bool enabled, int timeout)
+{
+	struct vwifi_vif *vif = netdev_priv(ndev);
+
+	vif->power_save = enabled;
+	return 0;
+}
+
+/* The @idx-th channel of @wiphy, over all bands */
+static struct ieee80211_channel *vwifi_channel_at(struct wiphy *wiphy, int idx)
+{
+	enum nl80211_band b;
+
+	for (b = 0; b < NUM_NL80211_BANDS; b++) {
+		struct ieee80211_supported_band *band = wiphy->bands[b];
+
+		if (!band)
+			continue;
+		if (idx < band->n_channels)
+			return &band->channels[idx];
+		idx -= band->n_channels;
+	}
+	return NULL;
+}
+
+/* Milliseconds @bytes take on the air at @rate (100 kbit/s), payload only */
+static u64 vwifi_airtime_ms(u64 bytes, u32 rate)
+{
+	return div_u64(bytes * 8, rate * 100);
+}
+
+/*
+ * The channel @vif's BSS is on: active time since the BSS came up; the
+ * air is busy with the frames the interface sent and received (relayed
+ * ones count both ways) since then, at the BSS's top rate.  Frames of
+ * other BSSs and retries are not counted.  Under vwifi_mutex.
+ */
+static void vwifi_survey_in_use(struct vwifi_vif *vif, struct survey_info *info)
+{
+	const struct vwifi_bss *bss = &vif->bss;
+	u32 rate = vwifi_mode_rate(&bss->mode);
+	struct vwifi_stats now;
+
+	lockdep_assert_held(&vwifi_mutex);
+	vwifi_stats_read(vif->stats, &now);
+	info->time = div_u64(ktime_get_boottime_ns() - bss->up_ns, NSEC_PER_MSEC);
+	info->time_tx = min(info->time,
+			    vwifi_airtime_ms(now.tx_bytes - bss->up_stats.tx_bytes, rate));
+	info->time_rx = min(info->time - info->time_tx,
+			    vwifi_airtime_ms(now.rx_bytes + now.relayed_bytes -
+					     bss->up_stats.rx_bytes -
+					     bss->up_stats.relayed_bytes, rate));
+	info->time_busy = info->time_tx + info->time_rx;
+	info->filled |= SURVEY_INFO_IN_USE | SURVEY_INFO_TIME | SURVEY_INFO_TIME_BUSY |
+			SURVEY_INFO_TIME_TX | SURVEY_INFO_TIME_RX;
+}
+
+static int vwifi_dump_survey(struct wiphy *wiphy, struct net_device *ndev, int idx,
+			     struct survey_info *info)
+{
+	struct ieee80211_channel *chan = vwifi_channel_at(wiphy, idx);
+	struct vwifi_vif *vif = netdev_priv(ndev);
+
+	if (!chan)
+		return -ENOENT;
+	info->channel = chan;
+	info->noise = VWIFI_NOISE_DBM;
+	info->filled = SURVEY_INFO_NOISE_DBM;
+	mutex_lock(&vwifi_mutex);
+	if (vif->bss.active && vif->bss.freq == chan->center_freq)
+		vwifi_survey_in_use(vif, info);
+	mutex_unlock(&vwifi_mutex);
+	return 0;
+}
+
 static const struct cfg80211_ops vwifi_cfg_ops = {
 	.change_virtual_intf = vwifi_change_virtual_intf,
 	.scan = vwifi_scan,
@@ -3062,6 +3183,9 @@ static const struct cfg80211_ops vwifi_cfg_ops = {
 	.set_tx_power = vwifi_set_tx_power,
 	.get_tx_power = vwifi_get_tx_power,
 	.set_wiphy_params = vwifi_set_wiphy_params,
+	.get_channel = vwifi_get_channel,
+	.set_power_mgmt = vwifi_set_power_mgmt,
+	.dump_survey = vwifi_dump_survey,
 };
 
 /* ------------------------------------------------------------------ */
