@@ -17,13 +17,14 @@
  *
  * Sections, in order: parameters and types, compatibility, radio model,
  * peers, data path, scan, station, access point, IBSS, virtio medium,
- * keys, station info, other cfg80211 ops, net_device, denylist,
- * interfaces and radios, module.
+ * keys, station info, other cfg80211 ops, channel and survey,
+ * net_device (and ethtool), denylist, interfaces and radios, module.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/etherdevice.h>
+#include <linux/ethtool.h>
 #include <linux/hashtable.h>
 #include <linux/if_arp.h>
 #include <linux/if_ether.h>
@@ -33,6 +34,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/u64_stats_sync.h>
+#include <linux/utsname.h>
 #include <linux/version.h>
 #include <linux/workqueue.h>
 #include <net/cfg80211.h>
@@ -3275,10 +3277,87 @@ static const struct net_device_ops vwifi_netdev_ops = {
 	.ndo_validate_addr = eth_validate_addr,
 };
 
+/* ---- ethtool ---- */
+
+/* ethtool -S: the netdev counters as `ip -s link` shows them, then vwifi's */
+static const char vwifi_ethtool_names[][ETH_GSTRING_LEN] = {
+	"tx_packets", "tx_bytes", "rx_packets", "rx_bytes",
+	"tx_dropped",		/* not sent: no link, port closed, denied */
+	"rx_dropped",		/* vwifi's and the stack's (backlog full...) */
+	"rx_dropped_port",	/* vwifi's: from another guest, port closed */
+	"relayed_packets",	/* AP: from one station to another */
+	"relayed_bytes",
+	"tx_failed",		/* over the current links, as station dump */
+};
+
+#define VWIFI_N_ETHTOOL_STATS	ARRAY_SIZE(vwifi_ethtool_names)
+
+static void vwifi_get_drvinfo(struct net_device *ndev, struct ethtool_drvinfo *info)
+{
+	struct wiphy *wiphy = ndev->ieee80211_ptr->wiphy;
+
+	/* What cfg80211's own ethtool ops give, with the driver's name */
+	strscpy(info->driver, KBUILD_MODNAME, sizeof(info->driver));
+	strscpy(info->version, init_utsname()->release, sizeof(info->version));
+	strscpy(info->fw_version, wiphy->fw_version, sizeof(info->fw_version));
+	strscpy(info->bus_info, wiphy_name(wiphy), sizeof(info->bus_info));
+}
+
+static int vwifi_get_sset_count(struct net_device *ndev, int sset)
+{
+	return sset == ETH_SS_STATS ? VWIFI_N_ETHTOOL_STATS : -EOPNOTSUPP;
+}
+
+static void vwifi_get_strings(struct net_device *ndev, u32 sset, u8 *data)
+{
+	if (sset == ETH_SS_STATS)
+		memcpy(data, vwifi_ethtool_names, sizeof(vwifi_ethtool_names));
+}
+
+/* Under rtnl; the counters are read locklessly, the links under RCU */
+static void vwifi_get_ethtool_stats(struct net_device *ndev,
+				    struct ethtool_stats *stats, u64 *data)
+{
+	struct vwifi_vif *vif = netdev_priv(ndev);
+	struct rtnl_link_stats64 st;
+	struct vwifi_peer *peer;
+	struct vwifi_stats sum;
+	unsigned int bkt;
+	u64 failed = 0;
+	int i = 0;
+
+	dev_get_stats(ndev, &st);
+	vwifi_stats_read(vif->stats, &sum);
+	rcu_read_lock();
+	hash_for_each_rcu(vif->peers, bkt, peer, node)
+		failed += atomic_long_read(&peer->tx_failed);
+	rcu_read_unlock();
+	data[i++] = st.tx_packets;
+	data[i++] = st.tx_bytes;
+	data[i++] = st.rx_packets;
+	data[i++] = st.rx_bytes;
+	data[i++] = st.tx_dropped;
+	data[i++] = st.rx_dropped;
+	data[i++] = atomic_long_read(&vif->rx_dropped);
+	data[i++] = sum.relayed_packets;
+	data[i++] = sum.relayed_bytes;
+	data[i++] = failed;
+}
+
+static const struct ethtool_ops vwifi_ethtool_ops = {
+	.get_drvinfo = vwifi_get_drvinfo,
+	.get_link = ethtool_op_get_link,
+	.get_sset_count = vwifi_get_sset_count,
+	.get_strings = vwifi_get_strings,
+	.get_ethtool_stats = vwifi_get_ethtool_stats,
+};
+
 static void vwifi_ndev_setup(struct net_device *ndev)
 {
 	ether_setup(ndev);
 	ndev->netdev_ops = &vwifi_netdev_ops;
+	/* Before NETDEV_POST_INIT, so cfg80211 keeps ours */
+	ndev->ethtool_ops = &vwifi_ethtool_ops;
 	ndev->needs_free_netdev = true;
 	ndev->priv_destructor = vwifi_ndev_destructor;
 	ndev->priv_flags |= IFF_NO_QUEUE;
