@@ -18,13 +18,14 @@
  * Sections, in order: parameters and types, compatibility, air (who
  * hears whom: the denylist rules, the signal), peers, data path, IEs and
  * BSS entries, scan, station, access point, IBSS, virtio medium, keys,
- * station info, other cfg80211 ops, net_device, control family,
- * interfaces and radios, module.
+ * station info, other cfg80211 ops, channel and survey, net_device (and
+ * ethtool), control family, interfaces and radios, module.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/etherdevice.h>
+#include <linux/ethtool.h>
 #include <linux/hashtable.h>
 #include <linux/if_arp.h>
 #include <linux/if_ether.h>
@@ -34,6 +35,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/u64_stats_sync.h>
+#include <linux/utsname.h>
 #include <linux/version.h>
 #include <linux/workqueue.h>
 #include <net/cfg80211.h>
@@ -54,6 +56,10 @@
 #define VWIFI_SCAN_CHANNEL_MS	10	/* dwell per scanned channel */
 #define VWIFI_SCAN_MIN_MS	100
 #define VWIFI_LEGACY_RATE	540	/* 54 Mbit/s in units of 100 kbit/s */
+#define VWIFI_HT_MCS		7	/* the top MCS of one spatial stream */
+#define VWIFI_HT_RATE		650	/* MCS 7, 20 MHz, long GI */
+#define VWIFI_HT_RATE_SGI	722	/* ... short GI */
+#define VWIFI_NOISE_DBM		(-92)	/* the noise floor of every channel */
 #define VWIFI_MAX_SEQ_LEN	16	/* longest key RSC/PN userspace may give */
 
 static int station = 2;
@@ -73,6 +79,8 @@ struct vwifi_pcpu_stats {
 	u64_stats_t rx_bytes;
 	u64_stats_t tx_packets;
 	u64_stats_t tx_bytes;
+	u64_stats_t relayed_packets;	/* AP: also in tx, never in rx */
+	u64_stats_t relayed_bytes;
 	struct u64_stats_sync syncp;
 };
 
@@ -81,6 +89,15 @@ struct vwifi_stats {
 	u64 rx_bytes;
 	u64 tx_packets;
 	u64 tx_bytes;
+	u64 relayed_packets;
+	u64 relayed_bytes;
+};
+
+/* What an association (or IBSS meeting) negotiated for one end of a link */
+struct vwifi_link_mode {
+	bool ht;			/* HT20, MCS 0-7; else legacy OFDM */
+	bool ht_sgi;			/* HT with the short guard interval */
+	u32 sta_flags;			/* BIT(NL80211_STA_FLAG_WME, _MFP, _SHORT_PREAMBLE) */
 };
 
 struct vwifi_key {
@@ -116,6 +133,7 @@ struct vwifi_peer {
 	unsigned long last_tx;
 	atomic_long_t tx_failed;
 	struct vwifi_pcpu_stats __percpu *stats;
+	struct vwifi_link_mode mode;	/* under vwifi_mutex */
 	/* Keys, under vwifi_mutex: pairwise and (IBSS) per-peer group keys */
 	struct vwifi_key ptk[VWIFI_NUM_PTKS];
 	struct vwifi_key gtk[VWIFI_NUM_KEYS];
@@ -140,6 +158,10 @@ struct vwifi_bss {
 	size_t ies_len;
 	u8 *resp_ies;			/* association response IEs */
 	size_t resp_ies_len;
+	/* AP: mode.ht if the BSS runs HT20; station: what it negotiated */
+	struct vwifi_link_mode mode;
+	u64 up_ns;			/* boot time when it came up */
+	struct vwifi_stats up_stats;	/* the interface's counters then */
 };
 
 struct vwifi_radio;
@@ -167,6 +189,7 @@ struct vwifi_vif {
 	struct vwifi_key gtk[VWIFI_NUM_KEYS];
 	u8 default_key;
 	u8 default_mgmt_key;
+	bool power_save;		/* under the wiphy lock; nothing is simulated */
 
 	/* A pending scan: the request is under vwifi_mutex */
 	struct cfg80211_scan_request *scan_req;
@@ -595,21 +618,39 @@ static void vwifi_stats_read(struct vwifi_pcpu_stats __percpu *stats,
 	memset(sum, 0, sizeof(*sum));
 	for_each_possible_cpu(cpu) {
 		const struct vwifi_pcpu_stats *s = per_cpu_ptr(stats, cpu);
-		u64 rxp, rxb, txp, txb;
+		struct vwifi_stats v;
 		unsigned int start;
 
 		do {
 			start = u64_stats_fetch_begin(&s->syncp);
-			rxp = u64_stats_read(&s->rx_packets);
-			rxb = u64_stats_read(&s->rx_bytes);
-			txp = u64_stats_read(&s->tx_packets);
-			txb = u64_stats_read(&s->tx_bytes);
+			v.rx_packets = u64_stats_read(&s->rx_packets);
+			v.rx_bytes = u64_stats_read(&s->rx_bytes);
+			v.tx_packets = u64_stats_read(&s->tx_packets);
+			v.tx_bytes = u64_stats_read(&s->tx_bytes);
+			v.relayed_packets = u64_stats_read(&s->relayed_packets);
+			v.relayed_bytes = u64_stats_read(&s->relayed_bytes);
 		} while (u64_stats_fetch_retry(&s->syncp, start));
-		sum->rx_packets += rxp;
-		sum->rx_bytes += rxb;
-		sum->tx_packets += txp;
-		sum->tx_bytes += txb;
+		sum->rx_packets += v.rx_packets;
+		sum->rx_bytes += v.rx_bytes;
+		sum->tx_packets += v.tx_packets;
+		sum->tx_bytes += v.tx_bytes;
+		sum->relayed_packets += v.relayed_packets;
+		sum->relayed_bytes += v.relayed_bytes;
 	}
+}
+
+/* An AP relayed a frame of @len bytes between two of its stations */
+static void vwifi_stats_relayed(struct vwifi_pcpu_stats __percpu *stats,
+				unsigned int len)
+{
+	struct vwifi_pcpu_stats *s = this_cpu_ptr(stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->tx_packets);
+	u64_stats_add(&s->tx_bytes, len);
+	u64_stats_inc(&s->relayed_packets);
+	u64_stats_add(&s->relayed_bytes, len);
+	u64_stats_update_end(&s->syncp);
 }
 
 /* Refresh a jiffies time stamp, writing the shared line only when it changed */
@@ -745,7 +786,7 @@ static bool vwifi_ap_rx(struct vwifi_vif *ap, struct vwifi_peer *rx,
 				atomic_long_inc(&ap->tx_dropped);
 				return false;
 			}
-			vwifi_stats_add(ap->stats, false, len);
+			vwifi_stats_relayed(ap->stats, len);
 			return true;
 		}
 	}
@@ -857,6 +898,120 @@ static struct ieee80211_supported_band *vwifi_band_of(struct wiphy *wiphy, u32 f
 	return chan ? wiphy->bands[chan->band] : NULL;
 }
 
+#define VWIFI_WMM_INFO_LEN	7
+#define VWIFI_MODE_IE_MAX	(2 + sizeof(struct ieee80211_ht_cap) + 2 + VWIFI_WMM_INFO_LEN)
+
+static const struct ieee80211_ht_cap *vwifi_find_ht_cap(const u8 *ies, size_t len)
+{
+	const struct element *e = cfg80211_find_elem(WLAN_EID_HT_CAPABILITY, ies, len);
+
+	return e && e->datalen >= sizeof(struct ieee80211_ht_cap) ? (const void *)e->data : NULL;
+}
+
+static bool vwifi_has_wmm(const u8 *ies, size_t len)
+{
+	return cfg80211_find_vendor_elem(WLAN_OUI_MICROSOFT, WLAN_OUI_TYPE_MICROSOFT_WMM,
+					 ies, len);
+}
+
+/* What a station asks for: its HT capabilities and a WMM information element */
+static u8 *vwifi_put_mode_ies(u8 *pos, const struct ieee80211_supported_band *band,
+			      const struct vwifi_link_mode *mode)
+{
+	static const u8 wmm[VWIFI_WMM_INFO_LEN] = {
+		0x00, 0x50, 0xf2, WLAN_OUI_TYPE_MICROSOFT_WMM,
+		0,	/* subtype: information element */
+		1,	/* version */
+		0,	/* QoS info: no U-APSD */
+	};
+	struct ieee80211_ht_cap ht = {
+		.cap_info = cpu_to_le16(band->ht_cap.cap),
+		.ampdu_params_info = band->ht_cap.ampdu_factor |
+			band->ht_cap.ampdu_density << IEEE80211_HT_AMPDU_PARM_DENSITY_SHIFT,
+		.mcs = band->ht_cap.mcs,
+	};
+
+	if (mode->ht)
+		pos = vwifi_put_ie(pos, WLAN_EID_HT_CAPABILITY, &ht, sizeof(ht));
+	if (mode->sta_flags & BIT(NL80211_STA_FLAG_WME))
+		pos = vwifi_put_ie(pos, WLAN_EID_VENDOR_SPECIFIC, wmm, sizeof(wmm));
+	return pos;
+}
+
+/* Pairwise TKIP and WEP rule HT out (802.11n-2009, 11.9.3) */
+static bool vwifi_sme_allows_ht(const struct cfg80211_connect_params *sme)
+{
+	int i;
+
+	if (sme->key_len)
+		return false;		/* static WEP */
+	for (i = 0; i < sme->crypto.n_ciphers_pairwise; i++)
+		switch (sme->crypto.ciphers_pairwise[i]) {
+		case WLAN_CIPHER_SUITE_TKIP:
+		case WLAN_CIPHER_SUITE_WEP40:
+		case WLAN_CIPHER_SUITE_WEP104:
+			return false;
+		}
+	return !(sme->flags & ASSOC_REQ_DISABLE_HT);
+}
+
+/*
+ * What the station @sta negotiates with the BSS @bss (its beacon IEs):
+ * HT if both have it, WMM if the AP offers it, MFP if userspace asked for
+ * it (it does only when the AP's RSN element allows it), the short
+ * preamble if the AP's capabilities allow it on 2.4 GHz.
+ */
+static void vwifi_sta_negotiate(struct vwifi_vif *sta, const struct vwifi_bss *bss,
+				const struct cfg80211_connect_params *sme,
+				struct vwifi_link_mode *mode)
+{
+	struct ieee80211_supported_band *band = vwifi_band_of(sta->wdev.wiphy, bss->freq);
+	const struct ieee80211_ht_cap *ht = vwifi_find_ht_cap(bss->ies, bss->ies_len);
+
+	memset(mode, 0, sizeof(*mode));
+	if (!band)
+		return;
+	if (ht && band->ht_cap.ht_supported && vwifi_sme_allows_ht(sme)) {
+		mode->ht = true;
+		mode->ht_sgi = band->ht_cap.cap & le16_to_cpu(ht->cap_info) &
+			       IEEE80211_HT_CAP_SGI_20;
+	}
+	if (vwifi_has_wmm(bss->ies, bss->ies_len))
+		mode->sta_flags |= BIT(NL80211_STA_FLAG_WME);
+	if (sme->mfp == NL80211_MFP_REQUIRED)
+		mode->sta_flags |= BIT(NL80211_STA_FLAG_MFP);
+	if (band->band == NL80211_BAND_2GHZ &&
+	    bss->capability & WLAN_CAPABILITY_SHORT_PREAMBLE)
+		mode->sta_flags |= BIT(NL80211_STA_FLAG_SHORT_PREAMBLE);
+}
+
+/*
+ * What the AP @ap grants a station whose association request carries
+ * @ies: HT and WMM where both ends have them.  MFP is hostapd's decision,
+ * learnt when it authorizes the station (vwifi_change_station()).
+ */
+static void vwifi_ap_negotiate(const struct vwifi_vif *ap, const u8 *ies, size_t len,
+			       struct vwifi_link_mode *mode)
+{
+	const struct vwifi_bss *bss = &ap->bss;
+	const struct ieee80211_ht_cap *ap_ht = vwifi_find_ht_cap(bss->ies, bss->ies_len);
+	const struct ieee80211_ht_cap *sta_ht = vwifi_find_ht_cap(ies, len);
+	struct ieee80211_channel *chan = ieee80211_get_channel(ap->wdev.wiphy, bss->freq);
+
+	memset(mode, 0, sizeof(*mode));
+	if (bss->mode.ht && ap_ht && sta_ht) {
+		mode->ht = true;
+		mode->ht_sgi = le16_to_cpu(ap_ht->cap_info) & le16_to_cpu(sta_ht->cap_info) &
+			       IEEE80211_HT_CAP_SGI_20;
+	}
+	if (vwifi_has_wmm(bss->ies, bss->ies_len) && vwifi_has_wmm(ies, len))
+		mode->sta_flags |= BIT(NL80211_STA_FLAG_WME);
+	/* Every vwifi station can do the short preamble */
+	if (chan && chan->band == NL80211_BAND_2GHZ &&
+	    bss->capability & WLAN_CAPABILITY_SHORT_PREAMBLE)
+		mode->sta_flags |= BIT(NL80211_STA_FLAG_SHORT_PREAMBLE);
+}
+
 /*
  * IEs of @bss as a scanner sees them.  A hidden SSID is revealed only in
  * answer to a probe for it (@reveal).  Returns a kmalloc'ed buffer.
@@ -935,6 +1090,14 @@ static void vwifi_bss_clear(struct vwifi_bss *bss)
 	kfree(bss->ies);
 	kfree(bss->resp_ies);
 	memset(bss, 0, sizeof(*bss));
+}
+
+/* @vif's BSS is up: its survey counts active time and airtime from now */
+static void vwifi_bss_up(struct vwifi_vif *vif)
+{
+	vif->bss.active = true;
+	vif->bss.up_ns = ktime_get_boottime_ns();
+	vwifi_stats_read(vif->stats, &vif->bss.up_stats);
 }
 
 static bool vwifi_bss_ssid_is(const struct vwifi_bss *bss, const u8 *ssid, size_t len)
@@ -1115,19 +1278,25 @@ static struct vwifi_vif *vwifi_find_ap(struct vwifi_vif *sta,
 	return NULL;
 }
 
-/* The (re)association request IEs: SSID, rates, then the caller's (RSN...) */
+/*
+ * The (re)association request IEs: SSID, rates, HT and WMM as negotiated
+ * (sta->bss.mode), then the caller's (RSN...)
+ */
 static u8 *vwifi_assoc_req_ies(struct vwifi_vif *sta, const struct vwifi_bss *bss,
 			       const u8 *extra, size_t extra_len, size_t *len)
 {
 	struct ieee80211_supported_band *band = vwifi_band_of(sta->wdev.wiphy, bss->freq);
 	u8 *buf, *pos;
 
-	buf = kmalloc(2 + bss->ssid_len + VWIFI_RATES_IE_MAX + extra_len, GFP_KERNEL);
+	buf = kmalloc(2 + bss->ssid_len + VWIFI_RATES_IE_MAX + VWIFI_MODE_IE_MAX +
+		      extra_len, GFP_KERNEL);
 	if (!buf)
 		return NULL;
 	pos = vwifi_put_ie(buf, WLAN_EID_SSID, bss->ssid, bss->ssid_len);
-	if (band)
+	if (band) {
 		pos = vwifi_put_rates(pos, band);
+		pos = vwifi_put_mode_ies(pos, band, &sta->bss.mode);
+	}
 	memcpy(pos, extra, extra_len);
 	*len = pos - buf + extra_len;
 	return buf;
@@ -1155,8 +1324,9 @@ static void vwifi_sta_link_up(struct vwifi_vif *sta, struct vwifi_peer *link,
 			      const u8 *resp_ies, size_t resp_len)
 {
 	lockdep_assert_held(&vwifi_mutex);
+	link->mode = sta->bss.mode;
 	rcu_assign_pointer(sta->ap_link, link);
-	sta->bss.active = true;
+	vwifi_bss_up(sta);
 	netif_carrier_on(sta->ndev);
 	cfg80211_connect_bss(sta->ndev, sta->bss.bssid, cbss, req_ies, req_len,
 			     resp_ies, resp_len, WLAN_STATUS_SUCCESS, GFP_KERNEL,
@@ -1177,6 +1347,7 @@ static int vwifi_associate(struct vwifi_vif *sta, struct vwifi_vif *ap,
 	u8 *req;
 
 	lockdep_assert_held(&vwifi_mutex);
+	vwifi_sta_negotiate(sta, &ap->bss, sme, &sta->bss.mode);
 	req = vwifi_assoc_req_ies(sta, &ap->bss, sme->ie, sme->ie_len, &req_len);
 	if (!req)
 		return -ENOMEM;
@@ -1193,6 +1364,7 @@ static int vwifi_associate(struct vwifi_vif *sta, struct vwifi_vif *ap,
 		return -ENOMEM;
 	}
 	vwifi_bss_copy_params(&sta->bss, &ap->bss);
+	vwifi_ap_negotiate(ap, req, req_len, &link->twin->mode);
 	vwifi_sta_link_up(sta, link, cbss, req, req_len, ap->bss.resp_ies,
 			  ap->bss.resp_ies_len);
 	vwifi_notify_new_sta(ap, sta->ndev->dev_addr, req, req_len);
@@ -1428,8 +1600,10 @@ static int vwifi_start_ap(struct wiphy *wiphy, struct net_device *ndev,
 	bss->beacon_int = settings->beacon_interval;
 	bss->dtim_period = settings->dtim_period;
 	bss->secured = settings->privacy || settings->crypto.wpa_versions;
+	/* The wiphy offers no wider channel than HT20 */
+	bss->mode.ht = settings->chandef.width == NL80211_CHAN_WIDTH_20;
 	ether_addr_copy(bss->bssid, ndev->dev_addr);
-	bss->active = true;
+	vwifi_bss_up(ap);
 	netif_carrier_on(ndev);
 out:
 	mutex_unlock(&vwifi_mutex);
@@ -1512,6 +1686,22 @@ static int vwifi_del_station(struct wiphy *wiphy, VWIFI_OP_DEV,
 	return mac && !found ? -ENOENT : 0;
 }
 
+/*
+ * hostapd, the AP's RSN authenticator, says with the authorization whether
+ * the station uses MFP.  It also sends WMM and the preamble, but with the
+ * device doing the SME it never learns them (they come as off): the
+ * device's own decision (vwifi_ap_negotiate()) stands.
+ */
+static void vwifi_peer_take_flags(struct vwifi_peer *peer,
+				  const struct station_parameters *params)
+{
+	u32 mask = params->sta_flags_mask & BIT(NL80211_STA_FLAG_MFP);
+
+	lockdep_assert_held(&vwifi_mutex);
+	peer->mode.sta_flags = (peer->mode.sta_flags & ~mask) |
+			       (params->sta_flags_set & mask);
+}
+
 static int vwifi_change_station(struct wiphy *wiphy, VWIFI_OP_DEV, const u8 *mac,
 				struct station_parameters *params)
 {
@@ -1530,6 +1720,8 @@ static int vwifi_change_station(struct wiphy *wiphy, VWIFI_OP_DEV, const u8 *mac
 		 params->sta_flags_mask & BIT(NL80211_STA_FLAG_AUTHORIZED))
 		WRITE_ONCE(peer->authorized,
 			   !!(params->sta_flags_set & BIT(NL80211_STA_FLAG_AUTHORIZED)));
+	if (peer)
+		vwifi_peer_take_flags(peer, params);
 	mutex_unlock(&vwifi_mutex);
 	return err;
 }
@@ -1652,10 +1844,13 @@ static int vwifi_join_ibss(struct wiphy *wiphy, struct net_device *ndev,
 	bss->secured = params->control_port;
 	bss->capability = WLAN_CAPABILITY_IBSS |
 			  (params->privacy ? WLAN_CAPABILITY_PRIVACY : 0);
+	/* Cells are legacy (bss->mode zero): without NL80211_FEATURE_HT_IBSS
+	 * cfg80211 refuses an HT chandef
+	 */
 	err = vwifi_ibss_build_ies(vif, params);
 	if (err)
 		goto out;
-	bss->active = true;
+	vwifi_bss_up(vif);
 	/* cfg80211 wants the cell in its BSS list before the join event */
 	cbss = vwifi_inform_bss(vif, vif, false, false);
 	if (!cbss) {
@@ -2093,6 +2288,7 @@ static int vwifi_medium_connect(struct vwifi_vif *sta,
 			continue;
 		/* Only the parameters: the IEs stay with the entry */
 		vwifi_bss_copy_params(&sta->bss, &r->bss);
+		vwifi_sta_negotiate(sta, &r->bss, sme, &sta->bss.mode);
 		ether_addr_copy(sta->assoc_lower, r->lower);
 		found = true;
 		break;
@@ -2487,10 +2683,15 @@ static bool vwifi_mgmt_assoc_req(struct vwifi_vif *ap, struct sk_buff *skb,
 		return true;	/* the address of a local station */
 	if (peer)		/* reassociation: hostapd starts afresh */
 		vwifi_peer_gone(peer, WLAN_REASON_UNSPECIFIED, false);
-	if (ap->n_peers >= VWIFI_MEDIUM_MAX_STATIONS)
+	if (ap->n_peers >= VWIFI_MEDIUM_MAX_STATIONS) {
 		resp.status = cpu_to_be16(WLAN_STATUS_AP_UNABLE_TO_HANDLE_NEW_STA);
-	else if (!vwifi_link_remote(ap, hdr->ta, lower, ap->bss.secured))
-		resp.status = cpu_to_be16(WLAN_STATUS_UNSPECIFIED_FAILURE);
+	} else {
+		peer = vwifi_link_remote(ap, hdr->ta, lower, ap->bss.secured);
+		if (peer)
+			vwifi_ap_negotiate(ap, req->ies, ies_len, &peer->mode);
+		else
+			resp.status = cpu_to_be16(WLAN_STATUS_UNSPECIFIED_FAILURE);
+	}
 	resp.ies_len = cpu_to_be16(resp.status ? 0 : ap->bss.resp_ies_len);
 	vwifi_wire_send_mgmt(VWIFI_WIRE_ASSOC_RESP, ap->ndev->dev_addr, hdr->ta, lower,
 			     &resp, sizeof(resp), ap->bss.resp_ies,
@@ -2937,6 +3138,28 @@ static int vwifi_set_default_mgmt_key(struct wiphy *wiphy, VWIFI_OP_DEV,
 /* Station information                                                */
 /* ------------------------------------------------------------------ */
 
+/* The top rate of the negotiated mode, which the wiphy's bands all have */
+static void vwifi_fill_rate(const struct vwifi_link_mode *mode, struct rate_info *rate)
+{
+	if (!mode->ht) {
+		rate->legacy = VWIFI_LEGACY_RATE;
+		return;
+	}
+	rate->flags = RATE_INFO_FLAGS_MCS;
+	if (mode->ht_sgi)
+		rate->flags |= RATE_INFO_FLAGS_SHORT_GI;
+	rate->mcs = VWIFI_HT_MCS;
+	rate->bw = RATE_INFO_BW_20;
+}
+
+/* The same in units of 100 kbit/s */
+static u32 vwifi_mode_rate(const struct vwifi_link_mode *mode)
+{
+	if (!mode->ht)
+		return VWIFI_LEGACY_RATE;
+	return mode->ht_sgi ? VWIFI_HT_RATE_SGI : VWIFI_HT_RATE;
+}
+
 static void vwifi_fill_sinfo(const struct vwifi_peer *peer, struct station_info *sinfo)
 {
 	const struct vwifi_vif *owner = peer->owner;
@@ -2965,14 +3188,18 @@ static void vwifi_fill_sinfo(const struct vwifi_peer *peer, struct station_info 
 	sinfo->tx_failed = atomic_long_read(&peer->tx_failed);
 	sinfo->signal = vwifi_peer_signal_dbm(peer);
 	sinfo->signal_avg = sinfo->signal;
-	/* Legacy OFDM at its top rate, which every band of the wiphy has */
-	sinfo->txrate.legacy = VWIFI_LEGACY_RATE;
-	sinfo->rxrate.legacy = VWIFI_LEGACY_RATE;
+	vwifi_fill_rate(&peer->mode, &sinfo->txrate);
+	vwifi_fill_rate(&peer->mode, &sinfo->rxrate);
+	/* The negotiated flags are always in the mask: "no" is true too */
 	sinfo->sta_flags.mask = BIT(NL80211_STA_FLAG_AUTHORIZED) |
 				BIT(NL80211_STA_FLAG_AUTHENTICATED) |
-				BIT(NL80211_STA_FLAG_ASSOCIATED);
+				BIT(NL80211_STA_FLAG_ASSOCIATED) |
+				BIT(NL80211_STA_FLAG_WME) |
+				BIT(NL80211_STA_FLAG_MFP) |
+				BIT(NL80211_STA_FLAG_SHORT_PREAMBLE);
 	sinfo->sta_flags.set = BIT(NL80211_STA_FLAG_AUTHENTICATED) |
-			       BIT(NL80211_STA_FLAG_ASSOCIATED);
+			       BIT(NL80211_STA_FLAG_ASSOCIATED) |
+			       peer->mode.sta_flags;
 	if (READ_ONCE(peer->authorized))
 		sinfo->sta_flags.set |= BIT(NL80211_STA_FLAG_AUTHORIZED);
 	if (vwifi_vif_is(owner, NL80211_IFTYPE_STATION)) {
@@ -3092,6 +3319,107 @@ static int vwifi_set_wiphy_params(struct wiphy *wiphy, VWIFI_RADIO_IDX u32 chang
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Channel, power save and survey                                     */
+/* ------------------------------------------------------------------ */
+
+/* The channel of the BSS @vif runs, joined or is associated to */
+static int vwifi_get_channel(struct wiphy *wiphy, struct wireless_dev *wdev,
+			     unsigned int link_id, struct cfg80211_chan_def *chandef)
+{
+	struct vwifi_vif *vif = container_of(wdev, struct vwifi_vif, wdev);
+	struct ieee80211_channel *chan = NULL;
+	bool ht = false;
+
+	mutex_lock(&vwifi_mutex);
+	if (vif->bss.active) {
+		chan = ieee80211_get_channel(wiphy, vif->bss.freq);
+		ht = vif->bss.mode.ht;
+	}
+	mutex_unlock(&vwifi_mutex);
+	if (!chan)
+		return -ENODATA;
+	cfg80211_chandef_create(chandef, chan, ht ? NL80211_CHAN_HT20 : NL80211_CHAN_NO_HT);
+	return 0;
+}
+
+/* Accepted and kept; frames are never buffered (cfg80211 reports wdev->ps) */
+static int vwifi_set_power_mgmt(struct wiphy *wiphy, struct net_device *ndev,
+				bool enabled, int timeout)
+{
+	struct vwifi_vif *vif = netdev_priv(ndev);
+
+	vif->power_save = enabled;
+	return 0;
+}
+
+/* The @idx-th channel of @wiphy, over all bands */
+static struct ieee80211_channel *vwifi_channel_at(struct wiphy *wiphy, int idx)
+{
+	enum nl80211_band b;
+
+	for (b = 0; b < NUM_NL80211_BANDS; b++) {
+		struct ieee80211_supported_band *band = wiphy->bands[b];
+
+		if (!band)
+			continue;
+		if (idx < band->n_channels)
+			return &band->channels[idx];
+		idx -= band->n_channels;
+	}
+	return NULL;
+}
+
+/* Milliseconds @bytes take on the air at @rate (100 kbit/s), payload only */
+static u64 vwifi_airtime_ms(u64 bytes, u32 rate)
+{
+	return div_u64(bytes * 8, rate * 100);
+}
+
+/*
+ * The channel @vif's BSS is on: active time since the BSS came up; the
+ * air is busy with the frames the interface sent and received (relayed
+ * ones count both ways) since then, at the BSS's top rate.  Frames of
+ * other BSSs and retries are not counted.  Under vwifi_mutex.
+ */
+static void vwifi_survey_in_use(struct vwifi_vif *vif, struct survey_info *info)
+{
+	const struct vwifi_bss *bss = &vif->bss;
+	u32 rate = vwifi_mode_rate(&bss->mode);
+	struct vwifi_stats now;
+
+	lockdep_assert_held(&vwifi_mutex);
+	vwifi_stats_read(vif->stats, &now);
+	info->time = div_u64(ktime_get_boottime_ns() - bss->up_ns, NSEC_PER_MSEC);
+	info->time_tx = min(info->time,
+			    vwifi_airtime_ms(now.tx_bytes - bss->up_stats.tx_bytes, rate));
+	info->time_rx = min(info->time - info->time_tx,
+			    vwifi_airtime_ms(now.rx_bytes + now.relayed_bytes -
+					     bss->up_stats.rx_bytes -
+					     bss->up_stats.relayed_bytes, rate));
+	info->time_busy = info->time_tx + info->time_rx;
+	info->filled |= SURVEY_INFO_IN_USE | SURVEY_INFO_TIME | SURVEY_INFO_TIME_BUSY |
+			SURVEY_INFO_TIME_TX | SURVEY_INFO_TIME_RX;
+}
+
+static int vwifi_dump_survey(struct wiphy *wiphy, struct net_device *ndev, int idx,
+			     struct survey_info *info)
+{
+	struct ieee80211_channel *chan = vwifi_channel_at(wiphy, idx);
+	struct vwifi_vif *vif = netdev_priv(ndev);
+
+	if (!chan)
+		return -ENOENT;
+	info->channel = chan;
+	info->noise = VWIFI_NOISE_DBM;
+	info->filled = SURVEY_INFO_NOISE_DBM;
+	mutex_lock(&vwifi_mutex);
+	if (vif->bss.active && vif->bss.freq == chan->center_freq)
+		vwifi_survey_in_use(vif, info);
+	mutex_unlock(&vwifi_mutex);
+	return 0;
+}
+
 static const struct cfg80211_ops vwifi_cfg_ops = {
 	.change_virtual_intf = vwifi_change_virtual_intf,
 	.scan = vwifi_scan,
@@ -3116,6 +3444,9 @@ static const struct cfg80211_ops vwifi_cfg_ops = {
 	.set_tx_power = vwifi_set_tx_power,
 	.get_tx_power = vwifi_get_tx_power,
 	.set_wiphy_params = vwifi_set_wiphy_params,
+	.get_channel = vwifi_get_channel,
+	.set_power_mgmt = vwifi_set_power_mgmt,
+	.dump_survey = vwifi_dump_survey,
 };
 
 /* ------------------------------------------------------------------ */
@@ -3246,10 +3577,87 @@ static const struct net_device_ops vwifi_netdev_ops = {
 	.ndo_validate_addr = eth_validate_addr,
 };
 
+/* ---- ethtool ---- */
+
+/* ethtool -S: the netdev counters as `ip -s link` shows them, then vwifi's */
+static const char vwifi_ethtool_names[][ETH_GSTRING_LEN] = {
+	"tx_packets", "tx_bytes", "rx_packets", "rx_bytes",
+	"tx_dropped",		/* not sent: no link, port closed, denied */
+	"rx_dropped",		/* vwifi's and the stack's (backlog full...) */
+	"rx_dropped_port",	/* vwifi's: from another guest, port closed */
+	"relayed_packets",	/* AP: from one station to another */
+	"relayed_bytes",
+	"tx_failed",		/* over the current links, as station dump */
+};
+
+#define VWIFI_N_ETHTOOL_STATS	ARRAY_SIZE(vwifi_ethtool_names)
+
+static void vwifi_get_drvinfo(struct net_device *ndev, struct ethtool_drvinfo *info)
+{
+	struct wiphy *wiphy = ndev->ieee80211_ptr->wiphy;
+
+	/* What cfg80211's own ethtool ops give, with the driver's name */
+	strscpy(info->driver, KBUILD_MODNAME, sizeof(info->driver));
+	strscpy(info->version, init_utsname()->release, sizeof(info->version));
+	strscpy(info->fw_version, wiphy->fw_version, sizeof(info->fw_version));
+	strscpy(info->bus_info, wiphy_name(wiphy), sizeof(info->bus_info));
+}
+
+static int vwifi_get_sset_count(struct net_device *ndev, int sset)
+{
+	return sset == ETH_SS_STATS ? VWIFI_N_ETHTOOL_STATS : -EOPNOTSUPP;
+}
+
+static void vwifi_get_strings(struct net_device *ndev, u32 sset, u8 *data)
+{
+	if (sset == ETH_SS_STATS)
+		memcpy(data, vwifi_ethtool_names, sizeof(vwifi_ethtool_names));
+}
+
+/* Under rtnl; the counters are read locklessly, the links under RCU */
+static void vwifi_get_ethtool_stats(struct net_device *ndev,
+				    struct ethtool_stats *stats, u64 *data)
+{
+	struct vwifi_vif *vif = netdev_priv(ndev);
+	struct rtnl_link_stats64 st;
+	struct vwifi_peer *peer;
+	struct vwifi_stats sum;
+	unsigned int bkt;
+	u64 failed = 0;
+	int i = 0;
+
+	dev_get_stats(ndev, &st);
+	vwifi_stats_read(vif->stats, &sum);
+	rcu_read_lock();
+	hash_for_each_rcu(vif->peers, bkt, peer, node)
+		failed += atomic_long_read(&peer->tx_failed);
+	rcu_read_unlock();
+	data[i++] = st.tx_packets;
+	data[i++] = st.tx_bytes;
+	data[i++] = st.rx_packets;
+	data[i++] = st.rx_bytes;
+	data[i++] = st.tx_dropped;
+	data[i++] = st.rx_dropped;
+	data[i++] = atomic_long_read(&vif->rx_dropped);
+	data[i++] = sum.relayed_packets;
+	data[i++] = sum.relayed_bytes;
+	data[i++] = failed;
+}
+
+static const struct ethtool_ops vwifi_ethtool_ops = {
+	.get_drvinfo = vwifi_get_drvinfo,
+	.get_link = ethtool_op_get_link,
+	.get_sset_count = vwifi_get_sset_count,
+	.get_strings = vwifi_get_strings,
+	.get_ethtool_stats = vwifi_get_ethtool_stats,
+};
+
 static void vwifi_ndev_setup(struct net_device *ndev)
 {
 	ether_setup(ndev);
 	ndev->netdev_ops = &vwifi_netdev_ops;
+	/* Before NETDEV_POST_INIT, so cfg80211 keeps ours */
+	ndev->ethtool_ops = &vwifi_ethtool_ops;
 	ndev->needs_free_netdev = true;
 	ndev->priv_destructor = vwifi_ndev_destructor;
 	ndev->priv_flags |= IFF_NO_QUEUE;
