@@ -1494,10 +1494,12 @@ static int vwifi_connect(struct wiphy *wiphy, struct net_device *ndev,
 		goto out;
 	}
 	if (rcu_access_pointer(sta->ap_link) || sta->assoc_pending) {
-		/* cfg80211 has not read the result of the association in
-		 * flight yet: it answers this request.  An error here makes
-		 * 6.1's cfg80211 forget the SSID, keep the connection that
-		 * result then reports, and never call our disconnect op.
+		/* Connected: no reassociation (cfg80211 keeps the link on
+		 * an error).  Not connected in cfg80211's view: the result of
+		 * the association in flight is still queued, and answers this
+		 * request; an error would make 6.1's cfg80211 forget the SSID,
+		 * keep the connection that result reports, and never call our
+		 * disconnect op.
 		 */
 		err = sta->wdev.connected ? -EALREADY : 0;
 		goto out;
