@@ -136,7 +136,8 @@ t_medium_remote_sta() {
 	ap=$(medium_vw_mac 0)
 	vw_netns 0
 	start_ap 0 open
-	peer_bg fakesta sta "$FAKE_STA" "$ap" test 4
+	# it lives 4 s (longer on a slow debug kernel), then goes silent
+	peer_bg fakesta sta "$FAKE_STA" "$ap" test $((4 * ${VWIFI_TIME_SCALE:-1}))
 	wait_for 10 grep -q "assoc status=0" "$(bg_log fakesta)" ||
 		fail "no successful association: $(tr '\n' '|' <"$(bg_log fakesta)") $(medium_counters)"
 	wait_for 10 eval "in_ns ns0 iw dev vw0 station dump | grep -q 'Station $FAKE_STA'" ||
