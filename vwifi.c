@@ -1372,13 +1372,16 @@ static int vwifi_associate(struct vwifi_vif *sta, struct vwifi_vif *ap,
 	return 0;
 }
 
-/* @sta's association ended: forget its BSS and group keys */
-static void vwifi_sta_clear(struct vwifi_vif *sta)
+/*
+ * The BSS @vif ran, joined or was associated to is over: forget it and
+ * its group keys; the carrier goes off
+ */
+static void vwifi_bss_end(struct vwifi_vif *vif)
 {
 	lockdep_assert_held(&vwifi_mutex);
-	vwifi_bss_clear(&sta->bss);
-	memset(sta->gtk, 0, sizeof(sta->gtk));
-	netif_carrier_off(sta->ndev);
+	vwifi_bss_clear(&vif->bss);
+	memset(vif->gtk, 0, sizeof(vif->gtk));
+	netif_carrier_off(vif->ndev);
 }
 
 /*
@@ -1433,7 +1436,7 @@ static void vwifi_peer_gone(struct vwifi_peer *peer, u16 reason, bool locally)
 		return;
 	}
 	vwifi_unlink(peer);
-	vwifi_sta_clear(vif);
+	vwifi_bss_end(vif);
 	vwifi_sta_mark_lost(vif, reason, locally);
 }
 
@@ -1463,7 +1466,7 @@ static void vwifi_disassociate(struct vwifi_peer *link, u16 reason)
 	struct vwifi_vif *sta = link->owner;
 
 	vwifi_peer_leave(link, reason);
-	vwifi_sta_clear(sta);
+	vwifi_bss_end(sta);
 	cfg80211_disconnected(sta->ndev, reason, NULL, 0, true, GFP_KERNEL);
 }
 
@@ -1646,10 +1649,8 @@ static void vwifi_ap_stop(struct vwifi_vif *ap)
 {
 	lockdep_assert_held(&vwifi_mutex);
 	vwifi_ap_remove_stations(ap, NULL, WLAN_REASON_DEAUTH_LEAVING);
-	vwifi_bss_clear(&ap->bss);
-	memset(ap->gtk, 0, sizeof(ap->gtk));
+	vwifi_bss_end(ap);
 	ap->ap_isolate = false;
-	netif_carrier_off(ap->ndev);
 }
 
 static int vwifi_stop_ap(struct wiphy *wiphy, struct net_device *ndev,
@@ -1879,9 +1880,7 @@ static void vwifi_ibss_leave(struct vwifi_vif *vif)
 	lockdep_assert_held(&vwifi_mutex);
 	hash_for_each_safe(vif->peers, bkt, tmp, peer, node)
 		vwifi_peer_leave(peer, WLAN_REASON_DEAUTH_LEAVING);
-	vwifi_bss_clear(&vif->bss);
-	memset(vif->gtk, 0, sizeof(vif->gtk));
-	netif_carrier_off(vif->ndev);
+	vwifi_bss_end(vif);
 }
 
 static int vwifi_leave_ibss(struct wiphy *wiphy, struct net_device *ndev)
