@@ -7,7 +7,8 @@
 #   scripts/lab.sh vmlinuz KERNEL      print the kernel image path
 #   scripts/lab.sh info    [KERNEL..]  all of the above
 #   scripts/lab.sh build   KERNEL      build vwifi.ko (+ vwifi-tool) for KERNEL
-#   scripts/lab.sh check   [KERNEL..]  build + boot + scripts/verify.sh, then the multi-guest
+#   scripts/lab.sh check   [KERNEL..]  build + boot + scripts/verify.sh, then (on the last
+#                                      KERNEL, or those of VIRTIO_KERNELS) the multi-guest
 #                                      virtio cases (scripts/vmnet-check.sh), matrix summary
 #   scripts/lab.sh demo    [KERNEL]    boot KERNEL (default: sid) and run scripts/demo.sh
 #   scripts/lab.sh bench   [KERNEL..]  build + boot each, run scripts/bench.sh (results: $LAB_CACHE/bench/KERNEL/)
@@ -182,8 +183,10 @@ lab_check() {
 		find "$LAB_CACHE/runs" -mindepth 1 -maxdepth 1 -type d -printf '%T@ %p\n' | sort -rn |
 			tail -n +"$(( ${LAB_KEEP_RUNS:-60} + 1 ))" | cut -d' ' -f2- | xargs -r rm -rf --
 	fi
-	# the bench smoke case runs once per matrix: on its last kernel
+	# the bench smoke case runs once per matrix: on its last kernel; so do the
+	# multi-guest virtio cases (VIRTIO_KERNELS: the kernels that run them)
 	local smoke=${kernels[${#kernels[@]}-1]}
+	local virtio=" ${VIRTIO_KERNELS:-$smoke} "
 	for k in "${kernels[@]}"; do
 		local p=0 f=0 s=0 bst=- boot=- reports=none t0 t1
 		if [ "$k" = "$smoke" ]; then export VW_BENCH_SMOKE=1; else export VW_BENCH_SMOKE=0; fi
@@ -236,9 +239,9 @@ lab_check() {
 		*) reports="vm:${st:-unknown}"; [ "$f" -gt 0 ] || f=1 ;;
 		esac
 		[ $vmrc -eq 0 ] || [ "$f" -gt 0 ] || f=1
-		# the multi-guest cases (not on the debug kernel: its boots are too slow
-		# for three guests on two cores)
-		if [ "$k" != debug ]; then
+		# the multi-guest cases (never on the debug kernel: its boots are too
+		# slow for three guests on two cores)
+		if [ "$k" != debug ] && [[ $virtio == *" $k "* ]]; then
 			lab_check_virtio "$k" "$res"
 			boot="${boot%/*}/$((SECONDS - t0))s"
 		fi
