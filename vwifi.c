@@ -17,7 +17,7 @@
  *
  * Sections, in order: parameters and types, compatibility, air (who
  * hears whom: the denylist rules, the signal), peers, data path, IEs and
- * BSS entries, scan, station, access point, IBSS, virtio medium, keys,
+ * BSS entries, scan, station, access point, IBSS, virtio transport, keys,
  * station info, other cfg80211 ops, channel and survey, net_device (and
  * ethtool), control family, interfaces and radios, module.
  */
@@ -255,15 +255,15 @@ static LIST_HEAD(vwifi_vifs);
 static LIST_HEAD(vwifi_radios);		/* module init/exit only */
 static struct workqueue_struct *vwifi_wq;
 
-static bool vwifi_medium_xmit(struct vwifi_peer *tx, struct sk_buff *skb);
-static void vwifi_medium_scan_report(struct vwifi_vif *vif,
+static bool vwifi_virtio_xmit(struct vwifi_peer *tx, struct sk_buff *skb);
+static void vwifi_virtio_scan_report(struct vwifi_vif *vif,
 				     const struct cfg80211_scan_request *req);
-static int vwifi_medium_connect(struct vwifi_vif *sta,
+static int vwifi_virtio_connect(struct vwifi_vif *sta,
 				const struct cfg80211_connect_params *sme);
-static void vwifi_medium_deauth(struct vwifi_peer *peer, u16 reason);
-static void vwifi_medium_assoc_cancel(struct vwifi_vif *sta);
+static void vwifi_virtio_deauth(struct vwifi_peer *peer, u16 reason);
+static void vwifi_virtio_assoc_cancel(struct vwifi_vif *sta);
 static const struct net_device_ops vwifi_netdev_ops;
-static bool vwifi_medium_find_cell(struct vwifi_vif *vif,
+static bool vwifi_virtio_find_cell(struct vwifi_vif *vif,
 				   const struct cfg80211_ibss_params *params);
 
 /* ------------------------------------------------------------------ */
@@ -708,7 +708,7 @@ static bool vwifi_link_xmit(struct vwifi_peer *tx, struct sk_buff *skb,
 	unsigned int len = skb->len;
 
 	if (!rx)
-		return vwifi_medium_xmit(tx, skb);
+		return vwifi_virtio_xmit(tx, skb);
 	/* Until both ends open their port, only EAPOL passes */
 	if ((!READ_ONCE(tx->authorized) || !READ_ONCE(rx->authorized)) &&
 	    !vwifi_is_eapol(skb))
@@ -1180,7 +1180,7 @@ static void vwifi_scan_report(struct vwifi_vif *vif,
 		cfg80211_put_bss(vif->wdev.wiphy,
 				 vwifi_inform_bss(vif, src, probed, req->n_ssids > 0));
 	}
-	vwifi_medium_scan_report(vif, req);
+	vwifi_virtio_scan_report(vif, req);
 }
 
 static void vwifi_scan_finish(struct vwifi_vif *vif, bool aborted)
@@ -1452,7 +1452,7 @@ static void vwifi_peer_leave(struct vwifi_peer *peer, u16 reason)
 		vwifi_peer_gone(peer->twin, reason, false);
 		return;
 	}
-	vwifi_medium_deauth(peer, reason);
+	vwifi_virtio_deauth(peer, reason);
 	vwifi_unlink(peer);
 }
 
@@ -1510,7 +1510,7 @@ static int vwifi_connect(struct wiphy *wiphy, struct net_device *ndev,
 	ap = vwifi_find_ap(sta, sme);
 	if (ap)
 		err = vwifi_associate(sta, ap, sme);
-	else if (vwifi_medium_connect(sta, sme))
+	else if (vwifi_virtio_connect(sta, sme))
 		/* Like hardware: the attempt fails after the fact */
 		cfg80211_connect_timeout(ndev, sme->bssid, NULL, 0, GFP_KERNEL,
 					 NL80211_TIMEOUT_SCAN);
@@ -1531,7 +1531,7 @@ static int vwifi_disconnect(struct wiphy *wiphy, struct net_device *ndev,
 		vwifi_disassociate(link, reason_code);
 	} else {
 		vwifi_sta_report_lost(sta);
-		vwifi_medium_assoc_cancel(sta);
+		vwifi_virtio_assoc_cancel(sta);
 	}
 	mutex_unlock(&vwifi_mutex);
 	return 0;
@@ -1832,7 +1832,7 @@ static int vwifi_join_ibss(struct wiphy *wiphy, struct net_device *ndev,
 		ether_addr_copy(bss->bssid, cell->bss.bssid);
 		bss->freq = cell->bss.freq;
 		bss->beacon_int = cell->bss.beacon_int;
-	} else if (vwifi_medium_find_cell(vif, params)) {
+	} else if (vwifi_virtio_find_cell(vif, params)) {
 		/* A cell in another guest: bssid, freq and interval are set */
 	} else {
 		if (params->bssid)
@@ -1892,7 +1892,7 @@ static int vwifi_leave_ibss(struct wiphy *wiphy, struct net_device *ndev)
 }
 
 /* ------------------------------------------------------------------ */
-/* Virtio medium: interfaces in other guests                          */
+/* Virtio transport: interfaces in other guests                       */
 /* ------------------------------------------------------------------ */
 
 /*
@@ -1901,21 +1901,21 @@ static int vwifi_leave_ibss(struct wiphy *wiphy, struct net_device *ndev)
  * experimental), to the vwifi instances of the other guests on the same
  * bridge.  Every frame starts with struct vwifi_wire_hdr; all fields are
  * big endian.  Access points and IBSS members beacon every
- * VWIFI_MEDIUM_TICK_MS; a station sends keepalives to its AP.  A remote
- * interface silent for VWIFI_MEDIUM_TIMEOUT_MS is gone.  Every received
+ * VWIFI_VIRTIO_TICK_MS; a station sends keepalives to its AP.  A remote
+ * interface silent for VWIFI_VIRTIO_TIMEOUT_MS is gone.  Every received
  * frame is untrusted: it is checked before use and dropped (and counted)
  * when anything is wrong.
  */
 #define ETH_P_VWIFI			0x88b5
 #define VWIFI_WIRE_MAGIC		0x56
 #define VWIFI_WIRE_VERSION		1
-#define VWIFI_MEDIUM_MAX_IFACES		63	/* the addresses derived per guest */
-#define VWIFI_MEDIUM_MAX_BSS		64	/* remote BSSs remembered */
-#define VWIFI_MEDIUM_MAX_IES		1024
-#define VWIFI_MEDIUM_MAX_MGMT		64	/* management frames queued */
-#define VWIFI_MEDIUM_MAX_STATIONS	2007	/* highest association ID */
-#define VWIFI_MEDIUM_TICK_MS		500
-#define VWIFI_MEDIUM_TIMEOUT_MS		5000
+#define VWIFI_VIRTIO_MAX_IFACES		63	/* the addresses derived per guest */
+#define VWIFI_VIRTIO_MAX_BSS		64	/* remote BSSs remembered */
+#define VWIFI_VIRTIO_MAX_IES		1024
+#define VWIFI_VIRTIO_MAX_MGMT		64	/* management frames queued */
+#define VWIFI_VIRTIO_MAX_STATIONS	2007	/* highest association ID */
+#define VWIFI_VIRTIO_TICK_MS		500
+#define VWIFI_VIRTIO_TIMEOUT_MS		5000
 #define VWIFI_ASSOC_TIMEOUT_MS		3000
 
 enum vwifi_wire_type {
@@ -1938,7 +1938,7 @@ struct vwifi_wire_hdr {
 } __packed;
 
 #define VWIFI_WIRE_OVERHEAD	(ETH_HLEN + sizeof(struct vwifi_wire_hdr))
-#define VWIFI_MEDIUM_MIN_MTU	(1280 + VWIFI_WIRE_OVERHEAD)	/* IPv6 on top */
+#define VWIFI_VIRTIO_MIN_MTU	(1280 + VWIFI_WIRE_OVERHEAD)	/* IPv6 on top */
 
 struct vwifi_wire_beacon {
 	__be64 tsf;			/* microseconds */
@@ -1980,7 +1980,7 @@ struct vwifi_wire_deauth {
  * WRITE_ONCE fields; replaced (RCU) when its content changes.
  */
 struct vwifi_rbss {
-	struct list_head list;		/* in vwifi_medium.bss_list */
+	struct list_head list;		/* in vwifi_virtio.bss_list */
 	struct rcu_head rcu;
 	u8 ta[ETH_ALEN];		/* the AP or IBSS member beaconing */
 	u8 lower[ETH_ALEN];		/* its guest's medium address */
@@ -1991,7 +1991,7 @@ struct vwifi_rbss {
 	u8 ies[];
 };
 
-static struct vwifi_medium {
+static struct vwifi_virtio {
 	struct net_device __rcu *dev;	/* written under rtnl */
 	u8 addr[ETH_ALEN];		/* dev's address when attached */
 	unsigned int mtu;
@@ -2010,9 +2010,9 @@ static struct vwifi_medium {
 	atomic_long_t rx_invalid;	/* malformed or unknown */
 	atomic_long_t tx_frames;
 	atomic_long_t tx_dropped;
-} vwifi_medium;
+} vwifi_virtio;
 
-static bool vwifi_medium_on(void)
+static bool vwifi_virtio_on(void)
 {
 	return virtio;
 }
@@ -2044,10 +2044,10 @@ static bool vwifi_wire_send(struct net_device *lower, struct sk_buff *skb, u8 ty
 	skb->protocol = htons(ETH_P_VWIFI);
 	skb->dev = lower;
 	if (dev_queue_xmit(skb) != NET_XMIT_SUCCESS) {
-		atomic_long_inc(&vwifi_medium.tx_dropped);
+		atomic_long_inc(&vwifi_virtio.tx_dropped);
 		return false;
 	}
-	atomic_long_inc(&vwifi_medium.tx_frames);
+	atomic_long_inc(&vwifi_virtio.tx_frames);
 	return true;
 }
 
@@ -2060,13 +2060,13 @@ static void vwifi_wire_send_mgmt(u8 type, const u8 *ta, const u8 *ra,
 	struct sk_buff *skb;
 
 	rcu_read_lock();
-	lower = rcu_dereference(vwifi_medium.dev);
+	lower = rcu_dereference(vwifi_virtio.dev);
 	if (!lower)
 		goto out;
 	skb = alloc_skb(LL_RESERVED_SPACE(lower) + sizeof(struct vwifi_wire_hdr) +
 			fixed_len + var_len, GFP_ATOMIC);
 	if (!skb) {
-		atomic_long_inc(&vwifi_medium.tx_dropped);
+		atomic_long_inc(&vwifi_virtio.tx_dropped);
 		goto out;
 	}
 	skb_reserve(skb, LL_RESERVED_SPACE(lower) + sizeof(struct vwifi_wire_hdr));
@@ -2079,9 +2079,9 @@ out:
 }
 
 /* Data over a remote link (the sender's entry @tx).  Consumes @skb. */
-static bool vwifi_medium_xmit(struct vwifi_peer *tx, struct sk_buff *skb)
+static bool vwifi_virtio_xmit(struct vwifi_peer *tx, struct sk_buff *skb)
 {
-	struct net_device *lower = rcu_dereference(vwifi_medium.dev);
+	struct net_device *lower = rcu_dereference(vwifi_virtio.dev);
 	unsigned int len = skb->len;
 
 	/* The receiving guest checks its own end of the port */
@@ -2107,7 +2107,7 @@ drop:
 	return false;
 }
 
-static void vwifi_medium_deauth(struct vwifi_peer *peer, u16 reason)
+static void vwifi_virtio_deauth(struct vwifi_peer *peer, u16 reason)
 {
 	struct vwifi_wire_deauth d = { .reason = cpu_to_be16(reason) };
 
@@ -2116,7 +2116,7 @@ static void vwifi_medium_deauth(struct vwifi_peer *peer, u16 reason)
 }
 
 /* Beacon the BSS @vif runs or has joined */
-static void vwifi_medium_beacon(struct vwifi_vif *vif)
+static void vwifi_virtio_beacon(struct vwifi_vif *vif)
 {
 	const struct vwifi_bss *bss = &vif->bss;
 	struct vwifi_wire_beacon b = {
@@ -2133,7 +2133,7 @@ static void vwifi_medium_beacon(struct vwifi_vif *vif)
 	};
 
 	lockdep_assert_held(&vwifi_mutex);
-	if (bss->ies_len > VWIFI_MEDIUM_MAX_IES) {
+	if (bss->ies_len > VWIFI_VIRTIO_MAX_IES) {
 		pr_warn_once("%s: beacon IEs too long for the medium (%zu bytes)\n",
 			     vif->ndev->name, bss->ies_len);
 		return;
@@ -2146,13 +2146,13 @@ static void vwifi_medium_beacon(struct vwifi_vif *vif)
 
 /* ---- Remote BSS table ---- */
 
-/* Under RCU or vwifi_medium.lock */
+/* Under RCU or vwifi_virtio.lock */
 static struct vwifi_rbss *vwifi_rbss_find(const u8 *ta)
 {
 	struct vwifi_rbss *r;
 
-	list_for_each_entry_rcu(r, &vwifi_medium.bss_list, list,
-				lockdep_is_held(&vwifi_medium.lock))
+	list_for_each_entry_rcu(r, &vwifi_virtio.bss_list, list,
+				lockdep_is_held(&vwifi_virtio.lock))
 		if (ether_addr_equal(r->ta, ta))
 			return r;
 	return NULL;
@@ -2161,7 +2161,7 @@ static struct vwifi_rbss *vwifi_rbss_find(const u8 *ta)
 static bool vwifi_rbss_fresh(const struct vwifi_rbss *r)
 {
 	return time_before(jiffies, READ_ONCE(r->last_seen) +
-			   msecs_to_jiffies(VWIFI_MEDIUM_TIMEOUT_MS));
+			   msecs_to_jiffies(VWIFI_VIRTIO_TIMEOUT_MS));
 }
 
 static bool vwifi_rbss_same(const struct vwifi_rbss *r, const struct vwifi_rbss *n)
@@ -2177,7 +2177,7 @@ static void vwifi_rbss_update(struct vwifi_rbss *n)
 {
 	struct vwifi_rbss *r;
 
-	spin_lock_bh(&vwifi_medium.lock);
+	spin_lock_bh(&vwifi_virtio.lock);
 	r = vwifi_rbss_find(n->ta);
 	if (r && vwifi_rbss_same(r, n)) {
 		WRITE_ONCE(r->last_seen, n->last_seen);
@@ -2186,14 +2186,14 @@ static void vwifi_rbss_update(struct vwifi_rbss *n)
 	} else if (r) {
 		list_replace_rcu(&r->list, &n->list);
 		kfree_rcu(r, rcu);
-	} else if (vwifi_medium.n_bss < VWIFI_MEDIUM_MAX_BSS) {
-		list_add_tail_rcu(&n->list, &vwifi_medium.bss_list);
-		WRITE_ONCE(vwifi_medium.n_bss, vwifi_medium.n_bss + 1);
+	} else if (vwifi_virtio.n_bss < VWIFI_VIRTIO_MAX_BSS) {
+		list_add_tail_rcu(&n->list, &vwifi_virtio.bss_list);
+		WRITE_ONCE(vwifi_virtio.n_bss, vwifi_virtio.n_bss + 1);
 	} else {
-		atomic_long_inc(&vwifi_medium.rx_dropped);
+		atomic_long_inc(&vwifi_virtio.rx_dropped);
 		kfree(n);
 	}
-	spin_unlock_bh(&vwifi_medium.lock);
+	spin_unlock_bh(&vwifi_virtio.lock);
 }
 
 /* Forget the BSSs not heard for a while (all of them if @all) */
@@ -2201,15 +2201,15 @@ static void vwifi_rbss_expire(bool all)
 {
 	struct vwifi_rbss *r, *tmp;
 
-	spin_lock_bh(&vwifi_medium.lock);
-	list_for_each_entry_safe(r, tmp, &vwifi_medium.bss_list, list) {
+	spin_lock_bh(&vwifi_virtio.lock);
+	list_for_each_entry_safe(r, tmp, &vwifi_virtio.bss_list, list) {
 		if (!all && vwifi_rbss_fresh(r))
 			continue;
 		list_del_rcu(&r->list);
-		WRITE_ONCE(vwifi_medium.n_bss, vwifi_medium.n_bss - 1);
+		WRITE_ONCE(vwifi_virtio.n_bss, vwifi_virtio.n_bss - 1);
 		kfree_rcu(r, rcu);
 	}
-	spin_unlock_bh(&vwifi_medium.lock);
+	spin_unlock_bh(&vwifi_virtio.lock);
 }
 
 static struct cfg80211_bss *vwifi_rbss_inform(struct vwifi_vif *vif,
@@ -2224,13 +2224,13 @@ static struct cfg80211_bss *vwifi_rbss_inform(struct vwifi_vif *vif,
 			    GFP_ATOMIC);
 }
 
-static void vwifi_medium_scan_report(struct vwifi_vif *vif,
+static void vwifi_virtio_scan_report(struct vwifi_vif *vif,
 				     const struct cfg80211_scan_request *req)
 {
 	struct vwifi_rbss *r;
 
 	rcu_read_lock();
-	list_for_each_entry_rcu(r, &vwifi_medium.bss_list, list) {
+	list_for_each_entry_rcu(r, &vwifi_virtio.bss_list, list) {
 		if (!vwifi_rbss_fresh(r) || !vwifi_scan_covers(req, &r->bss))
 			continue;
 		cfg80211_put_bss(vif->wdev.wiphy,
@@ -2242,7 +2242,7 @@ static void vwifi_medium_scan_report(struct vwifi_vif *vif,
 
 /* ---- Station side of an association with a remote AP ---- */
 
-static void vwifi_medium_assoc_clear(struct vwifi_vif *sta)
+static void vwifi_virtio_assoc_clear(struct vwifi_vif *sta)
 {
 	sta->assoc_pending = false;
 	kfree(sta->assoc_req_ies);
@@ -2251,7 +2251,7 @@ static void vwifi_medium_assoc_clear(struct vwifi_vif *sta)
 }
 
 /* Give up an association in flight (the AP may have accepted it already) */
-static void vwifi_medium_assoc_cancel(struct vwifi_vif *sta)
+static void vwifi_virtio_assoc_cancel(struct vwifi_vif *sta)
 {
 	struct vwifi_wire_deauth d = { .reason = cpu_to_be16(WLAN_REASON_DEAUTH_LEAVING) };
 
@@ -2260,7 +2260,7 @@ static void vwifi_medium_assoc_cancel(struct vwifi_vif *sta)
 		return;
 	vwifi_wire_send_mgmt(VWIFI_WIRE_DEAUTH, sta->ndev->dev_addr, sta->bss.bssid,
 			     sta->assoc_lower, &d, sizeof(d), NULL, 0);
-	vwifi_medium_assoc_clear(sta);
+	vwifi_virtio_assoc_clear(sta);
 	vwifi_bss_clear(&sta->bss);
 }
 
@@ -2272,7 +2272,7 @@ static bool vwifi_rbss_matches(const struct vwifi_rbss *r,
 }
 
 /* Ask a remote AP for association; 0 if the request is on its way */
-static int vwifi_medium_connect(struct vwifi_vif *sta,
+static int vwifi_virtio_connect(struct vwifi_vif *sta,
 				const struct cfg80211_connect_params *sme)
 {
 	struct vwifi_wire_assoc_req req = {};
@@ -2280,11 +2280,11 @@ static int vwifi_medium_connect(struct vwifi_vif *sta,
 	bool found = false;
 
 	lockdep_assert_held(&vwifi_mutex);
-	if (!vwifi_medium_on())
+	if (!vwifi_virtio_on())
 		return -ENOENT;
 	vwifi_bss_clear(&sta->bss);
 	rcu_read_lock();
-	list_for_each_entry_rcu(r, &vwifi_medium.bss_list, list) {
+	list_for_each_entry_rcu(r, &vwifi_virtio.bss_list, list) {
 		if (!vwifi_rbss_matches(r, sme))
 			continue;
 		/* Only the parameters: the IEs stay with the entry */
@@ -2301,8 +2301,8 @@ static int vwifi_medium_connect(struct vwifi_vif *sta,
 	}
 	sta->assoc_req_ies = vwifi_assoc_req_ies(sta, &sta->bss, sme->ie, sme->ie_len,
 						 &sta->assoc_req_ies_len);
-	if (!sta->assoc_req_ies || sta->assoc_req_ies_len > VWIFI_MEDIUM_MAX_IES) {
-		vwifi_medium_assoc_clear(sta);
+	if (!sta->assoc_req_ies || sta->assoc_req_ies_len > VWIFI_VIRTIO_MAX_IES) {
+		vwifi_virtio_assoc_clear(sta);
 		vwifi_bss_clear(&sta->bss);
 		return -ENOMEM;
 	}
@@ -2329,13 +2329,13 @@ static void vwifi_assoc_timeout_work(struct work_struct *work)
 		cfg80211_connect_timeout(sta->ndev, sta->bss.bssid, sta->assoc_req_ies,
 					 sta->assoc_req_ies_len, GFP_KERNEL,
 					 NL80211_TIMEOUT_ASSOC);
-		vwifi_medium_assoc_cancel(sta);
+		vwifi_virtio_assoc_cancel(sta);
 	}
 	mutex_unlock(&vwifi_mutex);
 }
 
 /* The remote AP @ta answered @sta's association request */
-static void vwifi_medium_assoc_done(struct vwifi_vif *sta, const u8 *ta, u16 status,
+static void vwifi_virtio_assoc_done(struct vwifi_vif *sta, const u8 *ta, u16 status,
 				    const u8 *resp_ies, size_t resp_ies_len)
 {
 	struct cfg80211_bss *cbss = NULL;
@@ -2364,18 +2364,18 @@ static void vwifi_medium_assoc_done(struct vwifi_vif *sta, const u8 *ta, u16 sta
 		cfg80211_connect_bss(sta->ndev, ta, NULL, sta->assoc_req_ies,
 				     sta->assoc_req_ies_len, resp_ies, resp_ies_len,
 				     status, GFP_KERNEL, NL80211_TIMEOUT_UNSPECIFIED);
-		vwifi_medium_assoc_cancel(sta);
+		vwifi_virtio_assoc_cancel(sta);
 		return;
 	}
 	vwifi_sta_link_up(sta, link, cbss, sta->assoc_req_ies, sta->assoc_req_ies_len,
 			  resp_ies, resp_ies_len);
-	vwifi_medium_assoc_clear(sta);
+	vwifi_virtio_assoc_clear(sta);
 }
 
 /* ---- IBSS cells across guests ---- */
 
 /* Take the cell another guest runs for @params: its BSSID, channel, interval */
-static bool vwifi_medium_find_cell(struct vwifi_vif *vif,
+static bool vwifi_virtio_find_cell(struct vwifi_vif *vif,
 				   const struct cfg80211_ibss_params *params)
 {
 	u32 freq = params->chandef.chan->center_freq;
@@ -2384,7 +2384,7 @@ static bool vwifi_medium_find_cell(struct vwifi_vif *vif,
 
 	lockdep_assert_held(&vwifi_mutex);
 	rcu_read_lock();
-	list_for_each_entry_rcu(r, &vwifi_medium.bss_list, list) {
+	list_for_each_entry_rcu(r, &vwifi_virtio.bss_list, list) {
 		if (r->iftype != VWIFI_WIRE_IBSS || !vwifi_rbss_fresh(r) ||
 		    !vwifi_bss_fits_cell(&r->bss, params) ||
 		    (params->channel_fixed && r->bss.freq != freq) ||
@@ -2402,7 +2402,7 @@ static bool vwifi_medium_find_cell(struct vwifi_vif *vif,
 }
 
 /* Link @vif with the members of its cell beaconing from other guests */
-static void vwifi_medium_ibss_meet(struct vwifi_vif *vif)
+static void vwifi_virtio_ibss_meet(struct vwifi_vif *vif)
 {
 	u8 addr[4][ETH_ALEN], lower[4][ETH_ALEN];
 	struct vwifi_rbss *r;
@@ -2410,7 +2410,7 @@ static void vwifi_medium_ibss_meet(struct vwifi_vif *vif)
 
 	lockdep_assert_held(&vwifi_mutex);
 	rcu_read_lock();
-	list_for_each_entry_rcu(r, &vwifi_medium.bss_list, list) {
+	list_for_each_entry_rcu(r, &vwifi_virtio.bss_list, list) {
 		if (n == ARRAY_SIZE(addr))
 			break;		/* the others at the next tick */
 		if (r->iftype != VWIFI_WIRE_IBSS || !vwifi_rbss_fresh(r) ||
@@ -2430,7 +2430,7 @@ static void vwifi_medium_ibss_meet(struct vwifi_vif *vif)
  * BSSIDs.  As IBSS merging does, a member still alone moves to the cell
  * with the lower BSSID.
  */
-static void vwifi_medium_ibss_merge(struct vwifi_vif *vif)
+static void vwifi_virtio_ibss_merge(struct vwifi_vif *vif)
 {
 	struct vwifi_bss *bss = &vif->bss;
 	struct ieee80211_channel *chan;
@@ -2443,7 +2443,7 @@ static void vwifi_medium_ibss_merge(struct vwifi_vif *vif)
 	if (vif->n_peers)
 		return;
 	rcu_read_lock();
-	list_for_each_entry_rcu(r, &vwifi_medium.bss_list, list) {
+	list_for_each_entry_rcu(r, &vwifi_virtio.bss_list, list) {
 		if (r->iftype == VWIFI_WIRE_IBSS && vwifi_rbss_fresh(r) &&
 		    r->bss.freq == bss->freq &&
 		    vwifi_bss_ssid_is(&r->bss, bss->ssid, bss->ssid_len) &&
@@ -2468,7 +2468,7 @@ static void vwifi_medium_ibss_merge(struct vwifi_vif *vif)
 /* ---- Receive ---- */
 
 /* The running local interface with address @addr.  Under RCU. */
-static struct vwifi_vif *vwifi_medium_vif(const u8 *addr)
+static struct vwifi_vif *vwifi_virtio_vif(const u8 *addr)
 {
 	struct vwifi_vif *vif;
 
@@ -2479,7 +2479,7 @@ static struct vwifi_vif *vwifi_medium_vif(const u8 *addr)
 }
 
 /* Whether @addr is a local interface's, which no other guest may claim */
-static bool vwifi_medium_is_local(const u8 *addr)
+static bool vwifi_virtio_is_local(const u8 *addr)
 {
 	struct vwifi_vif *vif;
 	bool found = false;
@@ -2492,16 +2492,16 @@ static bool vwifi_medium_is_local(const u8 *addr)
 }
 
 /* The local end of the remote link @ra - @ta, if any.  Under RCU. */
-static struct vwifi_peer *vwifi_medium_peer(const struct vwifi_wire_hdr *hdr)
+static struct vwifi_peer *vwifi_virtio_peer(const struct vwifi_wire_hdr *hdr)
 {
-	struct vwifi_vif *vif = vwifi_medium_vif(hdr->ra);
+	struct vwifi_vif *vif = vwifi_virtio_vif(hdr->ra);
 	struct vwifi_peer *peer = vif ? vwifi_peer_find(vif, hdr->ta) : NULL;
 
 	return peer && !peer->twin ? peer : NULL;
 }
 
 /* A beaconing interface is alive for every local interface linked to it */
-static void vwifi_medium_heard(const u8 *ta)
+static void vwifi_virtio_heard(const u8 *ta)
 {
 	struct vwifi_peer *peer;
 	struct vwifi_vif *vif;
@@ -2523,15 +2523,15 @@ static bool vwifi_wire_rx_beacon(struct sk_buff *skb, const struct vwifi_wire_hd
 	if (len < sizeof(*b))
 		return false;
 	ies_len = be16_to_cpu(b->ies_len);
-	if (ies_len != len - sizeof(*b) || ies_len > VWIFI_MEDIUM_MAX_IES ||
+	if (ies_len != len - sizeof(*b) || ies_len > VWIFI_VIRTIO_MAX_IES ||
 	    b->ssid_len > IEEE80211_MAX_SSID_LEN ||
 	    (b->iftype != VWIFI_WIRE_AP && b->iftype != VWIFI_WIRE_IBSS) ||
-	    !is_valid_ether_addr(b->bssid) || vwifi_medium_is_local(hdr->ta))
+	    !is_valid_ether_addr(b->bssid) || vwifi_virtio_is_local(hdr->ta))
 		return false;
-	vwifi_medium_heard(hdr->ta);
+	vwifi_virtio_heard(hdr->ta);
 	n = kzalloc(struct_size(n, ies, ies_len), GFP_ATOMIC);
 	if (!n) {
-		atomic_long_inc(&vwifi_medium.rx_dropped);
+		atomic_long_inc(&vwifi_virtio.rx_dropped);
 		return true;
 	}
 	now = div_u64(ktime_get_boottime_ns(), NSEC_PER_USEC);
@@ -2560,10 +2560,10 @@ static bool vwifi_wire_rx_beacon(struct sk_buff *skb, const struct vwifi_wire_hd
 
 static bool vwifi_wire_rx_data(struct sk_buff *skb, const struct vwifi_wire_hdr *hdr)
 {
-	struct vwifi_peer *peer = vwifi_medium_peer(hdr);
+	struct vwifi_peer *peer = vwifi_virtio_peer(hdr);
 
 	if (!peer) {
-		atomic_long_inc(&vwifi_medium.rx_dropped);
+		atomic_long_inc(&vwifi_virtio.rx_dropped);
 		kfree_skb(skb);
 		return true;
 	}
@@ -2601,16 +2601,16 @@ static void vwifi_wire_rx(struct sk_buff *skb)
 		goto invalid;
 	hdr = (const void *)skb->data;	/* trimming may move the data */
 	if (!is_valid_ether_addr(hdr->ta) ||
-	    ether_addr_equal(eth_hdr(skb)->h_source, vwifi_medium.addr))
+	    ether_addr_equal(eth_hdr(skb)->h_source, vwifi_virtio.addr))
 		goto invalid;
-	atomic_long_inc(&vwifi_medium.rx_frames);
+	atomic_long_inc(&vwifi_virtio.rx_frames);
 	if (hdr->type == VWIFI_WIRE_DATA) {
 		if (!vwifi_wire_rx_data(skb, hdr))
-			atomic_long_inc(&vwifi_medium.rx_invalid);
+			atomic_long_inc(&vwifi_virtio.rx_invalid);
 		return;
 	}
 	/* Management frames are small: make them linear once */
-	if (len > VWIFI_MEDIUM_MAX_IES + 64 || skb_linearize(skb))
+	if (len > VWIFI_VIRTIO_MAX_IES + 64 || skb_linearize(skb))
 		goto invalid;
 	hdr = (const void *)skb->data;
 	switch (hdr->type) {
@@ -2618,7 +2618,7 @@ static void vwifi_wire_rx(struct sk_buff *skb)
 		ok = vwifi_wire_rx_beacon(skb, hdr);
 		break;
 	case VWIFI_WIRE_KEEPALIVE: {
-		struct vwifi_peer *peer = vwifi_medium_peer(hdr);
+		struct vwifi_peer *peer = vwifi_virtio_peer(hdr);
 
 		if (peer)
 			vwifi_touch(&peer->last_heard);
@@ -2628,12 +2628,12 @@ static void vwifi_wire_rx(struct sk_buff *skb)
 	case VWIFI_WIRE_ASSOC_REQ:
 	case VWIFI_WIRE_ASSOC_RESP:
 	case VWIFI_WIRE_DEAUTH:
-		if (skb_queue_len(&vwifi_medium.mgmt_q) >= VWIFI_MEDIUM_MAX_MGMT) {
-			atomic_long_inc(&vwifi_medium.rx_dropped);
+		if (skb_queue_len(&vwifi_virtio.mgmt_q) >= VWIFI_VIRTIO_MAX_MGMT) {
+			atomic_long_inc(&vwifi_virtio.rx_dropped);
 			break;
 		}
-		skb_queue_tail(&vwifi_medium.mgmt_q, skb);
-		queue_work(vwifi_wq, &vwifi_medium.mgmt_work);
+		skb_queue_tail(&vwifi_virtio.mgmt_q, skb);
+		queue_work(vwifi_wq, &vwifi_virtio.mgmt_work);
 		return;
 	}
 	if (ok) {
@@ -2641,11 +2641,11 @@ static void vwifi_wire_rx(struct sk_buff *skb)
 		return;
 	}
 invalid:
-	atomic_long_inc(&vwifi_medium.rx_invalid);
+	atomic_long_inc(&vwifi_virtio.rx_invalid);
 	kfree_skb(skb);
 }
 
-static rx_handler_result_t vwifi_medium_rx(struct sk_buff **pskb)
+static rx_handler_result_t vwifi_virtio_rx(struct sk_buff **pskb)
 {
 	struct sk_buff *skb = *pskb;
 
@@ -2655,15 +2655,15 @@ static rx_handler_result_t vwifi_medium_rx(struct sk_buff **pskb)
 	if (skb)
 		vwifi_wire_rx(skb);
 	else
-		atomic_long_inc(&vwifi_medium.rx_dropped);
+		atomic_long_inc(&vwifi_virtio.rx_dropped);
 	return RX_HANDLER_CONSUMED;
 }
 
 /* ---- Management frames, under vwifi_mutex ---- */
 
 /* A remote station asks the local AP @ap to associate */
-static bool vwifi_mgmt_assoc_req(struct vwifi_vif *ap, struct sk_buff *skb,
-				 const struct vwifi_wire_hdr *hdr)
+static bool vwifi_virtio_mgmt_assoc_req(struct vwifi_vif *ap, struct sk_buff *skb,
+					const struct vwifi_wire_hdr *hdr)
 {
 	const struct vwifi_wire_assoc_req *req = (const void *)(hdr + 1);
 	size_t len = be16_to_cpu(hdr->len), ies_len;
@@ -2684,7 +2684,7 @@ static bool vwifi_mgmt_assoc_req(struct vwifi_vif *ap, struct sk_buff *skb,
 		return true;	/* the address of a local station */
 	if (peer)		/* reassociation: hostapd starts afresh */
 		vwifi_peer_gone(peer, WLAN_REASON_UNSPECIFIED, false);
-	if (ap->n_peers >= VWIFI_MEDIUM_MAX_STATIONS) {
+	if (ap->n_peers >= VWIFI_VIRTIO_MAX_STATIONS) {
 		resp.status = cpu_to_be16(WLAN_STATUS_AP_UNABLE_TO_HANDLE_NEW_STA);
 	} else {
 		peer = vwifi_link_remote(ap, hdr->ta, lower, ap->bss.secured);
@@ -2703,7 +2703,8 @@ static bool vwifi_mgmt_assoc_req(struct vwifi_vif *ap, struct sk_buff *skb,
 	return true;
 }
 
-static bool vwifi_mgmt_assoc_resp(struct vwifi_vif *sta, const struct vwifi_wire_hdr *hdr)
+static bool vwifi_virtio_mgmt_assoc_resp(struct vwifi_vif *sta,
+					 const struct vwifi_wire_hdr *hdr)
 {
 	const struct vwifi_wire_assoc_resp *resp = (const void *)(hdr + 1);
 	size_t len = be16_to_cpu(hdr->len);
@@ -2711,13 +2712,14 @@ static bool vwifi_mgmt_assoc_resp(struct vwifi_vif *sta, const struct vwifi_wire
 	if (len < sizeof(*resp) || be16_to_cpu(resp->ies_len) != len - sizeof(*resp))
 		return false;
 	if (vwifi_vif_is(sta, NL80211_IFTYPE_STATION))
-		vwifi_medium_assoc_done(sta, hdr->ta, be16_to_cpu(resp->status),
+		vwifi_virtio_assoc_done(sta, hdr->ta, be16_to_cpu(resp->status),
 					resp->ies, len - sizeof(*resp));
 	return true;
 }
 
 /* The remote end of a link to @vif left it */
-static bool vwifi_mgmt_deauth(struct vwifi_vif *vif, const struct vwifi_wire_hdr *hdr)
+static bool vwifi_virtio_mgmt_deauth(struct vwifi_vif *vif,
+				     const struct vwifi_wire_hdr *hdr)
 {
 	const struct vwifi_wire_deauth *d = (const void *)(hdr + 1);
 	struct vwifi_peer *peer;
@@ -2728,7 +2730,7 @@ static bool vwifi_mgmt_deauth(struct vwifi_vif *vif, const struct vwifi_wire_hdr
 	if (!peer || peer->twin) {
 		/* A refusal while we wait for the answer */
 		if (vif->assoc_pending && ether_addr_equal(hdr->ta, vif->bss.bssid))
-			vwifi_medium_assoc_done(vif, hdr->ta,
+			vwifi_virtio_assoc_done(vif, hdr->ta,
 						WLAN_STATUS_UNSPECIFIED_FAILURE, NULL, 0);
 		return true;
 	}
@@ -2736,37 +2738,37 @@ static bool vwifi_mgmt_deauth(struct vwifi_vif *vif, const struct vwifi_wire_hdr
 	return true;
 }
 
-static bool vwifi_mgmt_rx(struct sk_buff *skb)
+static bool vwifi_virtio_mgmt_rx(struct sk_buff *skb)
 {
 	const struct vwifi_wire_hdr *hdr = (const void *)skb->data;
 	struct vwifi_vif *vif;
 
 	lockdep_assert_held(&vwifi_mutex);
-	if (vwifi_medium_is_local(hdr->ta))
+	if (vwifi_virtio_is_local(hdr->ta))
 		return false;	/* another guest cannot send as one of ours */
 	rcu_read_lock();
-	vif = vwifi_medium_vif(hdr->ra);
+	vif = vwifi_virtio_vif(hdr->ra);
 	rcu_read_unlock();
 	if (!vif)	/* gone, or not running: the frame is not for us */
 		return true;
 	switch (hdr->type) {
 	case VWIFI_WIRE_ASSOC_REQ:
-		return vwifi_mgmt_assoc_req(vif, skb, hdr);
+		return vwifi_virtio_mgmt_assoc_req(vif, skb, hdr);
 	case VWIFI_WIRE_ASSOC_RESP:
-		return vwifi_mgmt_assoc_resp(vif, hdr);
+		return vwifi_virtio_mgmt_assoc_resp(vif, hdr);
 	default:
-		return vwifi_mgmt_deauth(vif, hdr);
+		return vwifi_virtio_mgmt_deauth(vif, hdr);
 	}
 }
 
-static void vwifi_medium_mgmt_work(struct work_struct *work)
+static void vwifi_virtio_mgmt_work(struct work_struct *work)
 {
 	struct sk_buff *skb;
 
 	mutex_lock(&vwifi_mutex);
-	while ((skb = skb_dequeue(&vwifi_medium.mgmt_q))) {
-		if (!vwifi_mgmt_rx(skb))
-			atomic_long_inc(&vwifi_medium.rx_invalid);
+	while ((skb = skb_dequeue(&vwifi_virtio.mgmt_q))) {
+		if (!vwifi_virtio_mgmt_rx(skb))
+			atomic_long_inc(&vwifi_virtio.rx_invalid);
 		consume_skb(skb);
 	}
 	mutex_unlock(&vwifi_mutex);
@@ -2775,9 +2777,9 @@ static void vwifi_medium_mgmt_work(struct work_struct *work)
 /* ---- Periodic work: beacons, keepalives, timeouts ---- */
 
 /* Drop @vif's remote links that went silent (all of them if @all) */
-static void vwifi_medium_expire_peers(struct vwifi_vif *vif, bool all)
+static void vwifi_virtio_expire_peers(struct vwifi_vif *vif, bool all)
 {
-	unsigned long timeout = msecs_to_jiffies(VWIFI_MEDIUM_TIMEOUT_MS);
+	unsigned long timeout = msecs_to_jiffies(VWIFI_VIRTIO_TIMEOUT_MS);
 	struct vwifi_peer *peer;
 	struct hlist_node *tmp;
 	unsigned int bkt;
@@ -2789,25 +2791,25 @@ static void vwifi_medium_expire_peers(struct vwifi_vif *vif, bool all)
 			continue;
 		/* Beacon loss, as a station notices it: it tells the AP */
 		if (rcu_access_pointer(vif->ap_link) == peer)
-			vwifi_medium_deauth(peer, WLAN_REASON_DISASSOC_DUE_TO_INACTIVITY);
+			vwifi_virtio_deauth(peer, WLAN_REASON_DISASSOC_DUE_TO_INACTIVITY);
 		vwifi_peer_gone(peer, WLAN_REASON_DISASSOC_DUE_TO_INACTIVITY, true);
 	}
 }
 
-static void vwifi_medium_announce(struct vwifi_vif *vif)
+static void vwifi_virtio_announce(struct vwifi_vif *vif)
 {
 	struct vwifi_peer *ap = rcu_dereference_protected(vif->ap_link,
 							  lockdep_is_held(&vwifi_mutex));
 
 	if (vif->bss.active && (vwifi_vif_is(vif, NL80211_IFTYPE_AP) ||
 				vwifi_vif_is(vif, NL80211_IFTYPE_ADHOC)))
-		vwifi_medium_beacon(vif);
+		vwifi_virtio_beacon(vif);
 	else if (ap && !ap->twin)
 		vwifi_wire_send_mgmt(VWIFI_WIRE_KEEPALIVE, vif->ndev->dev_addr, ap->addr,
 				     ap->lower, NULL, 0, NULL, 0);
 }
 
-static void vwifi_medium_tick(struct work_struct *work)
+static void vwifi_virtio_tick(struct work_struct *work)
 {
 	struct vwifi_vif *vif;
 
@@ -2816,21 +2818,21 @@ static void vwifi_medium_tick(struct work_struct *work)
 	list_for_each_entry(vif, &vwifi_vifs, list) {
 		if (!netif_running(vif->ndev))
 			continue;
-		vwifi_medium_expire_peers(vif, false);
+		vwifi_virtio_expire_peers(vif, false);
 		if (vwifi_vif_is(vif, NL80211_IFTYPE_ADHOC) && vif->bss.active) {
-			vwifi_medium_ibss_merge(vif);
-			vwifi_medium_ibss_meet(vif);
+			vwifi_virtio_ibss_merge(vif);
+			vwifi_virtio_ibss_meet(vif);
 		}
-		vwifi_medium_announce(vif);
+		vwifi_virtio_announce(vif);
 	}
 	mutex_unlock(&vwifi_mutex);
-	queue_delayed_work(vwifi_wq, &vwifi_medium.tick,
-			   msecs_to_jiffies(VWIFI_MEDIUM_TICK_MS));
+	queue_delayed_work(vwifi_wq, &vwifi_virtio.tick,
+			   msecs_to_jiffies(VWIFI_VIRTIO_TICK_MS));
 }
 
-/* ---- Attaching to the medium device ---- */
+/* ---- Attaching to the virtio-net device ---- */
 
-static bool vwifi_medium_is_virtio(const struct net_device *dev)
+static bool vwifi_virtio_is_virtio_net(const struct net_device *dev)
 {
 	const struct device *parent = dev->dev.parent;
 
@@ -2838,25 +2840,25 @@ static bool vwifi_medium_is_virtio(const struct net_device *dev)
 }
 
 /* The device virtio_dev= names, or the first virtio-net one.  Under rtnl. */
-static struct net_device *vwifi_medium_pick(void)
+static struct net_device *vwifi_virtio_pick(void)
 {
 	struct net_device *dev;
 
 	if (virtio_dev)
 		return __dev_get_by_name(&init_net, virtio_dev);
 	for_each_netdev(&init_net, dev)
-		if (vwifi_medium_is_virtio(dev) && !netdev_is_rx_handler_busy(dev))
+		if (vwifi_virtio_is_virtio_net(dev) && !netdev_is_rx_handler_busy(dev))
 			return dev;
 	return NULL;
 }
 
-static int vwifi_medium_attach(void)
+static int vwifi_virtio_attach(void)
 {
 	struct net_device *dev;
 	int err;
 
 	rtnl_lock();
-	dev = vwifi_medium_pick();
+	dev = vwifi_virtio_pick();
 	err = -ENODEV;
 	if (!dev) {
 		if (virtio_dev)
@@ -2867,12 +2869,12 @@ static int vwifi_medium_attach(void)
 	}
 	err = -EINVAL;
 	if (dev->type != ARPHRD_ETHER || (dev->flags & IFF_LOOPBACK) ||
-	    dev->netdev_ops == &vwifi_netdev_ops || dev->mtu < VWIFI_MEDIUM_MIN_MTU) {
+	    dev->netdev_ops == &vwifi_netdev_ops || dev->mtu < VWIFI_VIRTIO_MIN_MTU) {
 		pr_err("virtio mode: %s is not an Ethernet device with an MTU of at least %zu\n",
-		       dev->name, VWIFI_MEDIUM_MIN_MTU);
+		       dev->name, VWIFI_VIRTIO_MIN_MTU);
 		goto out;
 	}
-	err = netdev_rx_handler_register(dev, vwifi_medium_rx, NULL);
+	err = netdev_rx_handler_register(dev, vwifi_virtio_rx, NULL);
 	if (err) {
 		pr_err("virtio mode: %s is in use (bridge, bond, another driver...)\n",
 		       dev->name);
@@ -2887,9 +2889,9 @@ static int vwifi_medium_attach(void)
 		}
 	}
 	dev_hold(dev);
-	ether_addr_copy(vwifi_medium.addr, dev->dev_addr);
-	vwifi_medium.mtu = dev->mtu;
-	rcu_assign_pointer(vwifi_medium.dev, dev);
+	ether_addr_copy(vwifi_virtio.addr, dev->dev_addr);
+	vwifi_virtio.mtu = dev->mtu;
+	rcu_assign_pointer(vwifi_virtio.dev, dev);
 	pr_info("virtio mode on %s\n", dev->name);
 out:
 	rtnl_unlock();
@@ -2897,33 +2899,33 @@ out:
 }
 
 /* Let go of the device; every remote link and BSS goes with it.  Under rtnl. */
-static void vwifi_medium_detach(void)
+static void vwifi_virtio_detach(void)
 {
-	struct net_device *dev = rtnl_dereference(vwifi_medium.dev);
+	struct net_device *dev = rtnl_dereference(vwifi_virtio.dev);
 	struct vwifi_vif *vif;
 
 	if (!dev)
 		return;
 	netdev_rx_handler_unregister(dev);	/* waits for readers */
-	RCU_INIT_POINTER(vwifi_medium.dev, NULL);
+	RCU_INIT_POINTER(vwifi_virtio.dev, NULL);
 	synchronize_net();
 	dev_put(dev);
 	pr_info("virtio mode: left %s\n", dev->name);
 	mutex_lock(&vwifi_mutex);
 	list_for_each_entry(vif, &vwifi_vifs, list)
-		vwifi_medium_expire_peers(vif, true);
+		vwifi_virtio_expire_peers(vif, true);
 	mutex_unlock(&vwifi_mutex);
 	vwifi_rbss_expire(true);
 }
 
 /* The interfaces' MTU follows the medium device's.  Under rtnl. */
-static void vwifi_medium_mtu_changed(struct net_device *dev)
+static void vwifi_virtio_mtu_changed(struct net_device *dev)
 {
 	unsigned int max = dev->mtu > VWIFI_WIRE_OVERHEAD ? dev->mtu - VWIFI_WIRE_OVERHEAD : 0;
 	struct vwifi_vif *vif;
 
 	ASSERT_RTNL();
-	vwifi_medium.mtu = dev->mtu;
+	vwifi_virtio.mtu = dev->mtu;
 	/* Interfaces join and leave the list under rtnl too; dev_set_mtu()
 	 * calls notifiers, so no vwifi_mutex here
 	 */
@@ -2934,86 +2936,86 @@ static void vwifi_medium_mtu_changed(struct net_device *dev)
 	}
 }
 
-static int vwifi_medium_event(struct notifier_block *nb, unsigned long event, void *ptr)
+static int vwifi_virtio_event(struct notifier_block *nb, unsigned long event, void *ptr)
 {
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
 
-	if (dev != rtnl_dereference(vwifi_medium.dev))
+	if (dev != rtnl_dereference(vwifi_virtio.dev))
 		return NOTIFY_DONE;
 	if (event == NETDEV_UNREGISTER)
-		vwifi_medium_detach();
+		vwifi_virtio_detach();
 	else if (event == NETDEV_CHANGEMTU)
-		vwifi_medium_mtu_changed(dev);
+		vwifi_virtio_mtu_changed(dev);
 	return NOTIFY_DONE;
 }
 
-static struct notifier_block vwifi_medium_notifier = {
-	.notifier_call = vwifi_medium_event,
+static struct notifier_block vwifi_virtio_notifier = {
+	.notifier_call = vwifi_virtio_event,
 };
 
-static int vwifi_medium_init(void)
+static int vwifi_virtio_init(void)
 {
 	int err;
 
-	spin_lock_init(&vwifi_medium.lock);
-	INIT_LIST_HEAD(&vwifi_medium.bss_list);
-	skb_queue_head_init(&vwifi_medium.mgmt_q);
-	INIT_WORK(&vwifi_medium.mgmt_work, vwifi_medium_mgmt_work);
-	INIT_DELAYED_WORK(&vwifi_medium.tick, vwifi_medium_tick);
-	if (!vwifi_medium_on())
+	spin_lock_init(&vwifi_virtio.lock);
+	INIT_LIST_HEAD(&vwifi_virtio.bss_list);
+	skb_queue_head_init(&vwifi_virtio.mgmt_q);
+	INIT_WORK(&vwifi_virtio.mgmt_work, vwifi_virtio_mgmt_work);
+	INIT_DELAYED_WORK(&vwifi_virtio.tick, vwifi_virtio_tick);
+	if (!vwifi_virtio_on())
 		return 0;
-	err = vwifi_medium_attach();
+	err = vwifi_virtio_attach();
 	if (err)
 		return err;
-	err = register_netdevice_notifier(&vwifi_medium_notifier);
+	err = register_netdevice_notifier(&vwifi_virtio_notifier);
 	if (err) {
 		rtnl_lock();
-		vwifi_medium_detach();
+		vwifi_virtio_detach();
 		rtnl_unlock();
 		return err;
 	}
-	vwifi_medium.notifier = true;
+	vwifi_virtio.notifier = true;
 	return 0;
 }
 
-static void vwifi_medium_start(void)
+static void vwifi_virtio_start(void)
 {
-	if (vwifi_medium_on())
-		queue_delayed_work(vwifi_wq, &vwifi_medium.tick, 0);
+	if (vwifi_virtio_on())
+		queue_delayed_work(vwifi_wq, &vwifi_virtio.tick, 0);
 }
 
 /* Before the interfaces go: no more frames in or out */
-static void vwifi_medium_stop(void)
+static void vwifi_virtio_stop(void)
 {
-	if (!vwifi_medium_on())
+	if (!vwifi_virtio_on())
 		return;
-	cancel_delayed_work_sync(&vwifi_medium.tick);
-	if (vwifi_medium.notifier)
-		unregister_netdevice_notifier(&vwifi_medium_notifier);
-	vwifi_medium.notifier = false;
+	cancel_delayed_work_sync(&vwifi_virtio.tick);
+	if (vwifi_virtio.notifier)
+		unregister_netdevice_notifier(&vwifi_virtio_notifier);
+	vwifi_virtio.notifier = false;
 	rtnl_lock();
-	vwifi_medium_detach();
+	vwifi_virtio_detach();
 	rtnl_unlock();
-	cancel_work_sync(&vwifi_medium.mgmt_work);
-	skb_queue_purge(&vwifi_medium.mgmt_q);
+	cancel_work_sync(&vwifi_virtio.mgmt_work);
+	skb_queue_purge(&vwifi_virtio.mgmt_q);
 }
 
 /* Interfaces of a guest take their addresses from its medium device's */
-static void vwifi_medium_addr(int index, u8 *addr)
+static void vwifi_virtio_addr(int index, u8 *addr)
 {
-	ether_addr_copy(addr, vwifi_medium.addr);
+	ether_addr_copy(addr, vwifi_virtio.addr);
 	addr[0] = (addr[0] | 0x02) ^ ((index + 1) << 2);
 }
 
 /* In virtio mode frames leave the guest: no offloads, room for the headers */
-static void vwifi_medium_setup_ndev(struct net_device *ndev)
+static void vwifi_virtio_setup_ndev(struct net_device *ndev)
 {
-	if (!vwifi_medium_on())
+	if (!vwifi_virtio_on())
 		return;
 	ndev->features &= ~(NETIF_F_HW_CSUM | NETIF_F_GSO_SOFTWARE);
 	ndev->hw_features = ndev->features;
 	ndev->hw_enc_features = ndev->features;
-	ndev->max_mtu = vwifi_medium.mtu - VWIFI_WIRE_OVERHEAD;
+	ndev->max_mtu = vwifi_virtio.mtu - VWIFI_WIRE_OVERHEAD;
 	ndev->mtu = min_t(unsigned int, ETH_DATA_LEN, ndev->max_mtu);
 	ndev->needed_headroom = VWIFI_WIRE_OVERHEAD + 16;
 }
@@ -3482,7 +3484,7 @@ static void vwifi_vif_end(struct vwifi_vif *vif)
 		if (link)
 			vwifi_disassociate(link, WLAN_REASON_DEAUTH_LEAVING);
 		vwifi_sta_report_lost(vif);
-		vwifi_medium_assoc_cancel(vif);
+		vwifi_virtio_assoc_cancel(vif);
 		break;
 	case NL80211_IFTYPE_AP:
 		vwifi_ap_stop(vif);
@@ -3543,7 +3545,7 @@ static void vwifi_ndo_uninit(struct net_device *ndev)
 	mutex_lock(&vwifi_mutex);
 	vif->lost = false;	/* closed: ndo_stop told cfg80211 of any loss */
 	vwifi_scan_finish(vif, true);
-	vwifi_medium_assoc_cancel(vif);
+	vwifi_virtio_assoc_cancel(vif);
 	hash_for_each_safe(vif->peers, bkt, tmp, peer, node)
 		vwifi_unlink(peer);
 	vwifi_bss_clear(&vif->bss);
@@ -3841,13 +3843,13 @@ static int vwifi_nl_put_counter(struct sk_buff *msg, int type, atomic_long_t *v)
 	return nla_put_u64_64bit(msg, type, atomic_long_read(v), VWIFI_ATTR_PAD);
 }
 
-static int vwifi_nl_put_medium(struct sk_buff *msg)
+static int vwifi_nl_put_virtio(struct sk_buff *msg)
 {
-	struct vwifi_medium *m = &vwifi_medium;
+	struct vwifi_virtio *m = &vwifi_virtio;
 	struct net_device *dev;
 	int err = 0;
 
-	if (!vwifi_medium_on())
+	if (!vwifi_virtio_on())
 		return 0;
 	rcu_read_lock();
 	dev = rcu_dereference(m->dev);
@@ -3892,7 +3894,7 @@ static int vwifi_nl_get_status(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(msg, VWIFI_ATTR_NUM_IFACES, n_ifaces) ||
 	    nla_put_u32(msg, VWIFI_ATTR_NUM_DENY, n_deny) ||
 	    nla_put_u32(msg, VWIFI_ATTR_DENY_MAX, VWIFI_DENY_MAX) ||
-	    vwifi_nl_put_medium(msg)) {
+	    vwifi_nl_put_virtio(msg)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
@@ -4154,8 +4156,8 @@ static void vwifi_band_init(struct ieee80211_supported_band *band,
 /* Stable, locally administered address derived from the index */
 static void vwifi_radio_addr(int index, u8 *addr)
 {
-	if (vwifi_medium_on()) {
-		vwifi_medium_addr(index, addr);
+	if (vwifi_virtio_on()) {
+		vwifi_virtio_addr(index, addr);
 		return;
 	}
 	addr[0] = 0x02;
@@ -4240,7 +4242,7 @@ static int vwifi_vif_create(struct vwifi_radio *radio)
 	INIT_DELAYED_WORK(&vif->scan_work, vwifi_scan_work);
 	INIT_DELAYED_WORK(&vif->assoc_timeout, vwifi_assoc_timeout_work);
 	wiphy_work_init(&vif->lost_work, vwifi_sta_lost_work);
-	vwifi_medium_setup_ndev(ndev);
+	vwifi_virtio_setup_ndev(ndev);
 	vif->wdev.wiphy = radio->wiphy;
 	vif->wdev.netdev = ndev;
 	vif->wdev.iftype = NL80211_IFTYPE_STATION;
@@ -4306,7 +4308,7 @@ static int vwifi_create_all(int count)
 
 static void vwifi_teardown(void)
 {
-	vwifi_medium_stop();
+	vwifi_virtio_stop();
 	vwifi_destroy_all();
 	destroy_workqueue(vwifi_wq);
 	rcu_barrier();		/* peers are freed by call_rcu() into this module */
@@ -4320,15 +4322,15 @@ static int __init vwifi_init(void)
 		pr_err("station=%d is out of range 1..%d\n", station, VWIFI_MAX_STATIONS);
 		return -EINVAL;
 	}
-	if (virtio && station > VWIFI_MEDIUM_MAX_IFACES) {
+	if (virtio && station > VWIFI_VIRTIO_MAX_IFACES) {
 		pr_err("station=%d: virtio mode takes 1..%d interfaces\n", station,
-		       VWIFI_MEDIUM_MAX_IFACES);
+		       VWIFI_VIRTIO_MAX_IFACES);
 		return -EINVAL;
 	}
 	vwifi_wq = alloc_workqueue("vwifi", WQ_UNBOUND, 0);
 	if (!vwifi_wq)
 		return -ENOMEM;
-	err = vwifi_medium_init();
+	err = vwifi_virtio_init();
 	if (err) {
 		destroy_workqueue(vwifi_wq);
 		return err;
@@ -4345,7 +4347,7 @@ static int __init vwifi_init(void)
 		vwifi_teardown();
 		return err;
 	}
-	vwifi_medium_start();
+	vwifi_virtio_start();
 	return 0;
 }
 
