@@ -124,7 +124,7 @@ struct vwifi_peer {
 	struct vwifi_vif *vif;		/* NULL for a remote peer */
 	struct vwifi_peer *twin;	/* NULL for a remote peer */
 	u8 addr[ETH_ALEN];		/* vif's address when linked */
-	u8 lower[ETH_ALEN];		/* remote peer: its guest's medium address */
+	u8 lower[ETH_ALEN];		/* remote peer: its guest's virtio-net address */
 	unsigned long last_heard;	/* remote peer: jiffies of its last frame */
 	bool port_control;		/* this end runs 802.1X port control */
 	bool authorized;		/* its port is open: always without control */
@@ -256,15 +256,11 @@ static LIST_HEAD(vwifi_radios);		/* module init/exit only */
 static struct workqueue_struct *vwifi_wq;
 
 static bool vwifi_virtio_xmit(struct vwifi_peer *tx, struct sk_buff *skb);
-static void vwifi_virtio_scan_report(struct vwifi_vif *vif,
-				     const struct cfg80211_scan_request *req);
 static int vwifi_virtio_connect(struct vwifi_vif *sta,
 				const struct cfg80211_connect_params *sme);
 static void vwifi_virtio_deauth(struct vwifi_peer *peer, u16 reason);
 static void vwifi_virtio_assoc_cancel(struct vwifi_vif *sta);
 static const struct net_device_ops vwifi_netdev_ops;
-static bool vwifi_virtio_find_cell(struct vwifi_vif *vif,
-				   const struct cfg80211_ibss_params *params);
 
 /* ------------------------------------------------------------------ */
 /* Compatibility: every LINUX_VERSION_CODE test of the driver is here  */
@@ -444,12 +440,6 @@ static bool vwifi_air_hears(const struct vwifi_vif *rx, const struct vwifi_vif *
 	return !vwifi_denied(rx, tx);
 }
 
-/* Two local interfaces that hear each other both ways, as a link needs */
-static bool vwifi_air_linkable(const struct vwifi_vif *a, const struct vwifi_vif *b)
-{
-	return vwifi_air_hears(a, b) && vwifi_air_hears(b, a);
-}
-
 /*
  * Received signal strength between two interfaces, in dBm.  Stable for
  * a pair and symmetric; a later radio medium (positions, path loss)
@@ -478,6 +468,74 @@ static int vwifi_peer_signal_dbm(const struct vwifi_peer *peer)
 static bool vwifi_vif_is(const struct vwifi_vif *vif, enum nl80211_iftype type)
 {
 	return vif->wdev.iftype == type;
+}
+
+/* The air's clock, which every TSF follows: microseconds since boot */
+static u64 vwifi_air_tsf_now(void)
+{
+	return div_u64(ktime_get_boottime_ns(), NSEC_PER_USEC);
+}
+
+/*
+ * A BSS on the air as one interface hears it, whether a local interface
+ * runs it (@local) or one in another guest (@lower: that guest's
+ * virtio-net address).  Valid only during the visit of the
+ * vwifi_air_walk() it is given to.
+ */
+struct vwifi_air_bss {
+	const struct vwifi_bss *bss;
+	enum nl80211_iftype iftype;	/* NL80211_IFTYPE_AP or _ADHOC */
+	const u8 *addr;			/* the interface running it */
+	struct vwifi_vif *local;	/* NULL: in another guest */
+	const u8 *lower;
+	int signal;			/* dBm, where it is heard */
+	u64 tsf;			/* its TSF now */
+};
+
+/*
+ * A walk over the BSSs @rx hears, embedded in its caller's state: @visit
+ * sees each in turn and returns true to stop
+ */
+struct vwifi_air_walk {
+	struct vwifi_vif *rx;
+	bool (*visit)(struct vwifi_air_walk *walk, const struct vwifi_air_bss *h);
+};
+
+static bool vwifi_virtio_walk(struct vwifi_air_walk *walk);
+
+/*
+ * Visit each BSS walk->rx hears but its own, the local ones first, until
+ * a visit returns true; whether one did.  The one walk behind scans,
+ * connects and IBSS cells, for local and remote BSSs alike.  Under
+ * vwifi_mutex; visits run under RCU (remote entries live there) and must
+ * not sleep.
+ */
+static bool vwifi_air_walk(struct vwifi_air_walk *walk)
+{
+	struct vwifi_air_bss h = { .tsf = vwifi_air_tsf_now() };
+	struct vwifi_vif *rx = walk->rx, *src;
+	bool stop = false;
+
+	lockdep_assert_held(&vwifi_mutex);
+	rcu_read_lock();
+	list_for_each_entry(src, &vwifi_vifs, list) {
+		if (src == rx || !src->bss.active || !vwifi_air_hears(rx, src) ||
+		    (!vwifi_vif_is(src, NL80211_IFTYPE_AP) &&
+		     !vwifi_vif_is(src, NL80211_IFTYPE_ADHOC)))
+			continue;
+		h.bss = &src->bss;
+		h.iftype = src->wdev.iftype;
+		h.addr = src->ndev->dev_addr;
+		h.local = src;
+		h.signal = vwifi_signal_dbm(rx, src);
+		stop = walk->visit(walk, &h);
+		if (stop)
+			break;
+	}
+	if (!stop)
+		stop = vwifi_virtio_walk(walk);
+	rcu_read_unlock();
+	return stop;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1079,10 +1137,8 @@ static struct cfg80211_bss *vwifi_inform_bss(struct vwifi_vif *vif,
 					     struct vwifi_vif *src, bool reveal,
 					     bool probe_resp)
 {
-	/* The TSF counts microseconds since boot, as the simulated air's clock */
 	return vwifi_inform(vif, &src->bss, vwifi_signal_dbm(vif, src),
-			    div_u64(ktime_get_boottime_ns(), NSEC_PER_USEC),
-			    reveal, probe_resp, GFP_KERNEL);
+			    vwifi_air_tsf_now(), reveal, probe_resp, GFP_KERNEL);
 }
 
 static void vwifi_bss_clear(struct vwifi_bss *bss)
@@ -1163,24 +1219,35 @@ static bool vwifi_scan_covers(const struct cfg80211_scan_request *req,
 		ether_addr_equal(req->bssid, bss->bssid));
 }
 
+struct vwifi_scan_walk {
+	struct vwifi_air_walk walk;
+	const struct cfg80211_scan_request *req;
+};
+
+/* Report @h if the scan covers it */
+static bool vwifi_scan_visit(struct vwifi_air_walk *walk, const struct vwifi_air_bss *h)
+{
+	const struct cfg80211_scan_request *req =
+		container_of(walk, struct vwifi_scan_walk, walk)->req;
+	struct vwifi_vif *vif = walk->rx;
+
+	if (vwifi_scan_covers(req, h->bss))
+		cfg80211_put_bss(vif->wdev.wiphy,
+				 vwifi_inform(vif, h->bss, h->signal, h->tsf,
+					      vwifi_scan_probes(req, h->bss),
+					      req->n_ssids > 0, GFP_ATOMIC));
+	return false;
+}
+
 static void vwifi_scan_report(struct vwifi_vif *vif,
 			      const struct cfg80211_scan_request *req)
 {
-	struct vwifi_vif *src;
+	struct vwifi_scan_walk sw = {
+		.walk = { .rx = vif, .visit = vwifi_scan_visit },
+		.req = req,
+	};
 
-	lockdep_assert_held(&vwifi_mutex);
-	list_for_each_entry(src, &vwifi_vifs, list) {
-		bool probed;
-
-		if (src == vif || !src->bss.active ||
-		    vwifi_vif_is(src, NL80211_IFTYPE_STATION) ||
-		    !vwifi_scan_covers(req, &src->bss) || !vwifi_air_hears(vif, src))
-			continue;
-		probed = vwifi_scan_probes(req, &src->bss);
-		cfg80211_put_bss(vif->wdev.wiphy,
-				 vwifi_inform_bss(vif, src, probed, req->n_ssids > 0));
-	}
-	vwifi_virtio_scan_report(vif, req);
+	vwifi_air_walk(&sw.walk);
 }
 
 static void vwifi_scan_finish(struct vwifi_vif *vif, bool aborted)
@@ -1259,23 +1326,35 @@ static bool vwifi_bss_fits_connect(const struct vwifi_bss *bss,
 	       (!chan || chan->center_freq == bss->freq);
 }
 
-static bool vwifi_ap_matches(const struct vwifi_vif *ap,
-			     const struct cfg80211_connect_params *sme)
-{
-	return vwifi_vif_is(ap, NL80211_IFTYPE_AP) && ap->bss.active &&
-	       vwifi_bss_fits_connect(&ap->bss, sme);
-}
+/* The AP a connect picks: a local one, or one in another guest */
+struct vwifi_ap_pick {
+	struct vwifi_air_walk walk;
+	const struct cfg80211_connect_params *sme;
+	struct vwifi_vif *local;
+	bool remote;		/* its parameters are in the station's bss */
+};
 
-static struct vwifi_vif *vwifi_find_ap(struct vwifi_vif *sta,
-				       const struct cfg80211_connect_params *sme)
+/* The first AP that fits the connect */
+static bool vwifi_ap_pick_visit(struct vwifi_air_walk *walk, const struct vwifi_air_bss *h)
 {
-	struct vwifi_vif *ap;
+	struct vwifi_ap_pick *pick = container_of(walk, struct vwifi_ap_pick, walk);
+	struct vwifi_vif *sta = walk->rx;
 
-	lockdep_assert_held(&vwifi_mutex);
-	list_for_each_entry(ap, &vwifi_vifs, list)
-		if (ap != sta && vwifi_ap_matches(ap, sme) && vwifi_air_linkable(sta, ap))
-			return ap;
-	return NULL;
+	if (h->iftype != NL80211_IFTYPE_AP || !vwifi_bss_fits_connect(h->bss, pick->sme))
+		return false;
+	if (h->local) {
+		/* An association is an exchange: the AP must hear us too */
+		if (!vwifi_air_hears(h->local, sta))
+			return false;
+		pick->local = h->local;
+		return true;
+	}
+	/* Only the parameters: the IEs stay with the remote entry */
+	vwifi_bss_copy_params(&sta->bss, h->bss);
+	vwifi_sta_negotiate(sta, h->bss, pick->sme, &sta->bss.mode);
+	ether_addr_copy(sta->assoc_lower, h->lower);
+	pick->remote = true;
+	return true;
 }
 
 /*
@@ -1486,7 +1565,10 @@ static int vwifi_connect(struct wiphy *wiphy, struct net_device *ndev,
 			 struct cfg80211_connect_params *sme)
 {
 	struct vwifi_vif *sta = netdev_priv(ndev);
-	struct vwifi_vif *ap;
+	struct vwifi_ap_pick pick = {
+		.walk = { .rx = sta, .visit = vwifi_ap_pick_visit },
+		.sme = sme,
+	};
 	int err = 0;
 
 	mutex_lock(&vwifi_mutex);
@@ -1507,13 +1589,16 @@ static int vwifi_connect(struct wiphy *wiphy, struct net_device *ndev,
 		err = sta->wdev.connected ? -EALREADY : 0;
 		goto out;
 	}
-	ap = vwifi_find_ap(sta, sme);
-	if (ap)
-		err = vwifi_associate(sta, ap, sme);
-	else if (vwifi_virtio_connect(sta, sme))
+	vwifi_bss_clear(&sta->bss);
+	vwifi_air_walk(&pick.walk);
+	if (pick.local) {
+		err = vwifi_associate(sta, pick.local, sme);
+	} else if (!pick.remote || vwifi_virtio_connect(sta, sme)) {
+		vwifi_bss_clear(&sta->bss);
 		/* Like hardware: the attempt fails after the fact */
 		cfg80211_connect_timeout(ndev, sme->bssid, NULL, 0, GFP_KERNEL,
 					 NL80211_TIMEOUT_SCAN);
+	}
 out:
 	mutex_unlock(&vwifi_mutex);
 	return err;
@@ -1747,26 +1832,45 @@ static bool vwifi_bss_same_cell(const struct vwifi_bss *a, const struct vwifi_bs
 	return a->freq == b->freq && ether_addr_equal(a->bssid, b->bssid);
 }
 
-/* An existing cell @params can join, preferring one on the given channel */
-static struct vwifi_vif *vwifi_find_cell(struct vwifi_vif *vif,
-					 const struct cfg80211_ibss_params *params)
-{
-	u32 freq = params->chandef.chan->center_freq;
-	struct vwifi_vif *m, *found = NULL;
+struct vwifi_cell_pick {
+	struct vwifi_air_walk walk;
+	const struct cfg80211_ibss_params *params;
+	bool found;
+};
 
-	lockdep_assert_held(&vwifi_mutex);
-	list_for_each_entry(m, &vwifi_vifs, list) {
-		if (m == vif || !vwifi_vif_is(m, NL80211_IFTYPE_ADHOC) ||
-		    !m->bss.active || !vwifi_bss_fits_cell(&m->bss, params) ||
-		    !vwifi_air_hears(vif, m))
-			continue;
-		if (m->bss.freq == freq)
-			return m;
-		if (!params->channel_fixed && !found &&
-		    ieee80211_get_channel(vif->wdev.wiphy, m->bss.freq))
-			found = m;
-	}
-	return found;
+/*
+ * Take the BSSID, channel and interval of a cell the join can enter,
+ * preferring one on the given channel, else (channel not fixed) the
+ * first on a channel we have
+ */
+static bool vwifi_cell_pick_visit(struct vwifi_air_walk *walk, const struct vwifi_air_bss *h)
+{
+	struct vwifi_cell_pick *pick = container_of(walk, struct vwifi_cell_pick, walk);
+	bool here = h->bss->freq == pick->params->chandef.chan->center_freq;
+	struct vwifi_vif *rx = walk->rx;
+
+	if (h->iftype != NL80211_IFTYPE_ADHOC || !vwifi_bss_fits_cell(h->bss, pick->params))
+		return false;
+	if (!here && (pick->found || pick->params->channel_fixed ||
+		      !ieee80211_get_channel(rx->wdev.wiphy, h->bss->freq)))
+		return false;
+	ether_addr_copy(rx->bss.bssid, h->bss->bssid);
+	rx->bss.freq = h->bss->freq;
+	rx->bss.beacon_int = h->bss->beacon_int;
+	pick->found = true;
+	return here;
+}
+
+/* An existing cell @params can join: its parameters are in vif->bss */
+static bool vwifi_find_cell(struct vwifi_vif *vif, const struct cfg80211_ibss_params *params)
+{
+	struct vwifi_cell_pick pick = {
+		.walk = { .rx = vif, .visit = vwifi_cell_pick_visit },
+		.params = params,
+	};
+
+	vwifi_air_walk(&pick.walk);
+	return pick.found;
 }
 
 static int vwifi_ibss_build_ies(struct vwifi_vif *vif,
@@ -1795,22 +1899,68 @@ static int vwifi_ibss_build_ies(struct vwifi_vif *vif,
 	return 0;
 }
 
-/* Link @vif with every member of its cell; their userspace learns of it */
-static void vwifi_ibss_meet(struct vwifi_vif *vif)
-{
-	struct vwifi_vif *m;
+#define VWIFI_MEET_BATCH	4
 
-	lockdep_assert_held(&vwifi_mutex);
-	list_for_each_entry(m, &vwifi_vifs, list) {
-		if (m == vif || !vwifi_vif_is(m, NL80211_IFTYPE_ADHOC) ||
-		    !m->bss.active || !vwifi_bss_same_cell(&m->bss, &vif->bss) ||
-		    vwifi_peer_find(vif, m->ndev->dev_addr) || !vwifi_air_linkable(vif, m))
-			continue;
+/* Members of @vif's cell it has no link with yet, picked under RCU */
+struct vwifi_meet {
+	struct vwifi_air_walk walk;
+	unsigned int n;
+	struct vwifi_vif *local[VWIFI_MEET_BATCH];	/* NULL: remote */
+	u8 addr[VWIFI_MEET_BATCH][ETH_ALEN];
+	u8 lower[VWIFI_MEET_BATCH][ETH_ALEN];
+};
+
+/* A member to meet */
+static bool vwifi_meet_visit(struct vwifi_air_walk *walk, const struct vwifi_air_bss *h)
+{
+	struct vwifi_meet *meet = container_of(walk, struct vwifi_meet, walk);
+	struct vwifi_vif *rx = walk->rx;
+
+	if (h->iftype != NL80211_IFTYPE_ADHOC || !vwifi_bss_same_cell(h->bss, &rx->bss) ||
+	    vwifi_peer_find(rx, h->addr) || (h->local && !vwifi_air_hears(h->local, rx)))
+		return false;
+	meet->local[meet->n] = h->local;
+	ether_addr_copy(meet->addr[meet->n], h->addr);
+	if (h->lower)
+		ether_addr_copy(meet->lower[meet->n], h->lower);
+	return ++meet->n == VWIFI_MEET_BATCH;
+}
+
+/* Link @vif with member @i of @meet; their userspace learns of it */
+static bool vwifi_ibss_link(struct vwifi_vif *vif, const struct vwifi_meet *meet,
+			    unsigned int i)
+{
+	struct vwifi_vif *m = meet->local[i];
+
+	if (!m) {
+		if (!vwifi_link_remote(vif, meet->addr[i], meet->lower[i], vif->bss.secured))
+			return false;
+	} else {
 		if (!vwifi_link(vif, m, vif->bss.secured, m->bss.secured))
-			continue;
-		vwifi_notify_new_sta(vif, m->ndev->dev_addr, NULL, 0);
+			return false;
 		vwifi_notify_new_sta(m, vif->ndev->dev_addr, NULL, 0);
 	}
+	vwifi_notify_new_sta(vif, meet->addr[i], NULL, 0);
+	return true;
+}
+
+/* Link @vif with the members of its cell it hears and has no link with */
+static void vwifi_ibss_meet(struct vwifi_vif *vif)
+{
+	struct vwifi_meet meet = {
+		.walk = { .rx = vif, .visit = vwifi_meet_visit },
+	};
+	bool linked;
+	unsigned int i;
+
+	lockdep_assert_held(&vwifi_mutex);
+	do {
+		meet.n = 0;
+		vwifi_air_walk(&meet.walk);
+		linked = false;
+		for (i = 0; i < meet.n; i++)
+			linked |= vwifi_ibss_link(vif, &meet, i);
+	} while (meet.n == VWIFI_MEET_BATCH && linked);
 }
 
 static int vwifi_join_ibss(struct wiphy *wiphy, struct net_device *ndev,
@@ -1820,21 +1970,13 @@ static int vwifi_join_ibss(struct wiphy *wiphy, struct net_device *ndev,
 	struct vwifi_bss *bss = &vif->bss;
 	struct ieee80211_channel *chan;
 	struct cfg80211_bss *cbss;
-	struct vwifi_vif *cell;
 	int err;
 
 	if (!params->ssid_len || params->ssid_len > IEEE80211_MAX_SSID_LEN)
 		return -EINVAL;
 	mutex_lock(&vwifi_mutex);
 	vwifi_bss_clear(bss);
-	cell = vwifi_find_cell(vif, params);
-	if (cell) {
-		ether_addr_copy(bss->bssid, cell->bss.bssid);
-		bss->freq = cell->bss.freq;
-		bss->beacon_int = cell->bss.beacon_int;
-	} else if (vwifi_virtio_find_cell(vif, params)) {
-		/* A cell in another guest: bssid, freq and interval are set */
-	} else {
+	if (!vwifi_find_cell(vif, params)) {
 		if (params->bssid)
 			ether_addr_copy(bss->bssid, params->bssid);
 		else
@@ -1983,7 +2125,7 @@ struct vwifi_rbss {
 	struct list_head list;		/* in vwifi_virtio.bss_list */
 	struct rcu_head rcu;
 	u8 ta[ETH_ALEN];		/* the AP or IBSS member beaconing */
-	u8 lower[ETH_ALEN];		/* its guest's medium address */
+	u8 lower[ETH_ALEN];		/* its guest's virtio-net address */
 	u8 iftype;
 	unsigned long last_seen;	/* jiffies, WRITE_ONCE */
 	s64 tsf_offset;			/* its TSF minus our boot time, WRITE_ONCE */
@@ -2212,32 +2354,42 @@ static void vwifi_rbss_expire(bool all)
 	spin_unlock_bh(&vwifi_virtio.lock);
 }
 
+static int vwifi_rbss_signal_dbm(const struct vwifi_vif *vif, const struct vwifi_rbss *r)
+{
+	return vwifi_remote_signal_dbm(vif->ndev->dev_addr, r->ta);
+}
+
 static struct cfg80211_bss *vwifi_rbss_inform(struct vwifi_vif *vif,
 					      const struct vwifi_rbss *r, bool reveal,
 					      bool probe_resp)
 {
-	u64 now = div_u64(ktime_get_boottime_ns(), NSEC_PER_USEC);
-
-	return vwifi_inform(vif, &r->bss,
-			    vwifi_remote_signal_dbm(vif->ndev->dev_addr, r->ta),
-			    now + READ_ONCE(r->tsf_offset), reveal, probe_resp,
-			    GFP_ATOMIC);
+	return vwifi_inform(vif, &r->bss, vwifi_rbss_signal_dbm(vif, r),
+			    vwifi_air_tsf_now() + READ_ONCE(r->tsf_offset), reveal,
+			    probe_resp, GFP_ATOMIC);
 }
 
-static void vwifi_virtio_scan_report(struct vwifi_vif *vif,
-				     const struct cfg80211_scan_request *req)
+/* vwifi_air_walk() over the BSSs of other guests.  Under RCU. */
+static bool vwifi_virtio_walk(struct vwifi_air_walk *walk)
 {
+	struct vwifi_air_bss h = {};
+	u64 now = vwifi_air_tsf_now();
 	struct vwifi_rbss *r;
 
-	rcu_read_lock();
+	if (!vwifi_virtio_on())
+		return false;
 	list_for_each_entry_rcu(r, &vwifi_virtio.bss_list, list) {
-		if (!vwifi_rbss_fresh(r) || !vwifi_scan_covers(req, &r->bss))
+		if (!vwifi_rbss_fresh(r))
 			continue;
-		cfg80211_put_bss(vif->wdev.wiphy,
-				 vwifi_rbss_inform(vif, r, vwifi_scan_probes(req, &r->bss),
-						   req->n_ssids > 0));
+		h.bss = &r->bss;
+		h.iftype = r->iftype == VWIFI_WIRE_AP ? NL80211_IFTYPE_AP : NL80211_IFTYPE_ADHOC;
+		h.addr = r->ta;
+		h.lower = r->lower;
+		h.signal = vwifi_rbss_signal_dbm(walk->rx, r);
+		h.tsf = now + READ_ONCE(r->tsf_offset);
+		if (walk->visit(walk, &h))
+			return true;
 	}
-	rcu_read_unlock();
+	return false;
 }
 
 /* ---- Station side of an association with a remote AP ---- */
@@ -2264,46 +2416,20 @@ static void vwifi_virtio_assoc_cancel(struct vwifi_vif *sta)
 	vwifi_bss_clear(&sta->bss);
 }
 
-static bool vwifi_rbss_matches(const struct vwifi_rbss *r,
-			       const struct cfg80211_connect_params *sme)
-{
-	return r->iftype == VWIFI_WIRE_AP && vwifi_rbss_fresh(r) &&
-	       vwifi_bss_fits_connect(&r->bss, sme);
-}
-
-/* Ask a remote AP for association; 0 if the request is on its way */
+/*
+ * Ask the remote AP vwifi_ap_pick_visit() chose (its parameters in sta->bss)
+ * for association; 0 if the request is on its way
+ */
 static int vwifi_virtio_connect(struct vwifi_vif *sta,
 				const struct cfg80211_connect_params *sme)
 {
 	struct vwifi_wire_assoc_req req = {};
-	struct vwifi_rbss *r;
-	bool found = false;
 
 	lockdep_assert_held(&vwifi_mutex);
-	if (!vwifi_virtio_on())
-		return -ENOENT;
-	vwifi_bss_clear(&sta->bss);
-	rcu_read_lock();
-	list_for_each_entry_rcu(r, &vwifi_virtio.bss_list, list) {
-		if (!vwifi_rbss_matches(r, sme))
-			continue;
-		/* Only the parameters: the IEs stay with the entry */
-		vwifi_bss_copy_params(&sta->bss, &r->bss);
-		vwifi_sta_negotiate(sta, &r->bss, sme, &sta->bss.mode);
-		ether_addr_copy(sta->assoc_lower, r->lower);
-		found = true;
-		break;
-	}
-	rcu_read_unlock();
-	if (!found) {
-		vwifi_bss_clear(&sta->bss);
-		return -ENOENT;
-	}
 	sta->assoc_req_ies = vwifi_assoc_req_ies(sta, &sta->bss, sme->ie, sme->ie_len,
 						 &sta->assoc_req_ies_len);
 	if (!sta->assoc_req_ies || sta->assoc_req_ies_len > VWIFI_VIRTIO_MAX_IES) {
 		vwifi_virtio_assoc_clear(sta);
-		vwifi_bss_clear(&sta->bss);
 		return -ENOMEM;
 	}
 	sta->assoc_pending = true;
@@ -2373,57 +2499,6 @@ static void vwifi_virtio_assoc_done(struct vwifi_vif *sta, const u8 *ta, u16 sta
 }
 
 /* ---- IBSS cells across guests ---- */
-
-/* Take the cell another guest runs for @params: its BSSID, channel, interval */
-static bool vwifi_virtio_find_cell(struct vwifi_vif *vif,
-				   const struct cfg80211_ibss_params *params)
-{
-	u32 freq = params->chandef.chan->center_freq;
-	struct vwifi_rbss *r;
-	bool found = false;
-
-	lockdep_assert_held(&vwifi_mutex);
-	rcu_read_lock();
-	list_for_each_entry_rcu(r, &vwifi_virtio.bss_list, list) {
-		if (r->iftype != VWIFI_WIRE_IBSS || !vwifi_rbss_fresh(r) ||
-		    !vwifi_bss_fits_cell(&r->bss, params) ||
-		    (params->channel_fixed && r->bss.freq != freq) ||
-		    !ieee80211_get_channel(vif->wdev.wiphy, r->bss.freq))
-			continue;
-		ether_addr_copy(vif->bss.bssid, r->bss.bssid);
-		vif->bss.freq = r->bss.freq;
-		vif->bss.beacon_int = r->bss.beacon_int;
-		found = true;
-		if (r->bss.freq == freq)
-			break;
-	}
-	rcu_read_unlock();
-	return found;
-}
-
-/* Link @vif with the members of its cell beaconing from other guests */
-static void vwifi_virtio_ibss_meet(struct vwifi_vif *vif)
-{
-	u8 addr[4][ETH_ALEN], lower[4][ETH_ALEN];
-	struct vwifi_rbss *r;
-	int i, n = 0;
-
-	lockdep_assert_held(&vwifi_mutex);
-	rcu_read_lock();
-	list_for_each_entry_rcu(r, &vwifi_virtio.bss_list, list) {
-		if (n == ARRAY_SIZE(addr))
-			break;		/* the others at the next tick */
-		if (r->iftype != VWIFI_WIRE_IBSS || !vwifi_rbss_fresh(r) ||
-		    !vwifi_bss_same_cell(&r->bss, &vif->bss) || vwifi_peer_find(vif, r->ta))
-			continue;
-		ether_addr_copy(addr[n], r->ta);
-		ether_addr_copy(lower[n++], r->lower);
-	}
-	rcu_read_unlock();
-	for (i = 0; i < n; i++)
-		if (vwifi_link_remote(vif, addr[i], lower[i], vif->bss.secured))
-			vwifi_notify_new_sta(vif, addr[i], NULL, 0);
-}
 
 /*
  * Two guests that created the same cell at the same time hold different
@@ -2821,7 +2896,7 @@ static void vwifi_virtio_tick(struct work_struct *work)
 		vwifi_virtio_expire_peers(vif, false);
 		if (vwifi_vif_is(vif, NL80211_IFTYPE_ADHOC) && vif->bss.active) {
 			vwifi_virtio_ibss_merge(vif);
-			vwifi_virtio_ibss_meet(vif);
+			vwifi_ibss_meet(vif);
 		}
 		vwifi_virtio_announce(vif);
 	}
