@@ -20,7 +20,7 @@ export KERNELS TESTS SHELL_AFTER
 TOOL := $(if $(wildcard vwifi-tool.c),vwifi-tool)
 TOOL_CFLAGS := -Wall -Wextra -Werror -O2
 
-.PHONY: all module check demo bench clean check-style deps build lab-info lab-clean debug-kernel check-debug
+.PHONY: all module check check-full demo bench clean check-style deps build lab-info lab-clean debug-kernel check-debug
 
 # Default: vwifi.ko for the running kernel (or KDIR=...) and vwifi-tool.
 all: module $(TOOL)
@@ -46,12 +46,18 @@ build: deps
 lab-info:
 	@scripts/lab.sh info $(KERNELS)
 
-# Build + boot each kernel of KERNELS in QEMU and run scripts/verify.sh there.
+# Build + boot each kernel of KERNELS in QEMU and run scripts/verify.sh there:
+# the whole suite and the multi-guest cases on the last (newest), the
+# compatibility selection on the others (scripts/lab.sh, LAB_COMPAT_TESTS).
 check: deps
 	@scripts/lab.sh check $(KERNELS)
 
+# The whole suite, and the multi-guest cases, on every kernel of KERNELS.
+check-full: deps
+	@LAB_FULL_KERNELS="$(KERNELS)" VIRTIO_KERNELS="$(KERNELS)" scripts/lab.sh check $(KERNELS)
+
 # The debug kernel (KASAN, UBSAN, kmemleak, lockdep; scripts/debug-kernel.sh):
-# build it if missing (about 30 min on 2 cores), then the suite on it (TESTS=...)
+# build it if missing (about 20 min on 2 cores), then the suite on it (TESTS=...)
 # with a kmemleak scan at the end.
 debug-kernel: deps
 	@scripts/debug-kernel.sh

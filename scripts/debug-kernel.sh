@@ -1,13 +1,14 @@
 #!/bin/bash
 # Build the lab's debug kernel (`debug` in scripts/lab.sh) as root: Debian's
-# linux-source-6.1 with `make defconfig` + `make kvm_guest.config` +
-# scripts/debug-kernel.config (KASAN, UBSAN, kmemleak, lockdep, RCU checks;
-# virtio/9p/overlay built in; cfg80211, mac80211, mac80211_hwsim as modules).
+# linux-source-6.1 with `make allnoconfig` + scripts/debug-kernel.config (only
+# what the lab VM and the tests need, built in; KASAN, UBSAN, kmemleak,
+# lockdep, RCU checks; cfg80211 as a module).
 # Idempotent and cached: prints nothing when the kernel for the current
 # fragment, script and source package is already built.
 #
 #   scripts/debug-kernel.sh [--force]   build and install it (--force: even if cached)
 #   scripts/debug-kernel.sh kver        print its KVER (6.1.N-vwifi-debug) if built
+#   scripts/debug-kernel.sh packages    only install what the build needs (apt)
 #
 # Result (KVER = 6.1.N-vwifi-debug):
 #   $LAB_CACHE/debug/linux-source-6.1/  the built tree (kept: /lib/modules/KVER/build)
@@ -45,11 +46,12 @@ if [ "${1:-}" = kver ]; then
 	built_kver || { echo "debug-kernel: not built (run scripts/debug-kernel.sh)" >&2; exit 1; }
 	exit 0
 fi
-force=0
+force=0 only_packages=0
 case ${1:-} in
 --force) force=1 ;;
+packages) only_packages=1 ;;
 '') ;;
-*) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+*) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
 [ "$(id -u)" = 0 ] || die "must run as root"
 mkdir -p "$DBG"
@@ -78,6 +80,7 @@ if [ ${#miss[@]} -gt 0 ] || [ ! -f "$TARBALL" ]; then
 		{ tail -n 30 "$DBG/apt.log" >&2; die "apt-get install failed (log $DBG/apt.log)"; }
 	[ -f "$TARBALL" ] || die "$TARBALL missing after installing $PKG"
 fi
+[ $only_packages = 0 ] || exit 0
 
 # ------------------------------------------------------------ source tree
 ver=$(pkgver)
@@ -94,9 +97,9 @@ log=$DBG/build.log
 mk() { nice -n "$NICE" make -C "$TREE" "$@"; }
 {
 	echo "# $PKG $ver, fragment $FRAGMENT, $(date -u)"
-	mk defconfig && mk kvm_guest.config &&
-		(cd "$TREE" && ARCH=x86 scripts/kconfig/merge_config.sh -m .config "$FRAGMENT") &&
-		mk olddefconfig
+	mk ARCH=x86_64 allnoconfig &&
+		(cd "$TREE" && ARCH=x86_64 scripts/kconfig/merge_config.sh -m .config "$FRAGMENT") &&
+		mk ARCH=x86_64 olddefconfig
 } >"$log" 2>&1 || { tail -n 30 "$log" >&2; die "configuration failed (log $log)"; }
 # every line of the fragment must have made it into .config
 bad=()
@@ -112,7 +115,7 @@ if [ ${#bad[@]} -gt 0 ]; then
 	die "fix $FRAGMENT (dependencies?)"
 fi
 # ------------------------------------------------------------ build
-say "building $PKG $ver with $JOBS jobs under nice $NICE (log $log; about 30 min on 2 cores)"
+say "building $PKG $ver with $JOBS jobs under nice $NICE (log $log; about 20 min on 2 cores)"
 t0=$SECONDS
 mk -j"$JOBS" bzImage modules >>"$log" 2>&1 || { grep -E 'error|Error' "$log" | head -n 30 >&2; tail -n 20 "$log" >&2; die "build failed (log $log)"; }
 secs=$((SECONDS - t0))

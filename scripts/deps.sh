@@ -62,6 +62,47 @@ if [ ${#miss[@]} -gt 0 ]; then
 	apt_install "${miss[@]}"
 fi
 
+# ------------------------------------------------------------------ sid
+# The sid chroot (its own download and dpkg, no host apt lock) is set up in
+# the background while the host installs 6.12: a fresh machine waits for the
+# longer of the two instead of their sum.
+setup_sid() {
+	mkdir -p "$LAB_CACHE"
+	if [ ! -x "$SID/bin/bash" ] || [ -d "$SID/debootstrap" ]; then
+		# absent or an interrupted debootstrap: start over
+		[ -e "$SID" ] && { say "removing incomplete $SID"; rm -rf --one-file-system "$SID"; }
+		say "debootstrap sid into $SID (about 1 GB, a few minutes)"
+		inc=$(IFS=,; echo "${SID_PKGS[*]}")
+		debootstrap --variant=minbase --include="$inc" sid "$SID" "$MIRROR" >"$LAB_CACHE/debootstrap.log" 2>&1 ||
+			{ tail -n 30 "$LAB_CACHE/debootstrap.log" >&2; die "debootstrap failed (log $LAB_CACHE/debootstrap.log)"; }
+	fi
+	in_sid() { # run a command in the chroot with /proc, /sys, /dev mounted (private mount ns)
+		# shellcheck disable=SC2016
+		unshare -m --propagation private bash -c '
+			root=$1; shift
+			mount -t proc proc "$root/proc" && mount -t sysfs sysfs "$root/sys" && mount --rbind /dev "$root/dev" || exit 1
+			cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null
+			chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
+		' in-sid "$SID" "$@"
+	}
+	mapfile -t miss < <(missing_pkgs --root "$SID" "${SID_PKGS[@]}")
+	if [ ${#miss[@]} -gt 0 ] || [ "$UPDATE" = 1 ]; then
+		say "sid chroot: installing/updating ${miss[*]:-packages}"
+		{ in_sid apt-get -o Acquire::Check-Valid-Until=false update -q && in_sid apt-get install -y -q --no-install-recommends "${SID_PKGS[@]}" &&
+			{ [ "$UPDATE" != 1 ] || in_sid apt-get dist-upgrade -y -q; }; } >"$LAB_CACHE/sid-apt.log" 2>&1 ||
+			{ tail -n 30 "$LAB_CACHE/sid-apt.log" >&2; die "apt in the sid chroot failed (log $LAB_CACHE/sid-apt.log)"; }
+	fi
+	# the sid kernel must have an image and headers
+	ok=0
+	for d in "$SID"/lib/modules/*-amd64; do
+		k=${d##*/}
+		[ -e "$d/build/Makefile" ] && [ -e "$SID/boot/vmlinuz-$k" ] && ok=1
+	done
+	[ $ok = 1 ] || die "no kernel image+headers in $SID (try VWIFI_LAB_UPDATE=1 $0)"
+}
+setup_sid &
+sid_pid=$!
+
 # ------------------------------------------------------------------ 6.12
 BPO=/etc/apt/sources.list.d/bookworm-backports.list
 if ! grep -rqs '^deb .*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/ &&
@@ -93,37 +134,5 @@ if ! have612 || [ "$UPDATE" = 1 ]; then
 	fi
 fi
 
-# ------------------------------------------------------------------ sid
-mkdir -p "$LAB_CACHE"
-if [ ! -x "$SID/bin/bash" ] || [ -d "$SID/debootstrap" ]; then
-	# absent or an interrupted debootstrap: start over
-	[ -e "$SID" ] && { say "removing incomplete $SID"; rm -rf --one-file-system "$SID"; }
-	say "debootstrap sid into $SID (about 1 GB, a few minutes)"
-	inc=$(IFS=,; echo "${SID_PKGS[*]}")
-	debootstrap --variant=minbase --include="$inc" sid "$SID" "$MIRROR" >"$LAB_CACHE/debootstrap.log" 2>&1 ||
-		{ tail -n 30 "$LAB_CACHE/debootstrap.log" >&2; die "debootstrap failed (log $LAB_CACHE/debootstrap.log)"; }
-fi
-in_sid() { # run a command in the chroot with /proc, /sys, /dev mounted (private mount ns)
-	# shellcheck disable=SC2016
-	unshare -m --propagation private bash -c '
-		root=$1; shift
-		mount -t proc proc "$root/proc" && mount -t sysfs sysfs "$root/sys" && mount --rbind /dev "$root/dev" || exit 1
-		cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null
-		chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
-	' in-sid "$SID" "$@"
-}
-mapfile -t miss < <(missing_pkgs --root "$SID" "${SID_PKGS[@]}")
-if [ ${#miss[@]} -gt 0 ] || [ "$UPDATE" = 1 ]; then
-	say "sid chroot: installing/updating ${miss[*]:-packages}"
-	{ in_sid apt-get -o Acquire::Check-Valid-Until=false update -q && in_sid apt-get install -y -q --no-install-recommends "${SID_PKGS[@]}" &&
-		{ [ "$UPDATE" != 1 ] || in_sid apt-get dist-upgrade -y -q; }; } >"$LAB_CACHE/sid-apt.log" 2>&1 ||
-		{ tail -n 30 "$LAB_CACHE/sid-apt.log" >&2; die "apt in the sid chroot failed (log $LAB_CACHE/sid-apt.log)"; }
-fi
-# the sid kernel must have an image and headers
-ok=0
-for d in "$SID"/lib/modules/*-amd64; do
-	k=${d##*/}
-	[ -e "$d/build/Makefile" ] && [ -e "$SID/boot/vmlinuz-$k" ] && ok=1
-done
-[ $ok = 1 ] || die "no kernel image+headers in $SID (try VWIFI_LAB_UPDATE=1 $0)"
+wait "$sid_pid" || die "the sid chroot failed (see above)"
 exit 0

@@ -7,9 +7,12 @@
 #   scripts/lab.sh vmlinuz KERNEL      print the kernel image path
 #   scripts/lab.sh info    [KERNEL..]  all of the above
 #   scripts/lab.sh build   KERNEL      build vwifi.ko (+ vwifi-tool) for KERNEL
-#   scripts/lab.sh check   [KERNEL..]  build + boot + scripts/verify.sh, then (on the last
-#                                      KERNEL, or those of VIRTIO_KERNELS) the multi-guest
-#                                      virtio cases (scripts/vmnet-check.sh), matrix summary
+#   scripts/lab.sh check   [KERNEL..]  build + boot + scripts/verify.sh (the whole suite on
+#                                      the last KERNEL and those of LAB_FULL_KERNELS, the
+#                                      LAB_COMPAT_TESTS cases on the others; TESTS= wins), then
+#                                      (on the last KERNEL, or those of VIRTIO_KERNELS) the
+#                                      multi-guest virtio cases (scripts/vmnet-check.sh),
+#                                      matrix summary
 #   scripts/lab.sh demo    [KERNEL]    boot KERNEL (default: sid) and run scripts/demo.sh
 #   scripts/lab.sh bench   [KERNEL..]  build + boot each, run scripts/bench.sh (results: $LAB_CACHE/bench/KERNEL/)
 #
@@ -25,6 +28,14 @@ LAB_REPO=${LAB_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 # Where the module sources come from (override to build a throwaway module).
 LAB_SRC=${LAB_SRC:-$LAB_REPO}
 LAB_KERNELS_DEFAULT="6.1 6.12 sid"
+# What `make check` runs on the kernels of its matrix other than the last (the
+# newest), unless TESTS is given or the kernel is in LAB_FULL_KERNELS: the cases
+# whose driver paths or kernel interfaces differ between kernel versions (the
+# compatibility wrappers: connect, keys, station info, AP changes, tx power,
+# interface types, netns moves, channel and survey; nl80211 under fuzzing; the
+# 6.1 disconnect race). The last kernel runs the whole suite; so does
+# `make check-full` on every kernel.
+LAB_COMPAT_TESTS='^(load_station_3|infra_(wpa2|wrong_psk|open_iw|deauth|stats|ap_isolate|rekey)|scan_(sees_ap|concurrent_and_abort)|ibss_rsn|tool_raw_netlink|iw_list|txpower|iftype_changes|rmmod_(connected|after_netns_delete)|netns_roundtrip|info_[a-z_]+|medium_remote_(ap|sta)|stress_(disconnect_iftype|nl80211_fuzz))$'
 # Patterns that mark a kernel report (bug, warning, lockup...) in a kernel log.
 # shellcheck disable=SC2034  # used by vm.sh
 LAB_REPORT_RE='BUG:|Oops|WARNING:|KASAN|UBSAN|possible circular locking|suspicious RCU usage|inconsistent lock state|refcount_t|soft lockup|hung task|blocked for more than|general protection fault|kernel BUG|Kernel panic|rcu_(sched|preempt) (self-)?detected stall|unreferenced object|possible recursive locking|sleeping function called from invalid context'
@@ -184,9 +195,10 @@ lab_check() {
 			tail -n +"$(( ${LAB_KEEP_RUNS:-60} + 1 ))" | cut -d' ' -f2- | xargs -r rm -rf --
 	fi
 	# the bench smoke case runs once per matrix: on its last kernel; so do the
-	# multi-guest virtio cases (VIRTIO_KERNELS: the kernels that run them)
+	# multi-guest virtio cases (VIRTIO_KERNELS: the kernels that run them) and
+	# the whole suite (LAB_FULL_KERNELS; the others: LAB_COMPAT_TESTS)
 	local smoke=${kernels[${#kernels[@]}-1]}
-	local virtio=" ${VIRTIO_KERNELS:-$smoke} "
+	local virtio=" ${VIRTIO_KERNELS:-$smoke} " full=" ${LAB_FULL_KERNELS:-$smoke} "
 	for k in "${kernels[@]}"; do
 		local p=0 f=0 s=0 bst=- boot=- reports=none t0 t1
 		if [ "$k" = "$smoke" ]; then export VW_BENCH_SMOKE=1; else export VW_BENCH_SMOKE=0; fi
@@ -197,6 +209,11 @@ lab_check() {
 			tf=$((tf + 1)); anyfail=1; continue
 		fi
 		echo "# $kver ($(lab_vmlinuz "$k"))"
+		local tests=${TESTS:-}
+		if [ -z "$tests" ] && [ "$k" != debug ] && [[ $full != *" $k "* ]]; then
+			tests=$LAB_COMPAT_TESTS
+			echo "# the compatibility selection (the whole suite: make check-full, or LAB_FULL_KERNELS=$k)"
+		fi
 		res=$LAB_CACHE/runs/$stamp-$k
 		mkdir -p "$res"
 		# a build dir per run: a concurrent run cannot replace the module under a VM
@@ -216,8 +233,8 @@ lab_check() {
 		fi
 		t0=$SECONDS
 		vmrc=0
-		VM_BOOT_TIMEOUT=$bt "$LAB_REPO/scripts/vm.sh" "$k" --results "$res" --build "$res/build" "${vmargs[@]}" \
-			-- "$cmd" || vmrc=$?
+		TESTS=$tests VM_BOOT_TIMEOUT=$bt "$LAB_REPO/scripts/vm.sh" "$k" --results "$res" \
+			--build "$res/build" "${vmargs[@]}" -- "$cmd" || vmrc=$?
 		t1=$SECONDS
 		boot=$(sed -n 's/^boot_seconds=//p' "$res/vm.result" 2>/dev/null)
 		boot="${boot:-?}s/$((t1 - t0))s"
