@@ -226,7 +226,7 @@ lab_check() {
 			tf=$((tf + 1)); anyfail=1; continue
 		fi
 		# the debug kernel: more memory, longer bounds, kmemleak scan at the end
-		local vmargs=(--timeout "${VM_TIMEOUT:-1500}") cmd=./scripts/verify.sh bt=${VM_BOOT_TIMEOUT:-240}
+		local vmargs=(--timeout "${VM_TIMEOUT:-2400}") cmd=./scripts/verify.sh bt=${VM_BOOT_TIMEOUT:-240}
 		if [ "$k" = debug ]; then
 			vmargs=(--mem "${DEBUG_VM_MEM:-2048}" --timeout "${DEBUG_VM_TIMEOUT:-3600}")
 			cmd=./scripts/lab-debug-guest.sh bt=${DEBUG_VM_BOOT_TIMEOUT:-600}
