@@ -2262,7 +2262,7 @@ static void vwifi_virtio_beacon(struct vwifi_vif *vif)
 {
 	const struct vwifi_bss *bss = &vif->bss;
 	struct vwifi_wire_beacon b = {
-		.tsf = cpu_to_be64(div_u64(ktime_get_boottime_ns(), NSEC_PER_USEC)),
+		.tsf = cpu_to_be64(vwifi_air_tsf_now()),
 		.freq = cpu_to_be32(bss->freq),
 		.beacon_int = cpu_to_be16(bss->beacon_int),
 		.capability = cpu_to_be16(bss->capability),
@@ -2609,7 +2609,7 @@ static bool vwifi_wire_rx_beacon(struct sk_buff *skb, const struct vwifi_wire_hd
 		atomic_long_inc(&vwifi_virtio.rx_dropped);
 		return true;
 	}
-	now = div_u64(ktime_get_boottime_ns(), NSEC_PER_USEC);
+	now = vwifi_air_tsf_now();
 	ether_addr_copy(n->ta, hdr->ta);
 	ether_addr_copy(n->lower, eth_hdr(skb)->h_source);
 	n->iftype = b->iftype;
