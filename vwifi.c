@@ -208,13 +208,19 @@ struct vwifi_vif {
 	/* Station: an association the AP side ended (or its beacons stopped)
 	 * that cfg80211 has not been told of yet.  Under vwifi_mutex; told
 	 * from lost_work, under this interface's wiphy lock, or at the next
-	 * op of the station (see vwifi_sta_mark_lost()).
+	 * op of the station (see __vwifi_sta_mark_lost()).
 	 */
 	bool lost;
 	bool lost_locally;		/* beacon loss: this end noticed it */
 	u16 lost_reason;
 	struct wiphy_work lost_work;
 };
+
+/* Every wireless_dev vwifi registers is embedded in a vif */
+static struct vwifi_vif *vwifi_wdev_vif(struct wireless_dev *wdev)
+{
+	return container_of(wdev, struct vwifi_vif, wdev);
+}
 
 struct vwifi_radio {
 	struct wiphy *wiphy;
@@ -230,7 +236,8 @@ struct vwifi_radio {
 
 /* Serialises all control-plane changes to links, BSSs and the vif list.
  * Lock order: rtnl, then a wiphy lock, then vwifi_mutex.  Nothing that
- * holds vwifi_mutex may take rtnl or a wiphy lock.
+ * holds vwifi_mutex may take rtnl or a wiphy lock.  Helpers named
+ * __vwifi_*() are called with vwifi_mutex held (and assert it).
  *
  * What each entry point holds when it is entered:
  *   cfg80211 ops          the wiphy lock (and rtnl for some commands)
@@ -256,10 +263,10 @@ static LIST_HEAD(vwifi_radios);		/* module init/exit only */
 static struct workqueue_struct *vwifi_wq;
 
 static bool vwifi_virtio_xmit(struct vwifi_peer *tx, struct sk_buff *skb);
-static int vwifi_virtio_connect(struct vwifi_vif *sta,
-				const struct cfg80211_connect_params *sme);
+static int __vwifi_virtio_connect(struct vwifi_vif *sta,
+				  const struct cfg80211_connect_params *sme);
 static void vwifi_virtio_deauth(struct vwifi_peer *peer, u16 reason);
-static void vwifi_virtio_assoc_cancel(struct vwifi_vif *sta);
+static void __vwifi_virtio_assoc_cancel(struct vwifi_vif *sta);
 static const struct net_device_ops vwifi_netdev_ops;
 
 /* ------------------------------------------------------------------ */
@@ -268,42 +275,177 @@ static const struct net_device_ops vwifi_netdev_ops;
 
 #define VWIFI_KERNEL_AT_LEAST(a, b, c)	(KERNEL_VERSION(a, b, c) <= LINUX_VERSION_CODE)
 
-/* 7.1 passes the wireless_dev to the key and station ops */
-#if VWIFI_KERNEL_AT_LEAST(7, 1, 0)
-#define VWIFI_OP_DEV		struct wireless_dev *wdev
-#define VWIFI_OP_VIF		container_of(wdev, struct vwifi_vif, wdev)
-#define vwifi_cfg_new_sta(vif, mac, sinfo) \
-	cfg80211_new_sta(&(vif)->wdev, mac, sinfo, GFP_KERNEL)
-#define vwifi_cfg_del_sta(vif, mac) \
-	cfg80211_del_sta(&(vif)->wdev, mac, GFP_KERNEL)
-#else
-#define VWIFI_OP_DEV		struct net_device *dev
-#define VWIFI_OP_VIF		((struct vwifi_vif *)netdev_priv(dev))
-#define vwifi_cfg_new_sta(vif, mac, sinfo) \
-	cfg80211_new_sta((vif)->ndev, mac, sinfo, GFP_KERNEL)
-#define vwifi_cfg_del_sta(vif, mac) \
-	cfg80211_del_sta((vif)->ndev, mac, GFP_KERNEL)
-#endif
+/*
+ * The cfg80211 ops are written against the newest kernel's signatures.
+ * Where an older kernel's differ, vwifi_cfg_ops points at a vwifi_op_*
+ * wrapper here that has the old signature and calls the op.
+ */
+static int vwifi_del_station(struct wiphy *wiphy, struct wireless_dev *wdev,
+			     struct station_del_parameters *params);
+static int vwifi_change_station(struct wiphy *wiphy, struct wireless_dev *wdev,
+				const u8 *mac, struct station_parameters *params);
+static int vwifi_get_station(struct wiphy *wiphy, struct wireless_dev *wdev,
+			     const u8 *mac, struct station_info *sinfo);
+static int vwifi_dump_station(struct wiphy *wiphy, struct wireless_dev *wdev,
+			      int idx, u8 *mac, struct station_info *sinfo);
+static int vwifi_add_key(struct wiphy *wiphy, struct wireless_dev *wdev,
+			 int link_id, u8 idx, bool pairwise, const u8 *mac,
+			 struct key_params *params);
+static int vwifi_get_key(struct wiphy *wiphy, struct wireless_dev *wdev,
+			 int link_id, u8 idx, bool pairwise, const u8 *mac,
+			 void *cookie,
+			 void (*callback)(void *cookie, struct key_params *));
+static int vwifi_del_key(struct wiphy *wiphy, struct wireless_dev *wdev,
+			 int link_id, u8 idx, bool pairwise, const u8 *mac);
+static int vwifi_set_default_mgmt_key(struct wiphy *wiphy,
+				      struct wireless_dev *wdev, int link_id,
+				      u8 idx);
+static int vwifi_set_tx_power(struct wiphy *wiphy, struct wireless_dev *wdev,
+			      int radio_idx, enum nl80211_tx_power_setting type,
+			      int mbm);
+static int vwifi_get_tx_power(struct wiphy *wiphy, struct wireless_dev *wdev,
+			      int radio_idx, unsigned int link_id, int *dbm);
+static int vwifi_set_wiphy_params(struct wiphy *wiphy, int radio_idx,
+				  u32 changed);
+static int vwifi_update_beacon(struct wiphy *wiphy, struct net_device *ndev,
+			       struct cfg80211_beacon_data *beacon);
 
-/* 6.7 wraps the new beacon of change_beacon in cfg80211_ap_update */
-#if VWIFI_KERNEL_AT_LEAST(6, 7, 0)
-#define VWIFI_AP_UPDATE		struct cfg80211_ap_update
-#define vwifi_ap_update_beacon(info)	(&(info)->beacon)
+/* 7.1 passes the wireless_dev, not the net_device, to key and station ops */
+#if VWIFI_KERNEL_AT_LEAST(7, 1, 0)
+#define vwifi_op_del_station		vwifi_del_station
+#define vwifi_op_change_station		vwifi_change_station
+#define vwifi_op_get_station		vwifi_get_station
+#define vwifi_op_dump_station		vwifi_dump_station
+#define vwifi_op_add_key		vwifi_add_key
+#define vwifi_op_get_key		vwifi_get_key
+#define vwifi_op_del_key		vwifi_del_key
+#define vwifi_op_set_default_mgmt_key	vwifi_set_default_mgmt_key
+
+static void vwifi_compat_new_sta(struct vwifi_vif *vif, const u8 *mac,
+				 struct station_info *sinfo)
+{
+	cfg80211_new_sta(&vif->wdev, mac, sinfo, GFP_KERNEL);
+}
+
+static void vwifi_compat_del_sta(struct vwifi_vif *vif, const u8 *mac)
+{
+	cfg80211_del_sta(&vif->wdev, mac, GFP_KERNEL);
+}
 #else
-#define VWIFI_AP_UPDATE		struct cfg80211_beacon_data
-#define vwifi_ap_update_beacon(info)	(info)
+static int vwifi_op_del_station(struct wiphy *wiphy, struct net_device *dev,
+				struct station_del_parameters *params)
+{
+	return vwifi_del_station(wiphy, dev->ieee80211_ptr, params);
+}
+
+static int vwifi_op_change_station(struct wiphy *wiphy, struct net_device *dev,
+				   const u8 *mac,
+				   struct station_parameters *params)
+{
+	return vwifi_change_station(wiphy, dev->ieee80211_ptr, mac, params);
+}
+
+static int vwifi_op_get_station(struct wiphy *wiphy, struct net_device *dev,
+				const u8 *mac, struct station_info *sinfo)
+{
+	return vwifi_get_station(wiphy, dev->ieee80211_ptr, mac, sinfo);
+}
+
+static int vwifi_op_dump_station(struct wiphy *wiphy, struct net_device *dev,
+				 int idx, u8 *mac, struct station_info *sinfo)
+{
+	return vwifi_dump_station(wiphy, dev->ieee80211_ptr, idx, mac, sinfo);
+}
+
+static int vwifi_op_add_key(struct wiphy *wiphy, struct net_device *dev,
+			    int link_id, u8 idx, bool pairwise, const u8 *mac,
+			    struct key_params *params)
+{
+	return vwifi_add_key(wiphy, dev->ieee80211_ptr, link_id, idx, pairwise,
+			     mac, params);
+}
+
+static int vwifi_op_get_key(struct wiphy *wiphy, struct net_device *dev,
+			    int link_id, u8 idx, bool pairwise, const u8 *mac,
+			    void *cookie,
+			    void (*callback)(void *cookie, struct key_params *))
+{
+	return vwifi_get_key(wiphy, dev->ieee80211_ptr, link_id, idx, pairwise,
+			     mac, cookie, callback);
+}
+
+static int vwifi_op_del_key(struct wiphy *wiphy, struct net_device *dev,
+			    int link_id, u8 idx, bool pairwise, const u8 *mac)
+{
+	return vwifi_del_key(wiphy, dev->ieee80211_ptr, link_id, idx, pairwise,
+			     mac);
+}
+
+static int vwifi_op_set_default_mgmt_key(struct wiphy *wiphy,
+					 struct net_device *dev, int link_id,
+					 u8 idx)
+{
+	return vwifi_set_default_mgmt_key(wiphy, dev->ieee80211_ptr, link_id,
+					  idx);
+}
+
+static void vwifi_compat_new_sta(struct vwifi_vif *vif, const u8 *mac,
+				 struct station_info *sinfo)
+{
+	cfg80211_new_sta(vif->ndev, mac, sinfo, GFP_KERNEL);
+}
+
+static void vwifi_compat_del_sta(struct vwifi_vif *vif, const u8 *mac)
+{
+	cfg80211_del_sta(vif->ndev, mac, GFP_KERNEL);
+}
 #endif
 
 /* 6.17 adds a radio index to the wiphy-wide ops, 6.14 a link to get_tx_power */
 #if VWIFI_KERNEL_AT_LEAST(6, 17, 0)
-#define VWIFI_RADIO_IDX		int radio_idx,
+#define vwifi_op_set_tx_power		vwifi_set_tx_power
+#define vwifi_op_get_tx_power		vwifi_get_tx_power
+#define vwifi_op_set_wiphy_params	vwifi_set_wiphy_params
 #else
-#define VWIFI_RADIO_IDX
-#endif
+static int vwifi_op_set_tx_power(struct wiphy *wiphy, struct wireless_dev *wdev,
+				 enum nl80211_tx_power_setting type, int mbm)
+{
+	return vwifi_set_tx_power(wiphy, wdev, -1, type, mbm);
+}
+
+static int vwifi_op_set_wiphy_params(struct wiphy *wiphy, u32 changed)
+{
+	return vwifi_set_wiphy_params(wiphy, -1, changed);
+}
+
 #if VWIFI_KERNEL_AT_LEAST(6, 14, 0)
-#define VWIFI_TXPOWER_LINK	unsigned int link_id,
+static int vwifi_op_get_tx_power(struct wiphy *wiphy, struct wireless_dev *wdev,
+				 unsigned int link_id, int *dbm)
+{
+	return vwifi_get_tx_power(wiphy, wdev, -1, link_id, dbm);
+}
 #else
-#define VWIFI_TXPOWER_LINK
+static int vwifi_op_get_tx_power(struct wiphy *wiphy, struct wireless_dev *wdev,
+				 int *dbm)
+{
+	return vwifi_get_tx_power(wiphy, wdev, -1, 0, dbm);
+}
+#endif
+#endif
+
+/* 6.7 wraps change_beacon's new beacon in struct cfg80211_ap_update */
+#if VWIFI_KERNEL_AT_LEAST(6, 7, 0)
+static int vwifi_op_change_beacon(struct wiphy *wiphy, struct net_device *ndev,
+				  struct cfg80211_ap_update *info)
+{
+	return vwifi_update_beacon(wiphy, ndev, &info->beacon);
+}
+#else
+static int vwifi_op_change_beacon(struct wiphy *wiphy, struct net_device *ndev,
+				  struct cfg80211_beacon_data *info)
+{
+	return vwifi_update_beacon(wiphy, ndev, info);
+}
 #endif
 
 static void vwifi_compat_netdev_flags(struct net_device *ndev)
@@ -338,7 +480,7 @@ static void vwifi_compat_netdev_flags(struct net_device *ndev)
 /*
  * A denylist pair: @rx drops every frame @tx sends.  Added and removed
  * under vwifi_mutex, looked up under RCU on the data path, where the
- * pointers are only compared.  A pair goes (vwifi_deny_forget) before
+ * pointers are only compared.  A pair goes (__vwifi_deny_forget) before
  * either of its interfaces does.
  */
 struct vwifi_deny {
@@ -383,8 +525,8 @@ static bool vwifi_denied(const struct vwifi_vif *rx, const struct vwifi_vif *tx)
 	return vwifi_deny_find(rx, tx);
 }
 
-static int vwifi_deny_add(struct vwifi_vif *rx, struct vwifi_vif *tx,
-			  struct netlink_ext_ack *extack)
+static int __vwifi_deny_add(struct vwifi_vif *rx, struct vwifi_vif *tx,
+			    struct netlink_ext_ack *extack)
 {
 	struct vwifi_deny *d;
 
@@ -409,7 +551,7 @@ static int vwifi_deny_add(struct vwifi_vif *rx, struct vwifi_vif *tx,
 	return 0;
 }
 
-static void vwifi_deny_remove(struct vwifi_deny *d)
+static void __vwifi_deny_remove(struct vwifi_deny *d)
 {
 	lockdep_assert_held(&vwifi_mutex);
 	hash_del_rcu(&d->node);
@@ -420,14 +562,14 @@ static void vwifi_deny_remove(struct vwifi_deny *d)
 }
 
 /* Remove the pairs @vif is part of (all pairs if @vif is NULL) */
-static void vwifi_deny_forget(const struct vwifi_vif *vif)
+static void __vwifi_deny_forget(const struct vwifi_vif *vif)
 {
 	struct vwifi_deny *d, *tmp;
 
 	lockdep_assert_held(&vwifi_mutex);
 	list_for_each_entry_safe(d, tmp, &vwifi_deny_list, list)
 		if (!vif || d->rx == vif || d->tx == vif)
-			vwifi_deny_remove(d);
+			__vwifi_deny_remove(d);
 }
 
 /*
@@ -480,7 +622,7 @@ static u64 vwifi_air_tsf_now(void)
  * A BSS on the air as one interface hears it, whether a local interface
  * runs it (@local) or one in another guest (@lower: that guest's
  * virtio-net address).  Valid only during the visit of the
- * vwifi_air_walk() it is given to.
+ * __vwifi_air_walk() it is given to.
  */
 struct vwifi_air_bss {
 	const struct vwifi_bss *bss;
@@ -510,7 +652,7 @@ static bool vwifi_virtio_walk(struct vwifi_air_walk *walk);
  * vwifi_mutex; visits run under RCU (remote entries live there) and must
  * not sleep.
  */
-static bool vwifi_air_walk(struct vwifi_air_walk *walk)
+static bool __vwifi_air_walk(struct vwifi_air_walk *walk)
 {
 	struct vwifi_air_bss h = { .tsf = vwifi_air_tsf_now() };
 	struct vwifi_vif *rx = walk->rx, *src;
@@ -591,8 +733,8 @@ static void vwifi_peer_free_rcu(struct rcu_head *head)
  * say whether each end controls its 802.1X port (which then starts
  * closed).  Returns a's entry.
  */
-static struct vwifi_peer *vwifi_link(struct vwifi_vif *a, struct vwifi_vif *b,
-				     bool a_ctrl, bool b_ctrl)
+static struct vwifi_peer *__vwifi_link(struct vwifi_vif *a, struct vwifi_vif *b,
+				       bool a_ctrl, bool b_ctrl)
 {
 	struct vwifi_peer *pa, *pb;
 
@@ -618,8 +760,8 @@ static struct vwifi_peer *vwifi_link(struct vwifi_vif *a, struct vwifi_vif *b,
 }
 
 /* Link @owner with the interface @addr of another guest, reached at @lower */
-static struct vwifi_peer *vwifi_link_remote(struct vwifi_vif *owner, const u8 *addr,
-					    const u8 *lower, bool port_control)
+static struct vwifi_peer *__vwifi_link_remote(struct vwifi_vif *owner, const u8 *addr,
+					      const u8 *lower, bool port_control)
 {
 	struct vwifi_peer *peer;
 
@@ -644,7 +786,7 @@ static void vwifi_unlink_one(struct vwifi_peer *peer)
 }
 
 /* Break the link @peer belongs to: both ends, or the local one of a remote link */
-static void vwifi_unlink(struct vwifi_peer *peer)
+static void __vwifi_unlink(struct vwifi_peer *peer)
 {
 	lockdep_assert_held(&vwifi_mutex);
 	if (peer->twin)
@@ -1247,10 +1389,10 @@ static void vwifi_scan_report(struct vwifi_vif *vif,
 		.req = req,
 	};
 
-	vwifi_air_walk(&sw.walk);
+	__vwifi_air_walk(&sw.walk);
 }
 
-static void vwifi_scan_finish(struct vwifi_vif *vif, bool aborted)
+static void __vwifi_scan_finish(struct vwifi_vif *vif, bool aborted)
 {
 	struct cfg80211_scan_info info = { .aborted = aborted };
 
@@ -1269,7 +1411,7 @@ static void vwifi_scan_work(struct work_struct *work)
 					     struct vwifi_vif, scan_work);
 
 	mutex_lock(&vwifi_mutex);
-	vwifi_scan_finish(vif, false);
+	__vwifi_scan_finish(vif, false);
 	mutex_unlock(&vwifi_mutex);
 }
 
@@ -1278,7 +1420,7 @@ static void vwifi_scan_abort(struct vwifi_vif *vif)
 {
 	cancel_delayed_work_sync(&vif->scan_work);
 	mutex_lock(&vwifi_mutex);
-	vwifi_scan_finish(vif, true);
+	__vwifi_scan_finish(vif, true);
 	mutex_unlock(&vwifi_mutex);
 }
 
@@ -1290,7 +1432,7 @@ static void vwifi_scan_abort(struct vwifi_vif *vif)
  */
 static int vwifi_scan(struct wiphy *wiphy, struct cfg80211_scan_request *req)
 {
-	struct vwifi_vif *vif = container_of(req->wdev, struct vwifi_vif, wdev);
+	struct vwifi_vif *vif = vwifi_wdev_vif(req->wdev);
 	unsigned int ms = max_t(unsigned int, VWIFI_SCAN_MIN_MS,
 				req->n_channels * VWIFI_SCAN_CHANNEL_MS);
 
@@ -1307,7 +1449,7 @@ static int vwifi_scan(struct wiphy *wiphy, struct cfg80211_scan_request *req)
 
 static void vwifi_abort_scan(struct wiphy *wiphy, struct wireless_dev *wdev)
 {
-	vwifi_scan_abort(container_of(wdev, struct vwifi_vif, wdev));
+	vwifi_scan_abort(vwifi_wdev_vif(wdev));
 }
 
 /* ------------------------------------------------------------------ */
@@ -1390,7 +1532,7 @@ static void vwifi_notify_new_sta(struct vwifi_vif *vif, const u8 *mac,
 		return;
 	sinfo->assoc_req_ies = ies;
 	sinfo->assoc_req_ies_len = ies_len;
-	vwifi_cfg_new_sta(vif, mac, sinfo);
+	vwifi_compat_new_sta(vif, mac, sinfo);
 	kfree(sinfo);
 }
 
@@ -1398,9 +1540,9 @@ static void vwifi_notify_new_sta(struct vwifi_vif *vif, const u8 *mac,
  * @sta is associated over @link with the AP of sta->bss, local or remote:
  * the data path opens and cfg80211 learns of it (which holds @cbss).
  */
-static void vwifi_sta_link_up(struct vwifi_vif *sta, struct vwifi_peer *link,
-			      struct cfg80211_bss *cbss, const u8 *req_ies, size_t req_len,
-			      const u8 *resp_ies, size_t resp_len)
+static void __vwifi_sta_link_up(struct vwifi_vif *sta, struct vwifi_peer *link,
+				struct cfg80211_bss *cbss, const u8 *req_ies, size_t req_len,
+				const u8 *resp_ies, size_t resp_len)
 {
 	lockdep_assert_held(&vwifi_mutex);
 	link->mode = sta->bss.mode;
@@ -1417,8 +1559,8 @@ static void vwifi_sta_link_up(struct vwifi_vif *sta, struct vwifi_peer *link,
  * every station; hostapd then runs 802.1X/4-way and authorizes it, or
  * removes it again.
  */
-static int vwifi_associate(struct vwifi_vif *sta, struct vwifi_vif *ap,
-			   const struct cfg80211_connect_params *sme)
+static int __vwifi_associate(struct vwifi_vif *sta, struct vwifi_vif *ap,
+			     const struct cfg80211_connect_params *sme)
 {
 	struct cfg80211_bss *cbss;
 	struct vwifi_peer *link;
@@ -1436,7 +1578,7 @@ static int vwifi_associate(struct vwifi_vif *sta, struct vwifi_vif *ap,
 		return -ENOMEM;
 	}
 	/* A station controls its port when it runs 802.1X (control port) */
-	link = vwifi_link(sta, ap, sme->crypto.control_port, ap->bss.secured);
+	link = __vwifi_link(sta, ap, sme->crypto.control_port, ap->bss.secured);
 	if (!link) {
 		cfg80211_put_bss(sta->wdev.wiphy, cbss);
 		kfree(req);
@@ -1444,8 +1586,8 @@ static int vwifi_associate(struct vwifi_vif *sta, struct vwifi_vif *ap,
 	}
 	vwifi_bss_copy_params(&sta->bss, &ap->bss);
 	vwifi_ap_negotiate(ap, req, req_len, &link->twin->mode);
-	vwifi_sta_link_up(sta, link, cbss, req, req_len, ap->bss.resp_ies,
-			  ap->bss.resp_ies_len);
+	__vwifi_sta_link_up(sta, link, cbss, req, req_len, ap->bss.resp_ies,
+			    ap->bss.resp_ies_len);
 	vwifi_notify_new_sta(ap, sta->ndev->dev_addr, req, req_len);
 	kfree(req);
 	return 0;
@@ -1455,7 +1597,7 @@ static int vwifi_associate(struct vwifi_vif *sta, struct vwifi_vif *ap,
  * The BSS @vif ran, joined or was associated to is over: forget it and
  * its group keys; the carrier goes off
  */
-static void vwifi_bss_end(struct vwifi_vif *vif)
+static void __vwifi_bss_end(struct vwifi_vif *vif)
 {
 	lockdep_assert_held(&vwifi_mutex);
 	vwifi_bss_clear(&vif->bss);
@@ -1470,7 +1612,7 @@ static void vwifi_bss_end(struct vwifi_vif *vif)
  * success vwifi reported and whose end it has not: one cfg80211 holds (or
  * will, once it has read the queued result).
  */
-static void vwifi_sta_report_lost(struct vwifi_vif *sta)
+static void __vwifi_sta_report_lost(struct vwifi_vif *sta)
 {
 	lockdep_assert_held(&vwifi_mutex);
 	if (!sta->lost)
@@ -1489,7 +1631,7 @@ static void vwifi_sta_report_lost(struct vwifi_vif *sta)
  * event cannot fall between cfg80211's flush of the station's events and a
  * change of its type (a WARNING in __cfg80211_disconnected).
  */
-static void vwifi_sta_mark_lost(struct vwifi_vif *sta, u16 reason, bool locally)
+static void __vwifi_sta_mark_lost(struct vwifi_vif *sta, u16 reason, bool locally)
 {
 	lockdep_assert_held(&vwifi_mutex);
 	sta->lost = true;
@@ -1504,48 +1646,48 @@ static void vwifi_sta_mark_lost(struct vwifi_vif *sta, u16 reason, bool locally)
  * (@reason, @locally as above), an AP or IBSS member through its
  * userspace (a deleted station).
  */
-static void vwifi_peer_gone(struct vwifi_peer *peer, u16 reason, bool locally)
+static void __vwifi_peer_gone(struct vwifi_peer *peer, u16 reason, bool locally)
 {
 	struct vwifi_vif *vif = peer->owner;
 
 	lockdep_assert_held(&vwifi_mutex);
 	if (rcu_access_pointer(vif->ap_link) != peer) {
-		vwifi_cfg_del_sta(vif, peer->addr);
-		vwifi_unlink(peer);
+		vwifi_compat_del_sta(vif, peer->addr);
+		__vwifi_unlink(peer);
 		return;
 	}
-	vwifi_unlink(peer);
-	vwifi_bss_end(vif);
-	vwifi_sta_mark_lost(vif, reason, locally);
+	__vwifi_unlink(peer);
+	__vwifi_bss_end(vif);
+	__vwifi_sta_mark_lost(vif, reason, locally);
 }
 
 /*
  * The owner of @peer ends their link, and the far end learns of it with
- * @reason: a local interface as from vwifi_peer_gone(), a remote one from
+ * @reason: a local interface as from __vwifi_peer_gone(), a remote one from
  * a deauthentication over the medium.
  */
-static void vwifi_peer_leave(struct vwifi_peer *peer, u16 reason)
+static void __vwifi_peer_leave(struct vwifi_peer *peer, u16 reason)
 {
 	lockdep_assert_held(&vwifi_mutex);
 	if (peer->twin) {
-		vwifi_peer_gone(peer->twin, reason, false);
+		__vwifi_peer_gone(peer->twin, reason, false);
 		return;
 	}
 	vwifi_virtio_deauth(peer, reason);
-	vwifi_unlink(peer);
+	__vwifi_unlink(peer);
 }
 
 /*
  * The station end of @link leaves at its own request (a cfg80211 op or
  * the interface going down): the AP learns of it, and cfg80211 at once.
- * Under the station's wiphy lock or rtnl (see vwifi_sta_report_lost()).
+ * Under the station's wiphy lock or rtnl (see __vwifi_sta_report_lost()).
  */
 static void vwifi_disassociate(struct vwifi_peer *link, u16 reason)
 {
 	struct vwifi_vif *sta = link->owner;
 
-	vwifi_peer_leave(link, reason);
-	vwifi_bss_end(sta);
+	__vwifi_peer_leave(link, reason);
+	__vwifi_bss_end(sta);
 	cfg80211_disconnected(sta->ndev, reason, NULL, 0, true, GFP_KERNEL);
 }
 
@@ -1557,7 +1699,7 @@ static void vwifi_sta_lost_work(struct wiphy *wiphy, struct wiphy_work *work)
 	mutex_lock(&vwifi_mutex);
 	/* Going down, ndo_stop tells it, before cfg80211 unregisters it */
 	if (netif_running(sta->ndev))
-		vwifi_sta_report_lost(sta);
+		__vwifi_sta_report_lost(sta);
 	mutex_unlock(&vwifi_mutex);
 }
 
@@ -1574,7 +1716,7 @@ static int vwifi_connect(struct wiphy *wiphy, struct net_device *ndev,
 	mutex_lock(&vwifi_mutex);
 	if (sta->lost) {
 		/* The association a reassociation would continue is gone */
-		vwifi_sta_report_lost(sta);
+		__vwifi_sta_report_lost(sta);
 		err = -ENOTCONN;
 		goto out;
 	}
@@ -1590,10 +1732,10 @@ static int vwifi_connect(struct wiphy *wiphy, struct net_device *ndev,
 		goto out;
 	}
 	vwifi_bss_clear(&sta->bss);
-	vwifi_air_walk(&pick.walk);
+	__vwifi_air_walk(&pick.walk);
 	if (pick.local) {
-		err = vwifi_associate(sta, pick.local, sme);
-	} else if (!pick.remote || vwifi_virtio_connect(sta, sme)) {
+		err = __vwifi_associate(sta, pick.local, sme);
+	} else if (!pick.remote || __vwifi_virtio_connect(sta, sme)) {
 		vwifi_bss_clear(&sta->bss);
 		/* Like hardware: the attempt fails after the fact */
 		cfg80211_connect_timeout(ndev, sme->bssid, NULL, 0, GFP_KERNEL,
@@ -1615,8 +1757,8 @@ static int vwifi_disconnect(struct wiphy *wiphy, struct net_device *ndev,
 	if (link) {
 		vwifi_disassociate(link, reason_code);
 	} else {
-		vwifi_sta_report_lost(sta);
-		vwifi_virtio_assoc_cancel(sta);
+		__vwifi_sta_report_lost(sta);
+		__vwifi_virtio_assoc_cancel(sta);
 	}
 	mutex_unlock(&vwifi_mutex);
 	return 0;
@@ -1629,8 +1771,8 @@ static int vwifi_disconnect(struct wiphy *wiphy, struct net_device *ndev,
 #define VWIFI_BEACON_FIXED_LEN	offsetof(struct ieee80211_mgmt, u.beacon.variable)
 
 /* Take the IEs and capabilities of a beacon hostapd built */
-static int vwifi_ap_set_beacon(struct vwifi_vif *ap,
-			       const struct cfg80211_beacon_data *beacon)
+static int __vwifi_ap_set_beacon(struct vwifi_vif *ap,
+				 const struct cfg80211_beacon_data *beacon)
 {
 	const struct ieee80211_mgmt *mgmt = (const void *)beacon->head;
 	size_t head_ies = 0;
@@ -1680,7 +1822,7 @@ static int vwifi_start_ap(struct wiphy *wiphy, struct net_device *ndev,
 	if (!settings->ssid_len || settings->ssid_len > IEEE80211_MAX_SSID_LEN)
 		return -EINVAL;
 	mutex_lock(&vwifi_mutex);
-	err = vwifi_ap_set_beacon(ap, &settings->beacon);
+	err = __vwifi_ap_set_beacon(ap, &settings->beacon);
 	if (err)
 		goto out;
 	memcpy(bss->ssid, settings->ssid, settings->ssid_len);
@@ -1700,20 +1842,21 @@ out:
 	return err;
 }
 
-static int vwifi_change_beacon(struct wiphy *wiphy, struct net_device *ndev,
-			       VWIFI_AP_UPDATE *info)
+/* change_beacon, through vwifi_op_change_beacon() */
+static int vwifi_update_beacon(struct wiphy *wiphy, struct net_device *ndev,
+			       struct cfg80211_beacon_data *beacon)
 {
 	struct vwifi_vif *ap = netdev_priv(ndev);
 	int err;
 
 	mutex_lock(&vwifi_mutex);
-	err = vwifi_ap_set_beacon(ap, vwifi_ap_update_beacon(info));
+	err = __vwifi_ap_set_beacon(ap, beacon);
 	mutex_unlock(&vwifi_mutex);
 	return err;
 }
 
 /* Remove the stations matching @mac (all if NULL) from @ap, telling each */
-static int vwifi_ap_remove_stations(struct vwifi_vif *ap, const u8 *mac, u16 reason)
+static int __vwifi_ap_remove_stations(struct vwifi_vif *ap, const u8 *mac, u16 reason)
 {
 	struct vwifi_peer *peer;
 	struct hlist_node *tmp;
@@ -1724,17 +1867,17 @@ static int vwifi_ap_remove_stations(struct vwifi_vif *ap, const u8 *mac, u16 rea
 	hash_for_each_safe(ap->peers, bkt, tmp, peer, node) {
 		if (mac && !ether_addr_equal(mac, peer->addr))
 			continue;
-		vwifi_peer_leave(peer, reason);
+		__vwifi_peer_leave(peer, reason);
 		found++;
 	}
 	return found;
 }
 
-static void vwifi_ap_stop(struct vwifi_vif *ap)
+static void __vwifi_ap_stop(struct vwifi_vif *ap)
 {
 	lockdep_assert_held(&vwifi_mutex);
-	vwifi_ap_remove_stations(ap, NULL, WLAN_REASON_DEAUTH_LEAVING);
-	vwifi_bss_end(ap);
+	__vwifi_ap_remove_stations(ap, NULL, WLAN_REASON_DEAUTH_LEAVING);
+	__vwifi_bss_end(ap);
 	ap->ap_isolate = false;
 }
 
@@ -1742,7 +1885,7 @@ static int vwifi_stop_ap(struct wiphy *wiphy, struct net_device *ndev,
 			 unsigned int link_id)
 {
 	mutex_lock(&vwifi_mutex);
-	vwifi_ap_stop(netdev_priv(ndev));
+	__vwifi_ap_stop(netdev_priv(ndev));
 	mutex_unlock(&vwifi_mutex);
 	return 0;
 }
@@ -1757,10 +1900,10 @@ static int vwifi_change_bss(struct wiphy *wiphy, struct net_device *ndev,
 	return 0;
 }
 
-static int vwifi_del_station(struct wiphy *wiphy, VWIFI_OP_DEV,
+static int vwifi_del_station(struct wiphy *wiphy, struct wireless_dev *wdev,
 			     struct station_del_parameters *params)
 {
-	struct vwifi_vif *vif = VWIFI_OP_VIF;
+	struct vwifi_vif *vif = vwifi_wdev_vif(wdev);
 	const u8 *mac;
 	int found;
 
@@ -1768,8 +1911,8 @@ static int vwifi_del_station(struct wiphy *wiphy, VWIFI_OP_DEV,
 		return -EOPNOTSUPP;
 	mac = params->mac && !is_broadcast_ether_addr(params->mac) ? params->mac : NULL;
 	mutex_lock(&vwifi_mutex);
-	found = vwifi_ap_remove_stations(vif, mac,
-					 params->reason_code ?: WLAN_REASON_UNSPECIFIED);
+	found = __vwifi_ap_remove_stations(vif, mac,
+					   params->reason_code ?: WLAN_REASON_UNSPECIFIED);
 	mutex_unlock(&vwifi_mutex);
 	return mac && !found ? -ENOENT : 0;
 }
@@ -1780,8 +1923,8 @@ static int vwifi_del_station(struct wiphy *wiphy, VWIFI_OP_DEV,
  * device doing the SME it never learns them (they come as off): the
  * device's own decision (vwifi_ap_negotiate()) stands.
  */
-static void vwifi_peer_take_flags(struct vwifi_peer *peer,
-				  const struct station_parameters *params)
+static void __vwifi_peer_take_flags(struct vwifi_peer *peer,
+				    const struct station_parameters *params)
 {
 	u32 mask = params->sta_flags_mask & BIT(NL80211_STA_FLAG_MFP);
 
@@ -1790,10 +1933,10 @@ static void vwifi_peer_take_flags(struct vwifi_peer *peer,
 			       (params->sta_flags_set & mask);
 }
 
-static int vwifi_change_station(struct wiphy *wiphy, VWIFI_OP_DEV, const u8 *mac,
-				struct station_parameters *params)
+static int vwifi_change_station(struct wiphy *wiphy, struct wireless_dev *wdev,
+				const u8 *mac, struct station_parameters *params)
 {
-	struct vwifi_vif *vif = VWIFI_OP_VIF;
+	struct vwifi_vif *vif = vwifi_wdev_vif(wdev);
 	struct vwifi_peer *peer;
 	int err = 0;
 
@@ -1809,7 +1952,7 @@ static int vwifi_change_station(struct wiphy *wiphy, VWIFI_OP_DEV, const u8 *mac
 		WRITE_ONCE(peer->authorized,
 			   !!(params->sta_flags_set & BIT(NL80211_STA_FLAG_AUTHORIZED)));
 	if (peer)
-		vwifi_peer_take_flags(peer, params);
+		__vwifi_peer_take_flags(peer, params);
 	mutex_unlock(&vwifi_mutex);
 	return err;
 }
@@ -1869,7 +2012,7 @@ static bool vwifi_find_cell(struct vwifi_vif *vif, const struct cfg80211_ibss_pa
 		.params = params,
 	};
 
-	vwifi_air_walk(&pick.walk);
+	__vwifi_air_walk(&pick.walk);
 	return pick.found;
 }
 
@@ -1933,10 +2076,10 @@ static bool vwifi_ibss_link(struct vwifi_vif *vif, const struct vwifi_meet *meet
 	struct vwifi_vif *m = meet->local[i];
 
 	if (!m) {
-		if (!vwifi_link_remote(vif, meet->addr[i], meet->lower[i], vif->bss.secured))
+		if (!__vwifi_link_remote(vif, meet->addr[i], meet->lower[i], vif->bss.secured))
 			return false;
 	} else {
-		if (!vwifi_link(vif, m, vif->bss.secured, m->bss.secured))
+		if (!__vwifi_link(vif, m, vif->bss.secured, m->bss.secured))
 			return false;
 		vwifi_notify_new_sta(m, vif->ndev->dev_addr, NULL, 0);
 	}
@@ -1945,7 +2088,7 @@ static bool vwifi_ibss_link(struct vwifi_vif *vif, const struct vwifi_meet *meet
 }
 
 /* Link @vif with the members of its cell it hears and has no link with */
-static void vwifi_ibss_meet(struct vwifi_vif *vif)
+static void __vwifi_ibss_meet(struct vwifi_vif *vif)
 {
 	struct vwifi_meet meet = {
 		.walk = { .rx = vif, .visit = vwifi_meet_visit },
@@ -1956,7 +2099,7 @@ static void vwifi_ibss_meet(struct vwifi_vif *vif)
 	lockdep_assert_held(&vwifi_mutex);
 	do {
 		meet.n = 0;
-		vwifi_air_walk(&meet.walk);
+		__vwifi_air_walk(&meet.walk);
 		linked = false;
 		for (i = 0; i < meet.n; i++)
 			linked |= vwifi_ibss_link(vif, &meet, i);
@@ -2007,13 +2150,13 @@ static int vwifi_join_ibss(struct wiphy *wiphy, struct net_device *ndev,
 	cfg80211_put_bss(wiphy, cbss);
 	netif_carrier_on(ndev);
 	cfg80211_ibss_joined(ndev, bss->bssid, chan, GFP_KERNEL);
-	vwifi_ibss_meet(vif);
+	__vwifi_ibss_meet(vif);
 out:
 	mutex_unlock(&vwifi_mutex);
 	return err;
 }
 
-static void vwifi_ibss_leave(struct vwifi_vif *vif)
+static void __vwifi_ibss_leave(struct vwifi_vif *vif)
 {
 	struct vwifi_peer *peer;
 	struct hlist_node *tmp;
@@ -2021,14 +2164,14 @@ static void vwifi_ibss_leave(struct vwifi_vif *vif)
 
 	lockdep_assert_held(&vwifi_mutex);
 	hash_for_each_safe(vif->peers, bkt, tmp, peer, node)
-		vwifi_peer_leave(peer, WLAN_REASON_DEAUTH_LEAVING);
-	vwifi_bss_end(vif);
+		__vwifi_peer_leave(peer, WLAN_REASON_DEAUTH_LEAVING);
+	__vwifi_bss_end(vif);
 }
 
 static int vwifi_leave_ibss(struct wiphy *wiphy, struct net_device *ndev)
 {
 	mutex_lock(&vwifi_mutex);
-	vwifi_ibss_leave(netdev_priv(ndev));
+	__vwifi_ibss_leave(netdev_priv(ndev));
 	mutex_unlock(&vwifi_mutex);
 	return 0;
 }
@@ -2258,7 +2401,7 @@ static void vwifi_virtio_deauth(struct vwifi_peer *peer, u16 reason)
 }
 
 /* Beacon the BSS @vif runs or has joined */
-static void vwifi_virtio_beacon(struct vwifi_vif *vif)
+static void __vwifi_virtio_beacon(struct vwifi_vif *vif)
 {
 	const struct vwifi_bss *bss = &vif->bss;
 	struct vwifi_wire_beacon b = {
@@ -2368,7 +2511,7 @@ static struct cfg80211_bss *vwifi_rbss_inform(struct vwifi_vif *vif,
 			    probe_resp, GFP_ATOMIC);
 }
 
-/* vwifi_air_walk() over the BSSs of other guests.  Under RCU. */
+/* __vwifi_air_walk() over the BSSs of other guests.  Under RCU. */
 static bool vwifi_virtio_walk(struct vwifi_air_walk *walk)
 {
 	struct vwifi_air_bss h = {};
@@ -2403,7 +2546,7 @@ static void vwifi_virtio_assoc_clear(struct vwifi_vif *sta)
 }
 
 /* Give up an association in flight (the AP may have accepted it already) */
-static void vwifi_virtio_assoc_cancel(struct vwifi_vif *sta)
+static void __vwifi_virtio_assoc_cancel(struct vwifi_vif *sta)
 {
 	struct vwifi_wire_deauth d = { .reason = cpu_to_be16(WLAN_REASON_DEAUTH_LEAVING) };
 
@@ -2420,8 +2563,8 @@ static void vwifi_virtio_assoc_cancel(struct vwifi_vif *sta)
  * Ask the remote AP vwifi_ap_pick_visit() chose (its parameters in sta->bss)
  * for association; 0 if the request is on its way
  */
-static int vwifi_virtio_connect(struct vwifi_vif *sta,
-				const struct cfg80211_connect_params *sme)
+static int __vwifi_virtio_connect(struct vwifi_vif *sta,
+				  const struct cfg80211_connect_params *sme)
 {
 	struct vwifi_wire_assoc_req req = {};
 
@@ -2455,14 +2598,14 @@ static void vwifi_assoc_timeout_work(struct work_struct *work)
 		cfg80211_connect_timeout(sta->ndev, sta->bss.bssid, sta->assoc_req_ies,
 					 sta->assoc_req_ies_len, GFP_KERNEL,
 					 NL80211_TIMEOUT_ASSOC);
-		vwifi_virtio_assoc_cancel(sta);
+		__vwifi_virtio_assoc_cancel(sta);
 	}
 	mutex_unlock(&vwifi_mutex);
 }
 
 /* The remote AP @ta answered @sta's association request */
-static void vwifi_virtio_assoc_done(struct vwifi_vif *sta, const u8 *ta, u16 status,
-				    const u8 *resp_ies, size_t resp_ies_len)
+static void __vwifi_virtio_assoc_done(struct vwifi_vif *sta, const u8 *ta, u16 status,
+				      const u8 *resp_ies, size_t resp_ies_len)
 {
 	struct cfg80211_bss *cbss = NULL;
 	struct vwifi_peer *link = NULL;
@@ -2479,8 +2622,8 @@ static void vwifi_virtio_assoc_done(struct vwifi_vif *sta, const u8 *ta, u16 sta
 			cbss = vwifi_rbss_inform(sta, r, true, true);
 		rcu_read_unlock();
 		if (cbss)
-			link = vwifi_link_remote(sta, ta, sta->assoc_lower,
-						 sta->assoc_control_port);
+			link = __vwifi_link_remote(sta, ta, sta->assoc_lower,
+						   sta->assoc_control_port);
 		if (!link)
 			status = WLAN_STATUS_UNSPECIFIED_FAILURE;
 	}
@@ -2490,11 +2633,11 @@ static void vwifi_virtio_assoc_done(struct vwifi_vif *sta, const u8 *ta, u16 sta
 		cfg80211_connect_bss(sta->ndev, ta, NULL, sta->assoc_req_ies,
 				     sta->assoc_req_ies_len, resp_ies, resp_ies_len,
 				     status, GFP_KERNEL, NL80211_TIMEOUT_UNSPECIFIED);
-		vwifi_virtio_assoc_cancel(sta);
+		__vwifi_virtio_assoc_cancel(sta);
 		return;
 	}
-	vwifi_sta_link_up(sta, link, cbss, sta->assoc_req_ies, sta->assoc_req_ies_len,
-			  resp_ies, resp_ies_len);
+	__vwifi_sta_link_up(sta, link, cbss, sta->assoc_req_ies, sta->assoc_req_ies_len,
+			    resp_ies, resp_ies_len);
 	vwifi_virtio_assoc_clear(sta);
 }
 
@@ -2505,7 +2648,7 @@ static void vwifi_virtio_assoc_done(struct vwifi_vif *sta, const u8 *ta, u16 sta
  * BSSIDs.  As IBSS merging does, a member still alone moves to the cell
  * with the lower BSSID.
  */
-static void vwifi_virtio_ibss_merge(struct vwifi_vif *vif)
+static void __vwifi_virtio_ibss_merge(struct vwifi_vif *vif)
 {
 	struct vwifi_bss *bss = &vif->bss;
 	struct ieee80211_channel *chan;
@@ -2758,11 +2901,11 @@ static bool vwifi_virtio_mgmt_assoc_req(struct vwifi_vif *ap, struct sk_buff *sk
 	if (peer && peer->twin)
 		return true;	/* the address of a local station */
 	if (peer)		/* reassociation: hostapd starts afresh */
-		vwifi_peer_gone(peer, WLAN_REASON_UNSPECIFIED, false);
+		__vwifi_peer_gone(peer, WLAN_REASON_UNSPECIFIED, false);
 	if (ap->n_peers >= VWIFI_VIRTIO_MAX_STATIONS) {
 		resp.status = cpu_to_be16(WLAN_STATUS_AP_UNABLE_TO_HANDLE_NEW_STA);
 	} else {
-		peer = vwifi_link_remote(ap, hdr->ta, lower, ap->bss.secured);
+		peer = __vwifi_link_remote(ap, hdr->ta, lower, ap->bss.secured);
 		if (peer)
 			vwifi_ap_negotiate(ap, req->ies, ies_len, &peer->mode);
 		else
@@ -2787,8 +2930,8 @@ static bool vwifi_virtio_mgmt_assoc_resp(struct vwifi_vif *sta,
 	if (len < sizeof(*resp) || be16_to_cpu(resp->ies_len) != len - sizeof(*resp))
 		return false;
 	if (vwifi_vif_is(sta, NL80211_IFTYPE_STATION))
-		vwifi_virtio_assoc_done(sta, hdr->ta, be16_to_cpu(resp->status),
-					resp->ies, len - sizeof(*resp));
+		__vwifi_virtio_assoc_done(sta, hdr->ta, be16_to_cpu(resp->status),
+					  resp->ies, len - sizeof(*resp));
 	return true;
 }
 
@@ -2805,15 +2948,15 @@ static bool vwifi_virtio_mgmt_deauth(struct vwifi_vif *vif,
 	if (!peer || peer->twin) {
 		/* A refusal while we wait for the answer */
 		if (vif->assoc_pending && ether_addr_equal(hdr->ta, vif->bss.bssid))
-			vwifi_virtio_assoc_done(vif, hdr->ta,
-						WLAN_STATUS_UNSPECIFIED_FAILURE, NULL, 0);
+			__vwifi_virtio_assoc_done(vif, hdr->ta,
+						  WLAN_STATUS_UNSPECIFIED_FAILURE, NULL, 0);
 		return true;
 	}
-	vwifi_peer_gone(peer, be16_to_cpu(d->reason), false);
+	__vwifi_peer_gone(peer, be16_to_cpu(d->reason), false);
 	return true;
 }
 
-static bool vwifi_virtio_mgmt_rx(struct sk_buff *skb)
+static bool __vwifi_virtio_mgmt_rx(struct sk_buff *skb)
 {
 	const struct vwifi_wire_hdr *hdr = (const void *)skb->data;
 	struct vwifi_vif *vif;
@@ -2842,7 +2985,7 @@ static void vwifi_virtio_mgmt_work(struct work_struct *work)
 
 	mutex_lock(&vwifi_mutex);
 	while ((skb = skb_dequeue(&vwifi_virtio.mgmt_q))) {
-		if (!vwifi_virtio_mgmt_rx(skb))
+		if (!__vwifi_virtio_mgmt_rx(skb))
 			atomic_long_inc(&vwifi_virtio.rx_invalid);
 		consume_skb(skb);
 	}
@@ -2852,7 +2995,7 @@ static void vwifi_virtio_mgmt_work(struct work_struct *work)
 /* ---- Periodic work: beacons, keepalives, timeouts ---- */
 
 /* Drop @vif's remote links that went silent (all of them if @all) */
-static void vwifi_virtio_expire_peers(struct vwifi_vif *vif, bool all)
+static void __vwifi_virtio_expire_peers(struct vwifi_vif *vif, bool all)
 {
 	unsigned long timeout = msecs_to_jiffies(VWIFI_VIRTIO_TIMEOUT_MS);
 	struct vwifi_peer *peer;
@@ -2867,7 +3010,7 @@ static void vwifi_virtio_expire_peers(struct vwifi_vif *vif, bool all)
 		/* Beacon loss, as a station notices it: it tells the AP */
 		if (rcu_access_pointer(vif->ap_link) == peer)
 			vwifi_virtio_deauth(peer, WLAN_REASON_DISASSOC_DUE_TO_INACTIVITY);
-		vwifi_peer_gone(peer, WLAN_REASON_DISASSOC_DUE_TO_INACTIVITY, true);
+		__vwifi_peer_gone(peer, WLAN_REASON_DISASSOC_DUE_TO_INACTIVITY, true);
 	}
 }
 
@@ -2878,7 +3021,7 @@ static void vwifi_virtio_announce(struct vwifi_vif *vif)
 
 	if (vif->bss.active && (vwifi_vif_is(vif, NL80211_IFTYPE_AP) ||
 				vwifi_vif_is(vif, NL80211_IFTYPE_ADHOC)))
-		vwifi_virtio_beacon(vif);
+		__vwifi_virtio_beacon(vif);
 	else if (ap && !ap->twin)
 		vwifi_wire_send_mgmt(VWIFI_WIRE_KEEPALIVE, vif->ndev->dev_addr, ap->addr,
 				     ap->lower, NULL, 0, NULL, 0);
@@ -2893,10 +3036,10 @@ static void vwifi_virtio_tick(struct work_struct *work)
 	list_for_each_entry(vif, &vwifi_vifs, list) {
 		if (!netif_running(vif->ndev))
 			continue;
-		vwifi_virtio_expire_peers(vif, false);
+		__vwifi_virtio_expire_peers(vif, false);
 		if (vwifi_vif_is(vif, NL80211_IFTYPE_ADHOC) && vif->bss.active) {
-			vwifi_virtio_ibss_merge(vif);
-			vwifi_ibss_meet(vif);
+			__vwifi_virtio_ibss_merge(vif);
+			__vwifi_ibss_meet(vif);
 		}
 		vwifi_virtio_announce(vif);
 	}
@@ -2988,7 +3131,7 @@ static void vwifi_virtio_detach(void)
 	pr_info("virtio mode: left %s\n", dev->name);
 	mutex_lock(&vwifi_mutex);
 	list_for_each_entry(vif, &vwifi_vifs, list)
-		vwifi_virtio_expire_peers(vif, true);
+		__vwifi_virtio_expire_peers(vif, true);
 	mutex_unlock(&vwifi_mutex);
 	vwifi_rbss_expire(true);
 }
@@ -3100,8 +3243,8 @@ static void vwifi_virtio_setup_ndev(struct net_device *ndev)
 /* ------------------------------------------------------------------ */
 
 /* The slot for a key, or an ERR_PTR.  Under vwifi_mutex. */
-static struct vwifi_key *vwifi_key_slot(struct vwifi_vif *vif, u8 idx,
-					bool pairwise, const u8 *mac)
+static struct vwifi_key *__vwifi_key_slot(struct vwifi_vif *vif, u8 idx,
+					  bool pairwise, const u8 *mac)
 {
 	struct vwifi_peer *peer = NULL;
 
@@ -3121,8 +3264,8 @@ static struct vwifi_key *vwifi_key_slot(struct vwifi_vif *vif, u8 idx,
 	return peer ? &peer->gtk[idx] : &vif->gtk[idx];
 }
 
-static int vwifi_add_key(struct wiphy *wiphy, VWIFI_OP_DEV, int link_id,
-			 u8 idx, bool pairwise, const u8 *mac,
+static int vwifi_add_key(struct wiphy *wiphy, struct wireless_dev *wdev,
+			 int link_id, u8 idx, bool pairwise, const u8 *mac,
 			 struct key_params *params)
 {
 	struct vwifi_key *key;
@@ -3131,7 +3274,7 @@ static int vwifi_add_key(struct wiphy *wiphy, VWIFI_OP_DEV, int link_id,
 	if (params->key_len > WLAN_MAX_KEY_LEN || params->seq_len > VWIFI_MAX_SEQ_LEN)
 		return -EINVAL;
 	mutex_lock(&vwifi_mutex);
-	key = vwifi_key_slot(VWIFI_OP_VIF, idx, pairwise, mac);
+	key = __vwifi_key_slot(vwifi_wdev_vif(wdev), idx, pairwise, mac);
 	if (IS_ERR(key)) {
 		err = PTR_ERR(key);
 		goto out;
@@ -3148,8 +3291,9 @@ out:
 	return err;
 }
 
-static int vwifi_get_key(struct wiphy *wiphy, VWIFI_OP_DEV, int link_id,
-			 u8 idx, bool pairwise, const u8 *mac, void *cookie,
+static int vwifi_get_key(struct wiphy *wiphy, struct wireless_dev *wdev,
+			 int link_id, u8 idx, bool pairwise, const u8 *mac,
+			 void *cookie,
 			 void (*callback)(void *cookie, struct key_params *))
 {
 	struct key_params params = {};
@@ -3157,7 +3301,7 @@ static int vwifi_get_key(struct wiphy *wiphy, VWIFI_OP_DEV, int link_id,
 	int err = 0;
 
 	mutex_lock(&vwifi_mutex);
-	key = vwifi_key_slot(VWIFI_OP_VIF, idx, pairwise, mac);
+	key = __vwifi_key_slot(vwifi_wdev_vif(wdev), idx, pairwise, mac);
 	if (IS_ERR(key)) {
 		err = PTR_ERR(key);
 	} else if (!key->cipher) {
@@ -3174,14 +3318,14 @@ static int vwifi_get_key(struct wiphy *wiphy, VWIFI_OP_DEV, int link_id,
 	return err;
 }
 
-static int vwifi_del_key(struct wiphy *wiphy, VWIFI_OP_DEV, int link_id,
-			 u8 idx, bool pairwise, const u8 *mac)
+static int vwifi_del_key(struct wiphy *wiphy, struct wireless_dev *wdev,
+			 int link_id, u8 idx, bool pairwise, const u8 *mac)
 {
 	struct vwifi_key *key;
 	int err = 0;
 
 	mutex_lock(&vwifi_mutex);
-	key = vwifi_key_slot(VWIFI_OP_VIF, idx, pairwise, mac);
+	key = __vwifi_key_slot(vwifi_wdev_vif(wdev), idx, pairwise, mac);
 	if (IS_ERR(key))
 		err = PTR_ERR(key);
 	else
@@ -3201,10 +3345,11 @@ static int vwifi_set_default_key(struct wiphy *wiphy, struct net_device *ndev,
 	return 0;
 }
 
-static int vwifi_set_default_mgmt_key(struct wiphy *wiphy, VWIFI_OP_DEV,
-				      int link_id, u8 idx)
+static int vwifi_set_default_mgmt_key(struct wiphy *wiphy,
+				      struct wireless_dev *wdev, int link_id,
+				      u8 idx)
 {
-	struct vwifi_vif *vif = VWIFI_OP_VIF;
+	struct vwifi_vif *vif = vwifi_wdev_vif(wdev);
 
 	mutex_lock(&vwifi_mutex);
 	vif->default_mgmt_key = idx;
@@ -3291,14 +3436,14 @@ static void vwifi_fill_sinfo(const struct vwifi_peer *peer, struct station_info 
 	}
 }
 
-static int vwifi_get_station(struct wiphy *wiphy, VWIFI_OP_DEV, const u8 *mac,
-			     struct station_info *sinfo)
+static int vwifi_get_station(struct wiphy *wiphy, struct wireless_dev *wdev,
+			     const u8 *mac, struct station_info *sinfo)
 {
 	struct vwifi_peer *peer;
 	int err = 0;
 
 	mutex_lock(&vwifi_mutex);
-	peer = vwifi_peer_find(VWIFI_OP_VIF, mac);
+	peer = vwifi_peer_find(vwifi_wdev_vif(wdev), mac);
 	if (peer)
 		vwifi_fill_sinfo(peer, sinfo);
 	else
@@ -3307,10 +3452,10 @@ static int vwifi_get_station(struct wiphy *wiphy, VWIFI_OP_DEV, const u8 *mac,
 	return err;
 }
 
-static int vwifi_dump_station(struct wiphy *wiphy, VWIFI_OP_DEV, int idx, u8 *mac,
-			      struct station_info *sinfo)
+static int vwifi_dump_station(struct wiphy *wiphy, struct wireless_dev *wdev,
+			      int idx, u8 *mac, struct station_info *sinfo)
 {
-	struct vwifi_vif *vif = VWIFI_OP_VIF;
+	struct vwifi_vif *vif = vwifi_wdev_vif(wdev);
 	struct vwifi_peer *peer;
 	struct hlist_node *tmp;
 	unsigned int bkt;
@@ -3350,7 +3495,7 @@ static int vwifi_change_virtual_intf(struct wiphy *wiphy, struct net_device *nde
 	}
 	/* Like hardware, the mode changes only while the interface is down,
 	 * where ndo_stop has ended whatever it ran: no far end reports on it
-	 * in the old mode (vwifi_vif_end())
+	 * in the old mode (__vwifi_vif_end())
 	 */
 	if (netif_running(ndev) && type != vif->wdev.iftype)
 		return -EBUSY;
@@ -3361,7 +3506,7 @@ static int vwifi_change_virtual_intf(struct wiphy *wiphy, struct net_device *nde
 }
 
 static int vwifi_set_tx_power(struct wiphy *wiphy, struct wireless_dev *wdev,
-			      VWIFI_RADIO_IDX enum nl80211_tx_power_setting type,
+			      int radio_idx, enum nl80211_tx_power_setting type,
 			      int mbm)
 {
 	struct vwifi_radio *radio = wiphy_priv(wiphy);
@@ -3383,7 +3528,7 @@ static int vwifi_set_tx_power(struct wiphy *wiphy, struct wireless_dev *wdev,
 }
 
 static int vwifi_get_tx_power(struct wiphy *wiphy, struct wireless_dev *wdev,
-			      VWIFI_RADIO_IDX VWIFI_TXPOWER_LINK int *dbm)
+			      int radio_idx, unsigned int link_id, int *dbm)
 {
 	struct vwifi_radio *radio = wiphy_priv(wiphy);
 
@@ -3392,7 +3537,8 @@ static int vwifi_get_tx_power(struct wiphy *wiphy, struct wireless_dev *wdev,
 }
 
 /* RTS, fragmentation and retry limits: cfg80211 keeps them; nothing to apply */
-static int vwifi_set_wiphy_params(struct wiphy *wiphy, VWIFI_RADIO_IDX u32 changed)
+static int vwifi_set_wiphy_params(struct wiphy *wiphy, int radio_idx,
+				  u32 changed)
 {
 	return 0;
 }
@@ -3405,7 +3551,7 @@ static int vwifi_set_wiphy_params(struct wiphy *wiphy, VWIFI_RADIO_IDX u32 chang
 static int vwifi_get_channel(struct wiphy *wiphy, struct wireless_dev *wdev,
 			     unsigned int link_id, struct cfg80211_chan_def *chandef)
 {
-	struct vwifi_vif *vif = container_of(wdev, struct vwifi_vif, wdev);
+	struct vwifi_vif *vif = vwifi_wdev_vif(wdev);
 	struct ieee80211_channel *chan = NULL;
 	bool ht = false;
 
@@ -3460,7 +3606,7 @@ static u64 vwifi_airtime_ms(u64 bytes, u32 rate)
  * ones count both ways) since then, at the BSS's top rate.  Frames of
  * other BSSs and retries are not counted.  Under vwifi_mutex.
  */
-static void vwifi_survey_in_use(struct vwifi_vif *vif, struct survey_info *info)
+static void __vwifi_survey_in_use(struct vwifi_vif *vif, struct survey_info *info)
 {
 	const struct vwifi_bss *bss = &vif->bss;
 	u32 rate = vwifi_mode_rate(&bss->mode);
@@ -3493,7 +3639,7 @@ static int vwifi_dump_survey(struct wiphy *wiphy, struct net_device *ndev, int i
 	info->filled = SURVEY_INFO_NOISE_DBM;
 	mutex_lock(&vwifi_mutex);
 	if (vif->bss.active && vif->bss.freq == chan->center_freq)
-		vwifi_survey_in_use(vif, info);
+		__vwifi_survey_in_use(vif, info);
 	mutex_unlock(&vwifi_mutex);
 	return 0;
 }
@@ -3505,23 +3651,23 @@ static const struct cfg80211_ops vwifi_cfg_ops = {
 	.connect = vwifi_connect,
 	.disconnect = vwifi_disconnect,
 	.start_ap = vwifi_start_ap,
-	.change_beacon = vwifi_change_beacon,
+	.change_beacon = vwifi_op_change_beacon,
 	.stop_ap = vwifi_stop_ap,
 	.change_bss = vwifi_change_bss,
-	.del_station = vwifi_del_station,
-	.change_station = vwifi_change_station,
-	.get_station = vwifi_get_station,
-	.dump_station = vwifi_dump_station,
+	.del_station = vwifi_op_del_station,
+	.change_station = vwifi_op_change_station,
+	.get_station = vwifi_op_get_station,
+	.dump_station = vwifi_op_dump_station,
 	.join_ibss = vwifi_join_ibss,
 	.leave_ibss = vwifi_leave_ibss,
-	.add_key = vwifi_add_key,
-	.get_key = vwifi_get_key,
-	.del_key = vwifi_del_key,
+	.add_key = vwifi_op_add_key,
+	.get_key = vwifi_op_get_key,
+	.del_key = vwifi_op_del_key,
 	.set_default_key = vwifi_set_default_key,
-	.set_default_mgmt_key = vwifi_set_default_mgmt_key,
-	.set_tx_power = vwifi_set_tx_power,
-	.get_tx_power = vwifi_get_tx_power,
-	.set_wiphy_params = vwifi_set_wiphy_params,
+	.set_default_mgmt_key = vwifi_op_set_default_mgmt_key,
+	.set_tx_power = vwifi_op_set_tx_power,
+	.get_tx_power = vwifi_op_get_tx_power,
+	.set_wiphy_params = vwifi_op_set_wiphy_params,
 	.get_channel = vwifi_get_channel,
 	.set_power_mgmt = vwifi_set_power_mgmt,
 	.dump_survey = vwifi_dump_survey,
@@ -3546,7 +3692,7 @@ static int vwifi_ndo_open(struct net_device *ndev)
  * only once vwifi holds nothing for it that a far end could report on.
  * Under rtnl (see vwifi_disassociate()).
  */
-static void vwifi_vif_end(struct vwifi_vif *vif)
+static void __vwifi_vif_end(struct vwifi_vif *vif)
 {
 	struct vwifi_peer *link;
 
@@ -3558,14 +3704,14 @@ static void vwifi_vif_end(struct vwifi_vif *vif)
 						 lockdep_is_held(&vwifi_mutex));
 		if (link)
 			vwifi_disassociate(link, WLAN_REASON_DEAUTH_LEAVING);
-		vwifi_sta_report_lost(vif);
-		vwifi_virtio_assoc_cancel(vif);
+		__vwifi_sta_report_lost(vif);
+		__vwifi_virtio_assoc_cancel(vif);
 		break;
 	case NL80211_IFTYPE_AP:
-		vwifi_ap_stop(vif);
+		__vwifi_ap_stop(vif);
 		break;
 	case NL80211_IFTYPE_ADHOC:
-		vwifi_ibss_leave(vif);
+		__vwifi_ibss_leave(vif);
 		break;
 	default:
 		break;
@@ -3578,7 +3724,7 @@ static int vwifi_ndo_stop(struct net_device *ndev)
 
 	vwifi_scan_abort(vif);
 	mutex_lock(&vwifi_mutex);
-	vwifi_vif_end(vif);
+	__vwifi_vif_end(vif);
 	mutex_unlock(&vwifi_mutex);
 	netif_stop_queue(ndev);
 	netif_carrier_off(ndev);
@@ -3619,12 +3765,12 @@ static void vwifi_ndo_uninit(struct net_device *ndev)
 	cancel_delayed_work_sync(&vif->assoc_timeout);
 	mutex_lock(&vwifi_mutex);
 	vif->lost = false;	/* closed: ndo_stop told cfg80211 of any loss */
-	vwifi_scan_finish(vif, true);
-	vwifi_virtio_assoc_cancel(vif);
+	__vwifi_scan_finish(vif, true);
+	__vwifi_virtio_assoc_cancel(vif);
 	hash_for_each_safe(vif->peers, bkt, tmp, peer, node)
-		vwifi_unlink(peer);
+		__vwifi_unlink(peer);
 	vwifi_bss_clear(&vif->bss);
-	vwifi_deny_forget(vif);
+	__vwifi_deny_forget(vif);
 	/* The medium's receive path looks interfaces up under RCU */
 	list_del_rcu(&vif->list);
 	if (vif->radio->vif == vif)
@@ -3826,8 +3972,8 @@ static struct vwifi_vif *vwifi_nl_vif_by_name(struct net *net, const struct nlat
 }
 
 /* The interface one end of a pair names, by name or by index, not both */
-static struct vwifi_vif *vwifi_nl_vif(struct genl_info *info, int name_type,
-				      int index_type)
+static struct vwifi_vif *__vwifi_nl_vif(struct genl_info *info, int name_type,
+					int index_type)
 {
 	struct nlattr *name = info->attrs[name_type];
 	struct nlattr *index = info->attrs[index_type];
@@ -3854,10 +4000,10 @@ static struct vwifi_vif *vwifi_nl_vif(struct genl_info *info, int name_type,
 static int vwifi_nl_pair(struct genl_info *info, struct vwifi_vif **rx,
 			 struct vwifi_vif **tx)
 {
-	*rx = vwifi_nl_vif(info, VWIFI_ATTR_DST_IFNAME, VWIFI_ATTR_DST_IFINDEX);
+	*rx = __vwifi_nl_vif(info, VWIFI_ATTR_DST_IFNAME, VWIFI_ATTR_DST_IFINDEX);
 	if (IS_ERR(*rx))
 		return PTR_ERR(*rx);
-	*tx = vwifi_nl_vif(info, VWIFI_ATTR_SRC_IFNAME, VWIFI_ATTR_SRC_IFINDEX);
+	*tx = __vwifi_nl_vif(info, VWIFI_ATTR_SRC_IFNAME, VWIFI_ATTR_SRC_IFINDEX);
 	if (IS_ERR(*tx))
 		return PTR_ERR(*tx);
 	if (*rx == *tx) {
@@ -3876,7 +4022,7 @@ static int vwifi_nl_deny_add(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&vwifi_mutex);
 	err = vwifi_nl_pair(info, &rx, &tx);
 	if (!err)
-		err = vwifi_deny_add(rx, tx, info->extack);
+		err = __vwifi_deny_add(rx, tx, info->extack);
 	mutex_unlock(&vwifi_mutex);
 	rtnl_unlock();
 	return err;
@@ -3894,7 +4040,7 @@ static int vwifi_nl_deny_del(struct sk_buff *skb, struct genl_info *info)
 	if (!err) {
 		d = vwifi_deny_find(rx, tx);
 		if (d) {
-			vwifi_deny_remove(d);
+			__vwifi_deny_remove(d);
 		} else {
 			NL_SET_ERR_MSG(info->extack, "pair not in the denylist");
 			err = -ENOENT;
@@ -3908,7 +4054,7 @@ static int vwifi_nl_deny_del(struct sk_buff *skb, struct genl_info *info)
 static int vwifi_nl_deny_clear(struct sk_buff *skb, struct genl_info *info)
 {
 	mutex_lock(&vwifi_mutex);
-	vwifi_deny_forget(NULL);
+	__vwifi_deny_forget(NULL);
 	mutex_unlock(&vwifi_mutex);
 	return 0;
 }
@@ -4323,7 +4469,11 @@ static int vwifi_vif_create(struct vwifi_radio *radio)
 	vif->wdev.iftype = NL80211_IFTYPE_STATION;
 	ndev->ieee80211_ptr = &vif->wdev;
 	SET_NETDEV_DEV(ndev, wiphy_dev(radio->wiphy));
+	/* ip link set address changes dev_addr only (while down, as on
+	 * hardware); ethtool -P keeps telling the radio's own address
+	 */
 	eth_hw_addr_set(ndev, radio->wiphy->perm_addr);
+	ether_addr_copy(ndev->perm_addr, radio->wiphy->perm_addr);
 	netif_carrier_off(ndev);
 
 	err = register_netdevice(ndev);
