@@ -26,6 +26,37 @@ t_infra_wpa2() {
 	in_ns ns1 iw dev vw1 link | grep -Eq 'signal: -[0-9]+ dBm' || fail "vw1 link has no signal"
 }
 
+# ip link set address (NetworkManager randomizes it): refused while up, as
+# on hardware; once down, the air uses the new address for association, the
+# 4-way handshake and data, and ethtool -P still shows the permanent one
+t_infra_address_change() {
+	local new=02:aa:bb:cc:dd:01 out
+	vw_load station=3
+	vw_netns 0 1 2
+	start_ap 0 wpa2
+	in_ns ns1 ip link set vw1 up
+	out=$(in_ns ns1 ip link set vw1 address "$new" 2>&1) &&
+		fail "address changed while vw1 is up"
+	grep -q 'busy' <<<"$out" || fail "address change while up: '$out', not busy"
+	in_ns ns1 ip link set vw1 down
+	in_ns ns1 ip link set vw1 address "$new" || fail "ip link set vw1 address $new"
+	start_sta 1
+	start_sta 2
+	wait_sta 1
+	wait_sta 2
+	in_ns ns1 iw dev vw1 info | grep -qi "addr $new" ||
+		fail "iw dev vw1 info: $(in_ns ns1 iw dev vw1 info | grep addr)"
+	out=$(in_ns ns0 iw dev vw0 station get "$new" 2>&1) || fail "AP does not list $new: $out"
+	grep -q 'authorized:.*yes' <<<"$out" || fail "$new not authorized: $(tr '\n' '|' <<<"$out")"
+	in_ns ns0 iw dev vw0 station dump | grep -qi "$(vw_mac 1)" && fail "AP lists vw1's old address"
+	expect_ping 1 0
+	expect_ping 1 2
+	in_ns ns0 ip neigh show dev vw0 | grep -qi "$new" ||
+		fail "vw0's neighbour table lacks $new: $(in_ns ns0 ip neigh show dev vw0 | tr '\n' '|')"
+	out=$(in_ns ns1 ethtool -P vw1)
+	grep -qi "$(vw_mac 1)" <<<"$out" || fail "ethtool -P vw1: $out"
+}
+
 # Before any association, stations reach nobody
 t_infra_no_link_no_ping() {
 	vw_load station=3
