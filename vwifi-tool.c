@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * vwifi-tool: status and denylist of the vwifi driver, over its generic
- * netlink family (vwifi_nl.h).  Plain C and raw netlink sockets: no
- * library needed.
+ * vwifi-tool: status, denylist and radios of the vwifi driver, over its
+ * generic netlink family (vwifi_nl.h).  Plain C and raw netlink sockets:
+ * no library needed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,6 +31,7 @@
 #define NORETURN	noreturn
 #define __noreturn	__attribute__((NORETURN))
 #define MAX_PAIRS	64
+#define WIPHY_NAME_LEN	20	/* nl80211's limit, with the NUL */
 #define BUF_SIZE	65536
 
 /* Exit statuses */
@@ -380,6 +381,7 @@ struct status {
 	char medium[IFNAMSIZ];
 	uint32_t medium_bss;
 	uint64_t rx, rx_dropped, rx_invalid, tx, tx_dropped;
+	uint32_t n_radios, radio_max;
 };
 
 static int status_cb(const struct nlmsghdr *nlh, void *arg)
@@ -392,6 +394,8 @@ static int status_cb(const struct nlmsghdr *nlh, void *arg)
 	st->n_ifaces = attr_u32(tb[VWIFI_ATTR_NUM_IFACES]);
 	st->n_deny = attr_u32(tb[VWIFI_ATTR_NUM_DENY]);
 	st->deny_max = attr_u32(tb[VWIFI_ATTR_DENY_MAX]);
+	st->n_radios = attr_u32(tb[VWIFI_ATTR_NUM_RADIOS]);
+	st->radio_max = attr_u32(tb[VWIFI_ATTR_RADIO_MAX]);
 	st->virtio = !!tb[VWIFI_ATTR_MEDIUM_RX];
 	if (tb[VWIFI_ATTR_MEDIUM_IFNAME])
 		attr_str(tb[VWIFI_ATTR_MEDIUM_IFNAME], st->medium, sizeof(st->medium));
@@ -409,14 +413,15 @@ static int status_cb(const struct nlmsghdr *nlh, void *arg)
 static int iface_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	const struct nlattr *tb[VWIFI_ATTR_MAX + 1];
-	char name[IFNAMSIZ], ns[300];
+	char name[IFNAMSIZ], phy[WIPHY_NAME_LEN], ns[300];
 
 	(void)arg;
 	parse_attrs(nlh, tb, VWIFI_ATTR_MAX);
-	printf("  %-15s ifindex %-5u %-8s %s\n",
+	printf("  %-15s ifindex %-5u %-8s %-10s %s\n",
 	       attr_str(tb[VWIFI_ATTR_IFNAME], name, sizeof(name)),
 	       attr_u32(tb[VWIFI_ATTR_IFINDEX]),
 	       iftype_name(attr_u32(tb[VWIFI_ATTR_IFTYPE])),
+	       attr_str(tb[VWIFI_ATTR_WIPHY_NAME], phy, sizeof(phy)),
 	       netns_name(attr_u32(tb[VWIFI_ATTR_NETNS_INUM]), ns, sizeof(ns)));
 	return 0;
 }
@@ -485,6 +490,7 @@ static void show_status(struct nl *nl)
 	struct status st = { 0 };
 
 	get_status(nl, &st);
+	printf("radios: %u (at most %u)\n", st.n_radios, st.radio_max);
 	printf("interfaces: %u\n", st.n_ifaces);
 	dump(nl, VWIFI_CMD_GET_IFACE, iface_cb, NULL, "cannot list the interfaces");
 	printf("denylist: %u pair%s (at most %u)\n", st.n_deny, st.n_deny == 1 ? "" : "s",
@@ -539,6 +545,211 @@ static void clear_denylist(struct nl *nl)
 		fail(nl, err, "cannot clear the denylist", NULL, NULL);
 }
 
+/* ------------------------------------------------------------ commands */
+
+/*
+ * The command grammar, `vwifi-tool CMD [ARG]...`, beside the seed's
+ * options: silent on success (but for what a command is asked to tell),
+ * exit 0 on success, 1 when the kernel refuses, 2 on a usage error.
+ */
+struct command {
+	const char *name;		/* its words: "radio add" */
+	const char *args;
+	const char *help;
+	int min_args, max_args;
+	void (*check)(char **argv, int argc);	/* usage errors, before netlink */
+	void (*run)(struct nl *nl, char **argv, int argc);
+};
+
+static int new_radio_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct nlattr *tb[VWIFI_ATTR_MAX + 1];
+	char phy[WIPHY_NAME_LEN], name[IFNAMSIZ];
+
+	(void)arg;
+	parse_attrs(nlh, tb, VWIFI_ATTR_MAX);
+	printf("%s %s\n", attr_str(tb[VWIFI_ATTR_WIPHY_NAME], phy, sizeof(phy)),
+	       attr_str(tb[VWIFI_ATTR_IFNAME], name, sizeof(name)));
+	return 0;
+}
+
+static __printf(1, 2) __noreturn void usage_error(const char *fmt, ...);
+
+static void check_phy(char **argv, int argc)
+{
+	if (!argc)
+		return;
+	if (!*argv[0])
+		usage_error("empty wiphy name");
+	if (strlen(argv[0]) >= WIPHY_NAME_LEN)
+		usage_error("wiphy name too long (%zu characters, at most %d)",
+			    strlen(argv[0]), WIPHY_NAME_LEN - 1);
+}
+
+static void radio_request(struct nl *nl, uint8_t cmd, const char *phy, nl_cb cb,
+			  const char *what)
+{
+	char msg[128];
+	struct req r;
+	int err;
+
+	vwifi_req(nl, &r, cmd, 0);
+	if (phy)
+		req_put_str(&r, VWIFI_ATTR_WIPHY_NAME, phy);
+	err = nl_talk(nl, &r, cb, NULL);
+	if (err) {
+		snprintf(msg, sizeof(msg), "cannot %s%s%s", what, phy ? " " : "",
+			 phy ? phy : "");
+		fail(nl, err, msg, NULL, NULL);
+	}
+}
+
+static void cmd_radio_add(struct nl *nl, char **argv, int argc)
+{
+	radio_request(nl, VWIFI_CMD_NEW_RADIO, argc ? argv[0] : NULL, new_radio_cb,
+		      "add the radio");
+}
+
+static void cmd_radio_del(struct nl *nl, char **argv, int argc)
+{
+	(void)argc;
+	radio_request(nl, VWIFI_CMD_DEL_RADIO, argv[0], NULL, "delete the radio");
+}
+
+static void cmd_help(struct nl *nl, char **argv, int argc);
+
+static const struct command commands[] = {
+	{ "radio add", "[NAME]",
+	  "add a radio: a wiphy (NAME, or vw_phyN) with one interface in station\n"
+	  "mode, in the caller's network namespace; prints the wiphy and the interface",
+	  0, 1, check_phy, cmd_radio_add },
+	{ "radio del", "PHY",
+	  "delete the radio whose wiphy is PHY, with all its interfaces",
+	  1, 1, check_phy, cmd_radio_del },
+	{ "help", "[CMD]", "show the commands, or one command's help", 0, 2, NULL, cmd_help },
+};
+
+#define N_COMMANDS	(sizeof(commands) / sizeof(commands[0]))
+
+/* How many of @argv's first words @cmd's name has (0: not @cmd) */
+static int command_words(const struct command *cmd, char **argv, int argc)
+{
+	const char *name = cmd->name;
+	int n = 0;
+
+	while (*name) {
+		size_t len = strcspn(name, " ");
+
+		if (n >= argc || strlen(argv[n]) != len || strncmp(argv[n], name, len))
+			return 0;
+		n++;
+		name += len;
+		name += *name == ' ';
+	}
+	return n;
+}
+
+static const struct command *find_command(char **argv, int argc, int *words)
+{
+	size_t i;
+
+	for (i = 0; i < N_COMMANDS; i++) {
+		*words = command_words(&commands[i], argv, argc);
+		if (*words)
+			return &commands[i];
+	}
+	return NULL;
+}
+
+static void print_command(FILE *f, const struct command *cmd, int full)
+{
+	const char *line = cmd->help;
+
+	fprintf(f, "  " PROG " %s %s\n", cmd->name, cmd->args);
+	if (!full)
+		return;
+	while (*line) {
+		size_t len = strcspn(line, "\n");
+
+		fprintf(f, "      %.*s\n", (int)len, line);
+		line += len;
+		line += *line == '\n';
+	}
+}
+
+static void cmd_help(struct nl *nl, char **argv, int argc)
+{
+	const struct command *cmd;
+	size_t i;
+	int words;
+
+	(void)nl;
+	if (!argc) {
+		for (i = 0; i < N_COMMANDS; i++)
+			print_command(stdout, &commands[i], 1);
+		return;
+	}
+	cmd = find_command(argv, argc, &words);
+	if (!cmd || words != argc)
+		usage_error("no command '%s%s%s'", argv[0], argc > 1 ? " " : "",
+			    argc > 1 ? argv[1] : "");
+	print_command(stdout, cmd, 1);
+}
+
+/* No command is @argv: say which start with its first word, if any */
+static __noreturn void unknown_command(char **argv, int argc)
+{
+	size_t len = strlen(argv[0]), i;
+	int known = 0;
+
+	for (i = 0; i < N_COMMANDS; i++) {
+		if (strncmp(commands[i].name, argv[0], len) || commands[i].name[len] != ' ')
+			continue;
+		if (!known++)
+			fprintf(stderr, PROG ": %s%s%s: not a command; these are:\n", argv[0],
+				argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
+		print_command(stderr, &commands[i], 0);
+	}
+	if (known)
+		exit(EXIT_USAGE);
+	usage_error("unknown command '%s'", argv[0]);
+}
+
+/* Run the command @argv names (exits on an error) */
+static int run_command(char **argv, int argc)
+{
+	const struct command *cmd;
+	struct nl nl;
+	int words, err;
+
+	cmd = find_command(argv, argc, &words);
+	if (!cmd)
+		unknown_command(argv, argc);
+	argv += words;
+	argc -= words;
+	if (argc < cmd->min_args || argc > cmd->max_args)
+		usage_error("usage: " PROG " %s %s", cmd->name, cmd->args);
+	if (cmd->check)
+		cmd->check(argv, argc);
+	if (cmd->run == cmd_help) {
+		cmd_help(NULL, argv, argc);
+		return EXIT_SUCCESS;
+	}
+	nl_open(&nl);
+	err = nl_resolve(&nl);
+	if (err == -ENOENT)
+		die("the vwifi module is not loaded");
+	if (err)
+		die("cannot look up the vwifi netlink family: %s", strerror(-err));
+	/* Every command so far came with version 2 */
+	if (nl.version < VWIFI_GENL_VERSION)
+		die("vwifi speaks version %u of its protocol, '%s' needs %d", nl.version,
+		    cmd->name, VWIFI_GENL_VERSION);
+	cmd->run(&nl, argv, argc);
+	close(nl.fd);
+	return EXIT_SUCCESS;
+}
+
 /* ------------------------------------------------------------ main */
 
 static void print_help(FILE *f)
@@ -557,6 +768,10 @@ static void print_help(FILE *f)
 		"  -h, --help            show this help\n"
 		"  -V, --version         show the version of the tool and of its protocol\n"
 		"\n"
+		"Or a command (" PROG " help: all of them):\n"
+		"  " PROG " radio add [NAME]   a radio, with one interface; prints both\n"
+		"  " PROG " radio del PHY      delete a radio and its interfaces\n"
+		"\n"
 		"An interface name is looked up in the caller's network namespace first, then\n"
 		"among the vwifi interfaces of all namespaces, where it must be unique.\n"
 		"Changing the denylist needs CAP_NET_ADMIN.\n"
@@ -569,8 +784,6 @@ struct opts {
 	int n_dst, n_src;
 	int clear, remove, list;
 };
-
-static __printf(1, 2) __noreturn void usage_error(const char *fmt, ...);
 
 static void usage_error(const char *fmt, ...)
 {
@@ -674,6 +887,8 @@ int main(int argc, char **argv)
 	struct nl nl;
 	int err, i;
 
+	if (argc > 1 && argv[1][0] != '-')
+		return run_command(argv + 1, argc - 1);
 	parse_args(argc, argv, &o);
 	nl_open(&nl);
 	err = nl_resolve(&nl);
@@ -687,9 +902,9 @@ int main(int argc, char **argv)
 	if (err)
 		die("cannot look up the vwifi netlink family: %s", strerror(-err));
 	printf("vwifi status : live\n");
-	if (nl.version < VWIFI_GENL_VERSION)
-		die("vwifi speaks version %u of its protocol, this tool needs %d",
-		    nl.version, VWIFI_GENL_VERSION);
+	if (nl.version < 1)
+		die("vwifi speaks version %u of its protocol, this tool needs 1",
+		    nl.version);
 
 	if (!o.n_dst && !o.clear && !o.list) {
 		show_status(&nl);

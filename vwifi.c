@@ -48,7 +48,10 @@
 /* Parameters and types                                               */
 /* ------------------------------------------------------------------ */
 
-#define VWIFI_MAX_STATIONS	4096
+#define VWIFI_MAX_RADIOS	4096	/* at load (station=) and added at runtime */
+#define VWIFI_RADIO_IFACES	8	/* interfaces per radio, and address slots */
+#define VWIFI_NO_SLOT		0xff
+#define VWIFI_WIPHY_NAME_LEN	20	/* nl80211's limit, with the NUL */
 #define VWIFI_PEER_HASH_BITS	6
 #define VWIFI_NUM_KEYS		8	/* 0-3 data, 4-5 IGTK, 6-7 BIGTK */
 #define VWIFI_NUM_PTKS		4
@@ -174,6 +177,9 @@ struct vwifi_vif {
 	struct list_head list;		/* in vwifi_vifs: written under rtnl and
 					 * vwifi_mutex, read under either or RCU
 					 */
+	struct list_head radio_node;	/* in radio->vifs; empty once unlisted */
+	u8 slot;			/* its address among the radio's */
+	int addr_num;			/* virtio mode: its number in the pool */
 
 	/* Data path: written under vwifi_mutex, read under RCU */
 	DECLARE_HASHTABLE(peers, VWIFI_PEER_HASH_BITS);	/* by MAC address */
@@ -207,13 +213,12 @@ struct vwifi_vif {
 
 	/* Station: an association the AP side ended (or its beacons stopped)
 	 * that cfg80211 has not been told of yet.  Under vwifi_mutex; told
-	 * from lost_work, under this interface's wiphy lock, or at the next
+	 * from its radio's lost_work, under the wiphy lock, or at the next
 	 * op of the station (see __vwifi_sta_mark_lost()).
 	 */
 	bool lost;
 	bool lost_locally;		/* beacon loss: this end noticed it */
 	u16 lost_reason;
-	struct wiphy_work lost_work;
 };
 
 /* Every wireless_dev vwifi registers is embedded in a vif */
@@ -222,11 +227,20 @@ static struct vwifi_vif *vwifi_wdev_vif(struct wireless_dev *wdev)
 	return container_of(wdev, struct vwifi_vif, wdev);
 }
 
+/*
+ * A wiphy and its interfaces.  @vifs and @list are written under rtnl and
+ * vwifi_mutex and read under either; @slots and @dying under rtnl.
+ */
 struct vwifi_radio {
 	struct wiphy *wiphy;
-	struct vwifi_vif *vif;		/* NULL once the interface is gone */
-	struct list_head list;		/* in vwifi_radios, module init/exit only */
+	struct list_head vifs;		/* its interfaces, by radio_node */
+	unsigned long slots;		/* the address slots its interfaces use */
+	int addr_num;			/* virtio mode: slot 0's number in the pool */
+	bool dying;			/* being deleted: no interface added */
+	struct list_head list;		/* in vwifi_radios */
 	int index;
+	/* Its stations' lost associations, told under the wiphy lock */
+	struct wiphy_work lost_work;
 	int tx_power_mbm;		/* under the wiphy lock */
 	struct ieee80211_supported_band band_2ghz;
 	struct ieee80211_supported_band band_5ghz;
@@ -259,7 +273,7 @@ struct vwifi_radio {
  */
 static DEFINE_MUTEX(vwifi_mutex);
 static LIST_HEAD(vwifi_vifs);
-static LIST_HEAD(vwifi_radios);		/* module init/exit only */
+static LIST_HEAD(vwifi_radios);
 static struct workqueue_struct *vwifi_wq;
 
 static bool vwifi_virtio_xmit(struct vwifi_peer *tx, struct sk_buff *skb);
@@ -268,6 +282,21 @@ static int __vwifi_virtio_connect(struct vwifi_vif *sta,
 static void vwifi_virtio_deauth(struct vwifi_peer *peer, u16 reason);
 static void __vwifi_virtio_assoc_cancel(struct vwifi_vif *sta);
 static const struct net_device_ops vwifi_netdev_ops;
+static int vwifi_radio_check_ifaces(struct vwifi_radio *radio, struct vwifi_vif *vif,
+				    enum nl80211_iftype type);
+static void vwifi_addr_put(struct vwifi_vif *vif);
+/* What vwifi_radio_add() made, for its caller to tell */
+struct vwifi_radio_made {
+	char wiphy[VWIFI_WIPHY_NAME_LEN];
+	char ifname[IFNAMSIZ];
+	int ifindex;
+};
+
+static struct vwifi_radio *vwifi_radio_add(const char *name, struct net *net,
+					   struct vwifi_radio_made *made,
+					   struct netlink_ext_ack *extack);
+static void vwifi_radio_unlist(struct vwifi_radio *radio, struct list_head *batch);
+static void vwifi_radio_free(struct vwifi_radio *radio);
 
 /* ------------------------------------------------------------------ */
 /* Compatibility: every LINUX_VERSION_CODE test of the driver is here  */
@@ -447,6 +476,14 @@ static int vwifi_op_change_beacon(struct wiphy *wiphy, struct net_device *ndev,
 	return vwifi_update_beacon(wiphy, ndev, info);
 }
 #endif
+
+/* 6.11 checks combinations per radio of a wiphy; vwifi's have one */
+static void vwifi_compat_combination_params_init(struct iface_combination_params *params)
+{
+#if VWIFI_KERNEL_AT_LEAST(6, 11, 0)
+	params->radio_idx = -1;
+#endif
+}
 
 static void vwifi_compat_netdev_flags(struct net_device *ndev)
 {
@@ -1298,6 +1335,21 @@ static void vwifi_bss_up(struct vwifi_vif *vif)
 	vwifi_stats_read(vif->stats, &vif->bss.up_stats);
 }
 
+/*
+ * Whether @vif may use @freq: the radio's other interfaces that run,
+ * joined or are associated to a BSS are on it.  Under vwifi_mutex.
+ */
+static bool __vwifi_radio_channel_ok(const struct vwifi_vif *vif, u32 freq)
+{
+	const struct vwifi_vif *v;
+
+	lockdep_assert_held(&vwifi_mutex);
+	list_for_each_entry(v, &vif->radio->vifs, radio_node)
+		if (v != vif && v->bss.active && v->bss.freq != freq)
+			return false;
+	return true;
+}
+
 static bool vwifi_bss_ssid_is(const struct vwifi_bss *bss, const u8 *ssid, size_t len)
 {
 	return bss->ssid_len == len && !memcmp(bss->ssid, ssid, len);
@@ -1482,7 +1534,8 @@ static bool vwifi_ap_pick_visit(struct vwifi_air_walk *walk, const struct vwifi_
 	struct vwifi_ap_pick *pick = container_of(walk, struct vwifi_ap_pick, walk);
 	struct vwifi_vif *sta = walk->rx;
 
-	if (h->iftype != NL80211_IFTYPE_AP || !vwifi_bss_fits_connect(h->bss, pick->sme))
+	if (h->iftype != NL80211_IFTYPE_AP || !vwifi_bss_fits_connect(h->bss, pick->sme) ||
+	    !__vwifi_radio_channel_ok(sta, h->bss->freq))
 		return false;
 	if (h->local) {
 		/* An association is an exchange: the AP must hear us too */
@@ -1637,7 +1690,7 @@ static void __vwifi_sta_mark_lost(struct vwifi_vif *sta, u16 reason, bool locall
 	sta->lost = true;
 	sta->lost_locally = locally;
 	sta->lost_reason = reason;
-	wiphy_work_queue(sta->wdev.wiphy, &sta->lost_work);
+	wiphy_work_queue(sta->wdev.wiphy, &sta->radio->lost_work);
 }
 
 /*
@@ -1691,15 +1744,21 @@ static void vwifi_disassociate(struct vwifi_peer *link, u16 reason)
 	cfg80211_disconnected(sta->ndev, reason, NULL, 0, true, GFP_KERNEL);
 }
 
-/* Under the station's wiphy lock */
+/*
+ * Under the wiphy lock.  The work is the radio's, which outlives its
+ * interfaces, so an interface going away has nothing to cancel.
+ */
 static void vwifi_sta_lost_work(struct wiphy *wiphy, struct wiphy_work *work)
 {
-	struct vwifi_vif *sta = container_of(work, struct vwifi_vif, lost_work);
+	struct vwifi_radio *radio = container_of(work, struct vwifi_radio, lost_work);
+	struct vwifi_vif *sta;
 
 	mutex_lock(&vwifi_mutex);
-	/* Going down, ndo_stop tells it, before cfg80211 unregisters it */
-	if (netif_running(sta->ndev))
-		__vwifi_sta_report_lost(sta);
+	list_for_each_entry(sta, &radio->vifs, radio_node) {
+		/* Going down, ndo_stop tells it, before cfg80211 unregisters it */
+		if (netif_running(sta->ndev))
+			__vwifi_sta_report_lost(sta);
+	}
 	mutex_unlock(&vwifi_mutex);
 }
 
@@ -1822,6 +1881,9 @@ static int vwifi_start_ap(struct wiphy *wiphy, struct net_device *ndev,
 	if (!settings->ssid_len || settings->ssid_len > IEEE80211_MAX_SSID_LEN)
 		return -EINVAL;
 	mutex_lock(&vwifi_mutex);
+	err = -EBUSY;
+	if (!__vwifi_radio_channel_ok(ap, settings->chandef.chan->center_freq))
+		goto out;
 	err = __vwifi_ap_set_beacon(ap, &settings->beacon);
 	if (err)
 		goto out;
@@ -2126,6 +2188,11 @@ static int vwifi_join_ibss(struct wiphy *wiphy, struct net_device *ndev,
 			eth_random_addr(bss->bssid);
 		bss->freq = params->chandef.chan->center_freq;
 		bss->beacon_int = params->beacon_interval;
+	}
+	if (!__vwifi_radio_channel_ok(vif, bss->freq)) {
+		vwifi_bss_clear(bss);
+		err = -EBUSY;
+		goto out;
 	}
 	memcpy(bss->ssid, params->ssid, params->ssid_len);
 	bss->ssid_len = params->ssid_len;
@@ -3484,6 +3551,7 @@ static int vwifi_change_virtual_intf(struct wiphy *wiphy, struct net_device *nde
 				     struct vif_params *params)
 {
 	struct vwifi_vif *vif = netdev_priv(ndev);
+	int err;
 
 	switch (type) {
 	case NL80211_IFTYPE_STATION:
@@ -3499,6 +3567,9 @@ static int vwifi_change_virtual_intf(struct wiphy *wiphy, struct net_device *nde
 	 */
 	if (netif_running(ndev) && type != vif->wdev.iftype)
 		return -EBUSY;
+	err = vwifi_radio_check_ifaces(vif->radio, vif, type);
+	if (err)
+		return err;
 	mutex_lock(&vwifi_mutex);
 	vif->wdev.iftype = type;
 	mutex_unlock(&vwifi_mutex);
@@ -3644,35 +3715,6 @@ static int vwifi_dump_survey(struct wiphy *wiphy, struct net_device *ndev, int i
 	return 0;
 }
 
-static const struct cfg80211_ops vwifi_cfg_ops = {
-	.change_virtual_intf = vwifi_change_virtual_intf,
-	.scan = vwifi_scan,
-	.abort_scan = vwifi_abort_scan,
-	.connect = vwifi_connect,
-	.disconnect = vwifi_disconnect,
-	.start_ap = vwifi_start_ap,
-	.change_beacon = vwifi_op_change_beacon,
-	.stop_ap = vwifi_stop_ap,
-	.change_bss = vwifi_change_bss,
-	.del_station = vwifi_op_del_station,
-	.change_station = vwifi_op_change_station,
-	.get_station = vwifi_op_get_station,
-	.dump_station = vwifi_op_dump_station,
-	.join_ibss = vwifi_join_ibss,
-	.leave_ibss = vwifi_leave_ibss,
-	.add_key = vwifi_op_add_key,
-	.get_key = vwifi_op_get_key,
-	.del_key = vwifi_op_del_key,
-	.set_default_key = vwifi_set_default_key,
-	.set_default_mgmt_key = vwifi_op_set_default_mgmt_key,
-	.set_tx_power = vwifi_op_set_tx_power,
-	.get_tx_power = vwifi_op_get_tx_power,
-	.set_wiphy_params = vwifi_op_set_wiphy_params,
-	.get_channel = vwifi_get_channel,
-	.set_power_mgmt = vwifi_set_power_mgmt,
-	.dump_survey = vwifi_dump_survey,
-};
-
 /* ------------------------------------------------------------------ */
 /* net_device                                                         */
 /* ------------------------------------------------------------------ */
@@ -3753,7 +3795,10 @@ static int vwifi_ndo_init(struct net_device *ndev)
 	return vif->stats ? 0 : -ENOMEM;
 }
 
-/* Unregistering: drop every link so nobody sends here any more */
+/*
+ * Unregistering: drop every link so nobody sends here any more.  Under
+ * rtnl, and the wiphy lock when cfg80211 deletes the interface.
+ */
 static void vwifi_ndo_uninit(struct net_device *ndev)
 {
 	struct vwifi_vif *vif = netdev_priv(ndev);
@@ -3773,13 +3818,9 @@ static void vwifi_ndo_uninit(struct net_device *ndev)
 	__vwifi_deny_forget(vif);
 	/* The medium's receive path looks interfaces up under RCU */
 	list_del_rcu(&vif->list);
-	if (vif->radio->vif == vif)
-		vif->radio->vif = NULL;
+	list_del_init(&vif->radio_node);
 	mutex_unlock(&vwifi_mutex);
-	/* Unlinked: nothing queues it again */
-	wiphy_lock(vif->wdev.wiphy);
-	wiphy_work_cancel(vif->wdev.wiphy, &vif->lost_work);
-	wiphy_unlock(vif->wdev.wiphy);
+	vwifi_addr_put(vif);
 }
 
 /* Runs after the unregistration's RCU grace period */
@@ -3918,7 +3959,7 @@ static struct vwifi_vif *vwifi_nl_dev_vif(struct net_device *dev)
 	if (!dev || dev->netdev_ops != &vwifi_netdev_ops)
 		return NULL;
 	vif = netdev_priv(dev);
-	return vif->radio->vif == vif ? vif : NULL;	/* listed */
+	return list_empty(&vif->radio_node) ? NULL : vif;	/* listed */
 }
 
 static struct vwifi_vif *vwifi_nl_vif_by_index(struct net *net, const struct nlattr *attr,
@@ -4059,6 +4100,79 @@ static int vwifi_nl_deny_clear(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
+/* vwifi-tool radio add [NAME]: the reply names the wiphy and its interface */
+static int vwifi_nl_new_radio(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[VWIFI_ATTR_WIPHY_NAME];
+	char name[VWIFI_WIPHY_NAME_LEN];
+	struct vwifi_radio_made made;
+	struct vwifi_radio *radio;
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (attr && nla_strscpy(name, attr, sizeof(name)) <= 0) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr, "empty name");
+		return -EINVAL;
+	}
+	/* Allocated first: once the radio exists, the reply cannot fail */
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	radio = vwifi_radio_add(attr ? name : NULL, genl_info_net(info), &made,
+				info->extack);
+	if (IS_ERR(radio)) {
+		nlmsg_free(msg);
+		return PTR_ERR(radio);
+	}
+	hdr = genlmsg_put_reply(msg, info, &vwifi_nl_family, 0, VWIFI_CMD_NEW_RADIO);
+	if (!hdr ||
+	    nla_put_string(msg, VWIFI_ATTR_WIPHY_NAME, made.wiphy) ||
+	    nla_put_string(msg, VWIFI_ATTR_IFNAME, made.ifname) ||
+	    nla_put_u32(msg, VWIFI_ATTR_IFINDEX, made.ifindex)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/* The radio @info names by its wiphy's name.  Under rtnl. */
+static struct vwifi_radio *vwifi_nl_radio(struct genl_info *info)
+{
+	struct nlattr *name = info->attrs[VWIFI_ATTR_WIPHY_NAME];
+	struct vwifi_radio *radio;
+
+	ASSERT_RTNL();
+	if (!name) {
+		NL_SET_ERR_MSG(info->extack, "name the radio's wiphy");
+		return ERR_PTR(-EINVAL);
+	}
+	list_for_each_entry(radio, &vwifi_radios, list)
+		if (!nla_strcmp(name, wiphy_name(radio->wiphy)))
+			return radio;
+	NL_SET_ERR_MSG_ATTR(info->extack, name, "no vwifi radio has a wiphy of this name");
+	return ERR_PTR(-ENODEV);
+}
+
+/* vwifi-tool radio del PHY */
+static int vwifi_nl_del_radio(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vwifi_radio *radio;
+	LIST_HEAD(batch);
+
+	rtnl_lock();
+	radio = vwifi_nl_radio(info);
+	if (IS_ERR(radio)) {
+		rtnl_unlock();
+		return PTR_ERR(radio);
+	}
+	vwifi_radio_unlist(radio, &batch);
+	unregister_netdevice_many(&batch);
+	rtnl_unlock();
+	vwifi_radio_free(radio);
+	return 0;
+}
+
 static int vwifi_nl_put_counter(struct sk_buff *msg, int type, atomic_long_t *v)
 {
 	return nla_put_u64_64bit(msg, type, atomic_long_read(v), VWIFI_ATTR_PAD);
@@ -4090,7 +4204,8 @@ static int vwifi_nl_get_status(struct sk_buff *skb, struct genl_info *info)
 {
 	bool admin = netlink_capable(skb, CAP_NET_ADMIN);
 	struct net *net = genl_info_net(info);
-	u32 n_ifaces = 0, n_deny = 0;
+	u32 n_ifaces = 0, n_deny = 0, n_radios = 0;
+	struct vwifi_radio *radio;
 	struct vwifi_deny *d;
 	struct vwifi_vif *vif;
 	struct sk_buff *msg;
@@ -4098,6 +4213,8 @@ static int vwifi_nl_get_status(struct sk_buff *skb, struct genl_info *info)
 
 	rtnl_lock();
 	mutex_lock(&vwifi_mutex);
+	list_for_each_entry(radio, &vwifi_radios, list)
+		n_radios += admin || net_eq(wiphy_net(radio->wiphy), net);
 	list_for_each_entry(vif, &vwifi_vifs, list)
 		n_ifaces += vwifi_nl_visible(vif, net, admin);
 	list_for_each_entry(d, &vwifi_deny_list, list)
@@ -4115,6 +4232,8 @@ static int vwifi_nl_get_status(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(msg, VWIFI_ATTR_NUM_IFACES, n_ifaces) ||
 	    nla_put_u32(msg, VWIFI_ATTR_NUM_DENY, n_deny) ||
 	    nla_put_u32(msg, VWIFI_ATTR_DENY_MAX, VWIFI_DENY_MAX) ||
+	    nla_put_u32(msg, VWIFI_ATTR_NUM_RADIOS, n_radios) ||
+	    nla_put_u32(msg, VWIFI_ATTR_RADIO_MAX, VWIFI_MAX_RADIOS) ||
 	    vwifi_nl_put_virtio(msg)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
@@ -4150,7 +4269,8 @@ static int vwifi_nl_dump_one_iface(struct sk_buff *skb, struct netlink_callback 
 		return -EMSGSIZE;
 	if (vwifi_nl_put_iface(skb, vif, VWIFI_ATTR_IFNAME, VWIFI_ATTR_IFINDEX,
 			       VWIFI_ATTR_NETNS_INUM) ||
-	    nla_put_u32(skb, VWIFI_ATTR_IFTYPE, vif->wdev.iftype)) {
+	    nla_put_u32(skb, VWIFI_ATTR_IFTYPE, vif->wdev.iftype) ||
+	    nla_put_string(skb, VWIFI_ATTR_WIPHY_NAME, wiphy_name(vif->radio->wiphy))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -4237,6 +4357,10 @@ static const struct nla_policy vwifi_nl_policy_pair[VWIFI_ATTR_MAX + 1] = {
 	[VWIFI_ATTR_SRC_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
 };
 
+static const struct nla_policy vwifi_nl_policy_radio[VWIFI_ATTR_MAX + 1] = {
+	[VWIFI_ATTR_WIPHY_NAME] = { .type = NLA_NUL_STRING, .len = VWIFI_WIPHY_NAME_LEN - 1 },
+};
+
 /* No .validate flags: strict validation, reserved header bytes zero */
 static const struct genl_ops vwifi_nl_ops[] = {
 	{
@@ -4277,6 +4401,20 @@ static const struct genl_ops vwifi_nl_ops[] = {
 		.dumpit = vwifi_nl_dump_deny,
 		.policy = vwifi_nl_policy_none,
 		.maxattr = VWIFI_ATTR_MAX,
+	},
+	{
+		.cmd = VWIFI_CMD_NEW_RADIO,
+		.doit = vwifi_nl_new_radio,
+		.policy = vwifi_nl_policy_radio,
+		.maxattr = VWIFI_ATTR_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = VWIFI_CMD_DEL_RADIO,
+		.doit = vwifi_nl_del_radio,
+		.policy = vwifi_nl_policy_radio,
+		.maxattr = VWIFI_ATTR_MAX,
+		.flags = GENL_ADMIN_PERM,
 	},
 };
 
@@ -4374,44 +4512,119 @@ static void vwifi_band_init(struct ieee80211_supported_band *band,
 	band->ht_cap.mcs.tx_params = IEEE80211_HT_MCS_TX_DEFINED;
 }
 
-/* Stable, locally administered address derived from the index */
-static void vwifi_radio_addr(int index, u8 *addr)
+/*
+ * Interface combination: several stations, and one AP or IBSS beside
+ * them, all on one channel (the radio has one).  vwifi checks it itself,
+ * as cfg80211 leaves that to FullMAC drivers.
+ */
+static const struct ieee80211_iface_limit vwifi_iface_limits[] = {
+	{ .max = VWIFI_RADIO_IFACES, .types = BIT(NL80211_IFTYPE_STATION) },
+	{ .max = 1, .types = BIT(NL80211_IFTYPE_AP) | BIT(NL80211_IFTYPE_ADHOC) },
+};
+
+static const struct ieee80211_iface_combination vwifi_iface_combination = {
+	.limits = vwifi_iface_limits,
+	.n_limits = ARRAY_SIZE(vwifi_iface_limits),
+	.max_interfaces = VWIFI_RADIO_IFACES,
+	.num_different_channels = 1,
+};
+
+/*
+ * Whether @radio may have its interfaces plus one of @type (@vif changing
+ * to @type, or a new interface if NULL): -EBUSY if the combination does
+ * not allow it.  Under rtnl.
+ */
+static int vwifi_radio_check_ifaces(struct vwifi_radio *radio, struct vwifi_vif *vif,
+				    enum nl80211_iftype type)
+{
+	struct iface_combination_params params = {
+		.num_different_channels = 1,
+	};
+	struct vwifi_vif *v;
+
+	ASSERT_RTNL();
+	vwifi_compat_combination_params_init(&params);
+	list_for_each_entry(v, &radio->vifs, radio_node)
+		if (v != vif)
+			params.iftype_num[v->wdev.iftype]++;
+	params.iftype_num[type]++;
+	return cfg80211_check_combinations(radio->wiphy, &params);
+}
+
+/* Radio indexes name the wiphys (vw_phyN) and their addresses */
+static DEFINE_IDA(vwifi_radio_ida);
+/* Virtio mode: the numbers of the addresses vwifi_virtio_addr() derives */
+static DEFINE_IDA(vwifi_addr_ida);
+
+/*
+ * Every interface has its own stable address.  Local mode: slot s of
+ * radio r is 02:76:77:ss:rr:rr, so a radio's first interface (slot 0)
+ * keeps the address it always had.  Virtio mode: the guest's pool of
+ * numbers, told apart from other guests' by the virtio-net address; a
+ * radio holds one for its slot 0, an added interface takes another.
+ */
+static void vwifi_slot_addr(const struct vwifi_radio *radio, int slot, int num, u8 *addr)
 {
 	if (vwifi_virtio_on()) {
-		vwifi_virtio_addr(index, addr);
+		vwifi_virtio_addr(num, addr);
 		return;
 	}
 	addr[0] = 0x02;
 	addr[1] = 'v';
 	addr[2] = 'w';
-	addr[3] = (index >> 16) & 0xff;
-	addr[4] = (index >> 8) & 0xff;
-	addr[5] = index & 0xff;
+	addr[3] = slot;
+	addr[4] = (radio->index >> 8) & 0xff;
+	addr[5] = radio->index & 0xff;
 }
 
-static struct vwifi_radio *vwifi_radio_new(int index)
+/* Claim @vif's address slot (and number).  Under rtnl. */
+static int vwifi_addr_get(struct vwifi_vif *vif)
 {
-	struct vwifi_radio *radio;
-	char name[sizeof("vw_phy") + 11];
-	struct wiphy *wiphy;
-	int err;
+	struct vwifi_radio *radio = vif->radio;
+	unsigned int slot = find_first_zero_bit(&radio->slots, VWIFI_RADIO_IFACES);
+	int num = radio->addr_num;
 
-	snprintf(name, sizeof(name), "vw_phy%d", index);
-	wiphy = wiphy_new_nm(&vwifi_cfg_ops, sizeof(*radio), name);
-	if (!wiphy)
-		return ERR_PTR(-ENOMEM);
-	radio = wiphy_priv(wiphy);
-	radio->wiphy = wiphy;
-	radio->index = index;
+	ASSERT_RTNL();
+	if (slot >= VWIFI_RADIO_IFACES)
+		return -ENOSPC;
+	if (vwifi_virtio_on() && slot) {
+		num = ida_alloc_max(&vwifi_addr_ida, VWIFI_VIRTIO_MAX_IFACES - 1, GFP_KERNEL);
+		if (num < 0)
+			return num;
+	}
+	__set_bit(slot, &radio->slots);
+	vif->slot = slot;
+	vif->addr_num = num;
+	return 0;
+}
+
+/* Give the slot back; again is a no-op.  Under rtnl. */
+static void vwifi_addr_put(struct vwifi_vif *vif)
+{
+	ASSERT_RTNL();
+	if (vif->slot == VWIFI_NO_SLOT)
+		return;
+	__clear_bit(vif->slot, &vif->radio->slots);
+	if (vwifi_virtio_on() && vif->slot)
+		ida_free(&vwifi_addr_ida, vif->addr_num);
+	vif->slot = VWIFI_NO_SLOT;
+}
+
+/* What every vwifi wiphy offers */
+static void vwifi_radio_setup(struct vwifi_radio *radio)
+{
+	struct wiphy *wiphy = radio->wiphy;
+
 	radio->tx_power_mbm = VWIFI_MAX_TXPOWER_MBM;
-	INIT_LIST_HEAD(&radio->list);
-
-	vwifi_radio_addr(index, wiphy->perm_addr);
+	vwifi_slot_addr(radio, 0, radio->addr_num, wiphy->perm_addr);
 	wiphy->interface_modes = BIT(NL80211_IFTYPE_STATION) |
 				 BIT(NL80211_IFTYPE_AP) |
 				 BIT(NL80211_IFTYPE_ADHOC);
+	wiphy->iface_combinations = &vwifi_iface_combination;
+	wiphy->n_iface_combinations = 1;
 	wiphy->flags |= WIPHY_FLAG_NETNS_OK | WIPHY_FLAG_HAVE_AP_SME |
 			WIPHY_FLAG_IBSS_RSN;
+	wiphy->features |= NL80211_FEATURE_MAC_ON_CREATE;
 	wiphy->signal_type = CFG80211_SIGNAL_TYPE_MBM;
 	wiphy->max_scan_ssids = 16;
 	wiphy->max_scan_ie_len = IEEE80211_MAX_DATA_LEN;
@@ -4425,85 +4638,269 @@ static struct vwifi_radio *vwifi_radio_new(int index)
 			vwifi_channels_5ghz, ARRAY_SIZE(vwifi_channels_5ghz));
 	wiphy->bands[NL80211_BAND_2GHZ] = &radio->band_2ghz;
 	wiphy->bands[NL80211_BAND_5GHZ] = &radio->band_5ghz;
-
-	err = wiphy_register(wiphy);
-	if (err) {
-		wiphy_free(wiphy);
-		return ERR_PTR(err);
-	}
-	return radio;
 }
 
-static void vwifi_radio_free(struct vwifi_radio *radio)
+/*
+ * An interface of @radio, of @type, named after @name, at its slot's
+ * address (@macaddr instead, if valid), in the wiphy's netns.  Under rtnl
+ * and the wiphy lock.
+ */
+static struct vwifi_vif *vwifi_vif_create(struct vwifi_radio *radio, const char *name,
+					  unsigned char name_assign_type,
+					  enum nl80211_iftype type, const u8 *macaddr)
 {
-	struct wiphy *wiphy = radio->wiphy;
-
-	wiphy_unregister(wiphy);
-	wiphy_free(wiphy);
-}
-
-/* Create the radio's interface, in station mode.  Under rtnl. */
-static int vwifi_vif_create(struct vwifi_radio *radio)
-{
-	static u32 next_id;
 	struct net_device *ndev;
 	struct vwifi_vif *vif;
 	int err;
 
 	ASSERT_RTNL();
-	ndev = alloc_netdev(sizeof(*vif), "vw%d", NET_NAME_ENUM, vwifi_ndev_setup);
+	lockdep_assert_held(&radio->wiphy->mtx);
+	ndev = alloc_netdev(sizeof(*vif), name, name_assign_type, vwifi_ndev_setup);
 	if (!ndev)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	vif = netdev_priv(ndev);
 	vif->ndev = ndev;
 	vif->radio = radio;
-	vif->id = next_id++;
+	vif->slot = VWIFI_NO_SLOT;
 	INIT_LIST_HEAD(&vif->list);
+	INIT_LIST_HEAD(&vif->radio_node);
 	hash_init(vif->peers);
 	INIT_DELAYED_WORK(&vif->scan_work, vwifi_scan_work);
 	INIT_DELAYED_WORK(&vif->assoc_timeout, vwifi_assoc_timeout_work);
-	wiphy_work_init(&vif->lost_work, vwifi_sta_lost_work);
+	err = vwifi_addr_get(vif);
+	if (err) {
+		free_netdev(ndev);
+		return ERR_PTR(err);
+	}
 	vwifi_virtio_setup_ndev(ndev);
 	vif->wdev.wiphy = radio->wiphy;
 	vif->wdev.netdev = ndev;
-	vif->wdev.iftype = NL80211_IFTYPE_STATION;
+	vif->wdev.iftype = type;
 	ndev->ieee80211_ptr = &vif->wdev;
 	SET_NETDEV_DEV(ndev, wiphy_dev(radio->wiphy));
+	dev_net_set(ndev, wiphy_net(radio->wiphy));
 	/* ip link set address changes dev_addr only (while down, as on
-	 * hardware); ethtool -P keeps telling the radio's own address
+	 * hardware); ethtool -P keeps telling the slot's own address
 	 */
-	eth_hw_addr_set(ndev, radio->wiphy->perm_addr);
-	ether_addr_copy(ndev->perm_addr, radio->wiphy->perm_addr);
+	vwifi_slot_addr(radio, vif->slot, vif->addr_num, ndev->perm_addr);
+	if (macaddr && is_valid_ether_addr(macaddr)) {
+		eth_hw_addr_set(ndev, macaddr);
+		/* else registration would make it the permanent one */
+		ndev->addr_assign_type = NET_ADDR_SET;
+	} else {
+		eth_hw_addr_set(ndev, ndev->perm_addr);
+	}
 	netif_carrier_off(ndev);
 
-	err = register_netdevice(ndev);
+	err = cfg80211_register_netdevice(ndev);
 	if (err) {
+		vwifi_addr_put(vif);	/* unless ndo_uninit did */
 		free_netdev(ndev);
-		return err;
+		return ERR_PTR(err);
 	}
 	mutex_lock(&vwifi_mutex);
 	list_add_tail_rcu(&vif->list, &vwifi_vifs);
-	radio->vif = vif;
+	list_add_tail(&vif->radio_node, &radio->vifs);
 	mutex_unlock(&vwifi_mutex);
+	return vif;
+}
+
+/* iw phy PHY interface add NAME type T.  Under rtnl and the wiphy lock. */
+static struct wireless_dev *vwifi_add_virtual_intf(struct wiphy *wiphy, const char *name,
+						   unsigned char name_assign_type,
+						   enum nl80211_iftype type,
+						   struct vif_params *params)
+{
+	struct vwifi_radio *radio = wiphy_priv(wiphy);
+	struct vwifi_vif *vif;
+	int err;
+
+	if (radio->dying)
+		return ERR_PTR(-ENODEV);
+	err = vwifi_radio_check_ifaces(radio, NULL, type);
+	if (err)
+		return ERR_PTR(err);
+	vif = vwifi_vif_create(radio, name, name_assign_type, type, params->macaddr);
+	return IS_ERR(vif) ? ERR_CAST(vif) : &vif->wdev;
+}
+
+/*
+ * iw dev NAME del, and interfaces whose owner socket closed.  cfg80211
+ * has closed it.  Under rtnl and the wiphy lock.
+ */
+static int vwifi_del_virtual_intf(struct wiphy *wiphy, struct wireless_dev *wdev)
+{
+	cfg80211_unregister_netdevice(wdev->netdev);
 	return 0;
 }
 
-/* Unregister every interface in one batch, then the radios */
+static const struct cfg80211_ops vwifi_cfg_ops = {
+	.add_virtual_intf = vwifi_add_virtual_intf,
+	.del_virtual_intf = vwifi_del_virtual_intf,
+	.change_virtual_intf = vwifi_change_virtual_intf,
+	.scan = vwifi_scan,
+	.abort_scan = vwifi_abort_scan,
+	.connect = vwifi_connect,
+	.disconnect = vwifi_disconnect,
+	.start_ap = vwifi_start_ap,
+	.change_beacon = vwifi_op_change_beacon,
+	.stop_ap = vwifi_stop_ap,
+	.change_bss = vwifi_change_bss,
+	.del_station = vwifi_op_del_station,
+	.change_station = vwifi_op_change_station,
+	.get_station = vwifi_op_get_station,
+	.dump_station = vwifi_op_dump_station,
+	.join_ibss = vwifi_join_ibss,
+	.leave_ibss = vwifi_leave_ibss,
+	.add_key = vwifi_op_add_key,
+	.get_key = vwifi_op_get_key,
+	.del_key = vwifi_op_del_key,
+	.set_default_key = vwifi_set_default_key,
+	.set_default_mgmt_key = vwifi_op_set_default_mgmt_key,
+	.set_tx_power = vwifi_op_set_tx_power,
+	.get_tx_power = vwifi_op_get_tx_power,
+	.set_wiphy_params = vwifi_op_set_wiphy_params,
+	.get_channel = vwifi_get_channel,
+	.set_power_mgmt = vwifi_set_power_mgmt,
+	.dump_survey = vwifi_dump_survey,
+};
+
+/*
+ * A new wiphy, named @name (vw_phyN if NULL), in @net, with its first
+ * interface (vw%d, station mode), which @made (if given) tells.  Takes
+ * rtnl.
+ */
+static struct vwifi_radio *vwifi_radio_add(const char *name, struct net *net,
+					   struct vwifi_radio_made *made,
+					   struct netlink_ext_ack *extack)
+{
+	char default_name[sizeof("vw_phy") + 11];
+	struct vwifi_radio *radio;
+	struct vwifi_vif *vif;
+	struct wiphy *wiphy;
+	int index, num = 0;
+	int err;
+
+	index = ida_alloc_max(&vwifi_radio_ida, VWIFI_MAX_RADIOS - 1, GFP_KERNEL);
+	if (index < 0) {
+		NL_SET_ERR_MSG(extack, "no radio left: vwifi takes at most "
+			       __stringify(VWIFI_MAX_RADIOS));
+		return ERR_PTR(index);
+	}
+	if (vwifi_virtio_on()) {
+		num = ida_alloc_max(&vwifi_addr_ida, VWIFI_VIRTIO_MAX_IFACES - 1, GFP_KERNEL);
+		if (num < 0) {
+			NL_SET_ERR_MSG(extack,
+				       "no address left: in virtio mode a guest's interfaces have "
+				       __stringify(VWIFI_VIRTIO_MAX_IFACES));
+			err = num;
+			goto free_index;
+		}
+	}
+	snprintf(default_name, sizeof(default_name), "vw_phy%d", index);
+	wiphy = wiphy_new_nm(&vwifi_cfg_ops, sizeof(*radio), name ?: default_name);
+	err = -ENOMEM;
+	if (!wiphy)
+		goto free_num;
+	err = -EEXIST;
+	if (name && strcmp(wiphy_name(wiphy), name)) {
+		NL_SET_ERR_MSG(extack, "a wiphy has this name, or cfg80211 takes no such name");
+		goto free_wiphy;
+	}
+	radio = wiphy_priv(wiphy);
+	radio->wiphy = wiphy;
+	radio->index = index;
+	radio->addr_num = num;
+	INIT_LIST_HEAD(&radio->vifs);
+	INIT_LIST_HEAD(&radio->list);
+	wiphy_work_init(&radio->lost_work, vwifi_sta_lost_work);
+	vwifi_radio_setup(radio);
+	wiphy_net_set(wiphy, net);
+	err = wiphy_register(wiphy);
+	if (err)
+		goto free_wiphy;
+
+	rtnl_lock();
+	wiphy_lock(wiphy);
+	vif = vwifi_vif_create(radio, "vw%d", NET_NAME_ENUM, NL80211_IFTYPE_STATION, NULL);
+	wiphy_unlock(wiphy);
+	if (!IS_ERR(vif)) {
+		mutex_lock(&vwifi_mutex);
+		list_add_tail(&radio->list, &vwifi_radios);
+		mutex_unlock(&vwifi_mutex);
+		if (made) {
+			strscpy(made->wiphy, wiphy_name(wiphy), sizeof(made->wiphy));
+			strscpy(made->ifname, vif->ndev->name, sizeof(made->ifname));
+			made->ifindex = vif->ndev->ifindex;
+		}
+	}
+	rtnl_unlock();
+	if (IS_ERR(vif)) {
+		err = PTR_ERR(vif);
+		wiphy_unregister(wiphy);
+		goto free_wiphy;
+	}
+	return radio;
+
+free_wiphy:
+	wiphy_free(wiphy);
+free_num:
+	if (vwifi_virtio_on())
+		ida_free(&vwifi_addr_ida, num);
+free_index:
+	ida_free(&vwifi_radio_ida, index);
+	return ERR_PTR(err);
+}
+
+/*
+ * Take @radio off the list and queue its interfaces for unregistration:
+ * once the batch is unregistered, and rtnl released (the interfaces'
+ * destructors), vwifi_radio_free().  Under rtnl.
+ */
+static void vwifi_radio_unlist(struct vwifi_radio *radio, struct list_head *batch)
+{
+	struct vwifi_vif *vif;
+
+	ASSERT_RTNL();
+	radio->dying = true;
+	mutex_lock(&vwifi_mutex);
+	list_del_init(&radio->list);
+	mutex_unlock(&vwifi_mutex);
+	list_for_each_entry(vif, &radio->vifs, radio_node)
+		unregister_netdevice_queue(vif->ndev, batch);
+}
+
+/* Takes rtnl; @radio has no interface left */
+static void vwifi_radio_free(struct vwifi_radio *radio)
+{
+	struct wiphy *wiphy = radio->wiphy;
+
+	wiphy_lock(wiphy);
+	wiphy_work_cancel(wiphy, &radio->lost_work);
+	wiphy_unlock(wiphy);
+	wiphy_unregister(wiphy);
+	if (vwifi_virtio_on())
+		ida_free(&vwifi_addr_ida, radio->addr_num);
+	ida_free(&vwifi_radio_ida, radio->index);
+	wiphy_free(wiphy);
+}
+
+/* Every radio, its interfaces unregistered in one batch */
 static void vwifi_destroy_all(void)
 {
 	struct vwifi_radio *radio, *tmp;
+	LIST_HEAD(radios);
 	LIST_HEAD(batch);
 
 	rtnl_lock();
-	list_for_each_entry(radio, &vwifi_radios, list)
-		if (radio->vif)
-			unregister_netdevice_queue(radio->vif->ndev, &batch);
+	list_for_each_entry_safe(radio, tmp, &vwifi_radios, list) {
+		vwifi_radio_unlist(radio, &batch);
+		list_add_tail(&radio->list, &radios);
+	}
 	unregister_netdevice_many(&batch);
 	rtnl_unlock();
-	list_for_each_entry_safe(radio, tmp, &vwifi_radios, list) {
-		list_del(&radio->list);
+	list_for_each_entry_safe(radio, tmp, &radios, list)
 		vwifi_radio_free(radio);
-	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -4513,22 +4910,14 @@ static void vwifi_destroy_all(void)
 static int vwifi_create_all(int count)
 {
 	struct vwifi_radio *radio;
-	int i, err = 0;
+	int i;
 
 	for (i = 0; i < count; i++) {
-		radio = vwifi_radio_new(i);
+		radio = vwifi_radio_add(NULL, &init_net, NULL, NULL);
 		if (IS_ERR(radio))
 			return PTR_ERR(radio);
-		list_add_tail(&radio->list, &vwifi_radios);
 	}
-	rtnl_lock();
-	list_for_each_entry(radio, &vwifi_radios, list) {
-		err = vwifi_vif_create(radio);
-		if (err)
-			break;
-	}
-	rtnl_unlock();
-	return err;
+	return 0;
 }
 
 static void vwifi_teardown(void)
@@ -4543,8 +4932,8 @@ static int __init vwifi_init(void)
 {
 	int err;
 
-	if (station < 1 || station > VWIFI_MAX_STATIONS) {
-		pr_err("station=%d is out of range 1..%d\n", station, VWIFI_MAX_STATIONS);
+	if (station < 1 || station > VWIFI_MAX_RADIOS) {
+		pr_err("station=%d is out of range 1..%d\n", station, VWIFI_MAX_RADIOS);
 		return -EINVAL;
 	}
 	if (virtio && station > VWIFI_VIRTIO_MAX_IFACES) {

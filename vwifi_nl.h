@@ -10,12 +10,14 @@
  * refused with an extended ACK message.
  *
  * Commands:
- *  VWIFI_CMD_GET_STATUS   (do)   reply: VERSION, NUM_IFACES, NUM_DENY, DENY_MAX;
+ *  VWIFI_CMD_GET_STATUS   (do)   reply: VERSION, NUM_IFACES, NUM_DENY, DENY_MAX,
+ *                                NUM_RADIOS, RADIO_MAX;
  *                                in virtio mode also MEDIUM_IFNAME (absent once
  *                                the device is gone), MEDIUM_BSS and the
  *                                MEDIUM_{RX,TX}* frame counters
  *  VWIFI_CMD_GET_IFACE    (dump) one message per interface: IFNAME, IFINDEX,
- *                                IFTYPE (enum nl80211_iftype), NETNS_INUM
+ *                                IFTYPE (enum nl80211_iftype), NETNS_INUM,
+ *                                WIPHY_NAME
  *  VWIFI_CMD_DENY_ADD     (do)   "destination denies source": every frame the
  *                                source sends is dropped before it reaches the
  *                                destination, and neither can scan for or
@@ -24,9 +26,16 @@
  *  VWIFI_CMD_DENY_CLEAR   (do)   remove every pair
  *  VWIFI_CMD_DENY_GET     (dump) one message per pair: DST_* and SRC_* with
  *                                IFNAME, IFINDEX and NETNS_INUM
- * DENY_ADD, DENY_DEL and DENY_CLEAR need CAP_NET_ADMIN (EPERM otherwise).
+ *  VWIFI_CMD_NEW_RADIO    (do)   a wiphy (named WIPHY_NAME if given, else
+ *                                vw_phyN) in the caller's network namespace,
+ *                                with one interface in station mode; reply:
+ *                                WIPHY_NAME, IFNAME, IFINDEX
+ *  VWIFI_CMD_DEL_RADIO    (do)   delete the radio whose wiphy is named
+ *                                WIPHY_NAME, with all its interfaces
+ * DENY_ADD, DENY_DEL, DENY_CLEAR, NEW_RADIO and DEL_RADIO need
+ * CAP_NET_ADMIN (EPERM otherwise).
  * Callers without it see only the interfaces (and pairs) of their own
- * network namespace.
+ * network namespace (and count only their namespace's radios).
  *
  * Naming an interface (DENY_ADD, DENY_DEL): give either its index
  * (VWIFI_ATTR_{DST,SRC}_IFINDEX, looked up in the caller's network
@@ -35,6 +44,9 @@
  * there, among all vwifi interfaces of all namespaces, where it must be
  * unique (EINVAL, "ambiguous", otherwise).  So "vw1" works from the initial
  * namespace after vw1 was moved to another one.
+ *
+ * Version 2 added the radio commands and attributes; a version 1 request
+ * means the same in version 2.
  *
  * NETNS_INUM is the inode number of the interface's network namespace, as
  * stat(2) reports it for /proc/<pid>/ns/net or /run/netns/<name>.
@@ -45,7 +57,7 @@
 #include <linux/types.h>
 
 #define VWIFI_GENL_NAME		"vwifi"
-#define VWIFI_GENL_VERSION	1
+#define VWIFI_GENL_VERSION	2
 
 enum vwifi_cmd {
 	VWIFI_CMD_UNSPEC,
@@ -55,6 +67,8 @@ enum vwifi_cmd {
 	VWIFI_CMD_DENY_DEL,
 	VWIFI_CMD_DENY_CLEAR,
 	VWIFI_CMD_DENY_GET,
+	VWIFI_CMD_NEW_RADIO,
+	VWIFI_CMD_DEL_RADIO,
 
 	__VWIFI_CMD_MAX,
 	VWIFI_CMD_MAX = __VWIFI_CMD_MAX - 1
@@ -84,6 +98,9 @@ enum vwifi_attr {
 	VWIFI_ATTR_MEDIUM_RX_INVALID,	/* u64, reply: malformed or unknown frames */
 	VWIFI_ATTR_MEDIUM_TX,		/* u64, reply */
 	VWIFI_ATTR_MEDIUM_TX_DROPPED,	/* u64, reply */
+	VWIFI_ATTR_WIPHY_NAME,		/* string, < 20 with its NUL */
+	VWIFI_ATTR_NUM_RADIOS,		/* u32, reply */
+	VWIFI_ATTR_RADIO_MAX,		/* u32, reply: most radios it takes */
 
 	__VWIFI_ATTR_MAX,
 	VWIFI_ATTR_MAX = __VWIFI_ATTR_MAX - 1

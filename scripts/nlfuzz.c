@@ -362,6 +362,43 @@ static void cases_names(const char *a, const char *b)
 	check("delete after clear", -ENOENT, 0, "not in the denylist");
 }
 
+static void radio_cmd(uint8_t cmd, const char *name)
+{
+	start(family, 0, cmd);
+	if (name)
+		put_str(VWIFI_ATTR_WIPHY_NAME, name);
+}
+
+static void cases_radios(void)
+{
+	static const char unterminated[4] = { 'f', 'z', '0', 'x' };
+
+	radio_cmd(VWIFI_CMD_NEW_RADIO, "");
+	check("new radio, empty name", -EINVAL, 0, "empty name");
+	radio_cmd(VWIFI_CMD_NEW_RADIO, "fz0123456789abcdefgh");
+	check("new radio, 20-character name", -EINVAL, -ERANGE, "");
+	start(family, 0, VWIFI_CMD_NEW_RADIO);
+	put(VWIFI_ATTR_WIPHY_NAME, unterminated, sizeof(unterminated));
+	check("new radio, name without its NUL", -EINVAL, 0, "");
+	radio_cmd(VWIFI_CMD_NEW_RADIO, "fz0");
+	put_u32(VWIFI_ATTR_IFINDEX, 1);
+	check("new radio, an attribute it does not take", -EINVAL, 0, "");
+	radio_cmd(VWIFI_CMD_DEL_RADIO, NULL);
+	check("delete a radio, no name", -EINVAL, 0, "name the radio");
+	radio_cmd(VWIFI_CMD_DEL_RADIO, "nosuchphy");
+	check("delete an unknown radio", -ENODEV, 0, "no vwifi radio");
+	radio_cmd(VWIFI_CMD_NEW_RADIO, "fz0");
+	check("new radio fz0", 1, 0, NULL);
+	radio_cmd(VWIFI_CMD_NEW_RADIO, "fz0");
+	check("new radio, name taken", -EEXIST, 0, "has this name");
+	radio_cmd(VWIFI_CMD_NEW_RADIO, "phy12345");
+	check("new radio, a name cfg80211 keeps for its own", -EEXIST, 0, "");
+	radio_cmd(VWIFI_CMD_DEL_RADIO, "fz0");
+	check("delete radio fz0", 0, 0, NULL);
+	radio_cmd(VWIFI_CMD_DEL_RADIO, "fz0");
+	check("delete radio fz0 again", -ENODEV, 0, "no vwifi radio");
+}
+
 static void cases_unpriv(void)
 {
 	start(family, 0, VWIFI_CMD_GET_STATUS);
@@ -374,6 +411,10 @@ static void cases_unpriv(void)
 	check("delete without CAP_NET_ADMIN", -EPERM, 0, NULL);
 	start(family, 0, VWIFI_CMD_DENY_CLEAR);
 	check("clear without CAP_NET_ADMIN", -EPERM, 0, NULL);
+	radio_cmd(VWIFI_CMD_NEW_RADIO, NULL);
+	check("new radio without CAP_NET_ADMIN", -EPERM, 0, NULL);
+	radio_cmd(VWIFI_CMD_DEL_RADIO, "vw_phy0");
+	check("delete a radio without CAP_NET_ADMIN", -EPERM, 0, NULL);
 }
 
 static int run_churn(long n, const char *a, const char *b)
@@ -429,6 +470,7 @@ int main(int argc, char **argv)
 	cases_header();
 	cases_attrs();
 	cases_names(a, b);
+	cases_radios();
 	printf("%d failed\n", failures);
 	return failures ? 1 : 0;
 }

@@ -176,14 +176,15 @@ t_tool_status_loaded() {
 	vw_load station=3
 	tool_ok
 	tool_says '^vwifi status : live$'
+	tool_says '^radios: 3 \(at most 4096\)$'
 	tool_says '^interfaces: 3$'
 	for i in 0 1 2; do
-		tool_says "^  vw$i +ifindex [0-9]+ +managed +this netns$"
+		tool_says "^  vw$i +ifindex [0-9]+ +managed +vw_phy$i +this netns$"
 	done
 	tool_says '^denylist: 0 pairs'
 	move_to_ns vw2 ns2
 	tool_ok
-	tool_says '^  vw2 +ifindex [0-9]+ +managed +netns ns2$'
+	tool_says '^  vw2 +ifindex [0-9]+ +managed +vw_phy2 +netns ns2$'
 	tool_ok --help
 	tool_says '^Usage: vwifi-tool'
 	tool_says '--list'
@@ -415,5 +416,70 @@ t_tool_deny_ibss() {
 	in_ns ns1 iw dev vw1 ibss join denied 2412 fixed-freq 02:00:00:00:ce:11 || fail "vw1: ibss join again"
 	{ tool_lists 0 1 && tool_lists 1 0; } || fail "vw0 and vw1 not linked after -c and a new join"
 	expect_ping 1 0
+	tool_clean_log
+}
+
+# Radios at runtime: vwifi-tool radio add [NAME] / radio del PHY, in the
+# caller's netns, with traffic; refused cleanly when wrong; rmmod with them
+t_tool_radio_add_del() {
+	local out phy ifc
+	tool_need
+	vw_load station=1
+	tool_ok radio add
+	[ "$TOOL_OUT" = "vw_phy1 vw1" ] || fail "radio add printed '$TOOL_OUT', not 'vw_phy1 vw1'"
+	[ "$(phy_of vw1)" = vw_phy1 ] || fail "vw1 is on $(phy_of vw1)"
+	[ "$(cat /sys/class/net/vw1/address)" = "$(vw_mac 1)" ] || fail "vw1 has $(cat /sys/class/net/vw1/address)"
+	tool_ok radio add lab0
+	[ "$TOOL_OUT" = "lab0 vw2" ] || fail "radio add lab0 printed '$TOOL_OUT'"
+	iw phy lab0 info | grep -q 'new_interface' || fail "iw phy lab0 info"
+	tool_err 1 'has this name' radio add lab0
+	tool_says 'cannot add the radio lab0'
+	tool_err 1 'no vwifi radio' radio del nosuch
+	tool_err 2 'too long' radio add 12345678901234567890
+	tool_err 2 'usage: vwifi-tool radio del PHY' radio del
+	tool_err 2 'not a command' radio frob
+	tool_ok
+	tool_says '^radios: 3 \(at most 4096\)$'
+	tool_says '^  vw2 +ifindex [0-9]+ +managed +lab0 +this netns$'
+	# From a netns: the radio and its interface land there
+	ip netns add nsr
+	out=$(ip netns exec nsr "$VWIFI_TOOL" radio add 2>&1) || fail "radio add in nsr: $out"
+	read -r phy ifc <<<"$out"
+	# Interface names are per netns: nsr's first
+	[ "$phy" = vw_phy3 ] && [ "$ifc" = vw0 ] || fail "radio add in nsr printed '$out'"
+	in_ns nsr ip link show vw0 >/dev/null 2>&1 || fail "vw0 is not in nsr"
+	[ "$(in_ns nsr cat /sys/class/net/vw0/address)" = "$(vw_mac 3)" ] ||
+		fail "nsr's vw0 has $(in_ns nsr cat /sys/class/net/vw0/address), not $(vw_mac 3)"
+	ip link show vw3 >/dev/null 2>&1 && fail "vw3 appeared in the initial netns"
+	# A runtime radio's interface passes traffic like any
+	move_to_ns vw0 ns0
+	move_to_ns vw1 ns1
+	in_ns ns0 ip addr add 10.0.0.1/24 dev vw0
+	in_ns ns1 ip addr add 10.0.0.2/24 dev vw1
+	start_ap 0 wpa2
+	start_sta 1
+	wait_sta 1
+	expect_ping 1 0
+	# Deleting the AP's radio disconnects the station, as a vanished AP does
+	tool_ok radio del vw_phy0
+	[ -z "$TOOL_OUT" ] || fail "radio del printed '$TOOL_OUT'"
+	in_ns ns0 ip link show vw0 >/dev/null 2>&1 && fail "vw0 survived its radio"
+	[ -e /sys/class/ieee80211/vw_phy0 ] && fail "vw_phy0 survived radio del"
+	wait_for 15 eval "! sta_completed 1" || fail "vw1 still connected to a deleted AP"
+	# The index and address come back for the next radio
+	tool_ok radio add
+	[ "$TOOL_OUT" = "vw_phy0 vw0" ] || fail "radio add after del printed '$TOOL_OUT'"
+	[ "$(cat /sys/class/net/vw0/address)" = "$(vw_mac 0)" ] || fail "vw0 has $(cat /sys/class/net/vw0/address)"
+	tool_ok radio del lab0
+	# Without CAP_NET_ADMIN: refused
+	tool_private_dir
+	if tool_unpriv "$TOOL_DIR/vwifi-tool" radio add >"$CASE_DIR/unpriv.out" 2>&1; then
+		fail "radio add as nobody succeeded: $(cat "$CASE_DIR/unpriv.out")"
+	fi
+	grep -q 'Operation not permitted' "$CASE_DIR/unpriv.out" || fail "radio add as nobody: $(cat "$CASE_DIR/unpriv.out")"
+	# rmmod with runtime radios, one in a netns, one connected
+	rmmod vwifi || fail "rmmod with runtime radios"
+	[ -z "$(vw_phys)" ] || fail "wiphys left: $(vw_phys)"
+	[ -z "$(ls /sys/class/ieee80211/)" ] || fail "wiphys left: $(ls /sys/class/ieee80211/)"
 	tool_clean_log
 }
