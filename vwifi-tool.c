@@ -32,6 +32,7 @@
 #define __noreturn	__attribute__((NORETURN))
 #define MAX_PAIRS	64
 #define WIPHY_NAME_LEN	20	/* nl80211's limit, with the NUL */
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define BUF_SIZE	65536
 
 /* Exit statuses */
@@ -629,8 +630,6 @@ static const struct command commands[] = {
 	{ "help", "[CMD]", "show the commands, or one command's help", 0, 2, NULL, cmd_help },
 };
 
-#define N_COMMANDS	(sizeof(commands) / sizeof(commands[0]))
-
 /* How many of @argv's first words @cmd's name has (0: not @cmd) */
 static int command_words(const struct command *cmd, char **argv, int argc)
 {
@@ -653,7 +652,7 @@ static const struct command *find_command(char **argv, int argc, int *words)
 {
 	size_t i;
 
-	for (i = 0; i < N_COMMANDS; i++) {
+	for (i = 0; i < ARRAY_SIZE(commands); i++) {
 		*words = command_words(&commands[i], argv, argc);
 		if (*words)
 			return &commands[i];
@@ -685,7 +684,7 @@ static void cmd_help(struct nl *nl, char **argv, int argc)
 
 	(void)nl;
 	if (!argc) {
-		for (i = 0; i < N_COMMANDS; i++)
+		for (i = 0; i < ARRAY_SIZE(commands); i++)
 			print_command(stdout, &commands[i], 1);
 		return;
 	}
@@ -702,7 +701,7 @@ static __noreturn void unknown_command(char **argv, int argc)
 	size_t len = strlen(argv[0]), i;
 	int known = 0;
 
-	for (i = 0; i < N_COMMANDS; i++) {
+	for (i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (strncmp(commands[i].name, argv[0], len) || commands[i].name[len] != ' ')
 			continue;
 		if (!known++)

@@ -446,7 +446,7 @@ t_tool_radio_add_del() {
 	out=$(ip netns exec nsr "$VWIFI_TOOL" radio add 2>&1) || fail "radio add in nsr: $out"
 	read -r phy ifc <<<"$out"
 	# Interface names are per netns: nsr's first
-	[ "$phy" = vw_phy3 ] && [ "$ifc" = vw0 ] || fail "radio add in nsr printed '$out'"
+	{ [ "$phy" = vw_phy3 ] && [ "$ifc" = vw0 ]; } || fail "radio add in nsr printed '$out'"
 	in_ns nsr ip link show vw0 >/dev/null 2>&1 || fail "vw0 is not in nsr"
 	[ "$(in_ns nsr cat /sys/class/net/vw0/address)" = "$(vw_mac 3)" ] ||
 		fail "nsr's vw0 has $(in_ns nsr cat /sys/class/net/vw0/address), not $(vw_mac 3)"

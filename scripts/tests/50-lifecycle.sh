@@ -108,8 +108,8 @@ t_iface_add_del() {
 	local out n
 	vw_load station=1
 	out=$(iw phy vw_phy0 info) || fail "iw phy info"
-	grep -Eq '#\{ managed \} <= 8, #\{ (AP, IBSS|IBSS, AP) \} <= 1,' <<<"$out" &&
-		grep -Eq 'total <= 8, #channels <= 1' <<<"$out" ||
+	{ grep -Eq '#\{ managed \} <= 8, #\{ (AP, IBSS|IBSS, AP) \} <= 1,' <<<"$out" &&
+		grep -Eq 'total <= 8, #channels <= 1' <<<"$out"; } ||
 		fail "iw phy info: no (true) interface combination: $(grep -A3 'combinations' <<<"$out")"
 	grep -q 'new_interface' <<<"$out" || fail "iw phy info: new_interface not a supported command"
 	iw phy vw_phy0 interface add wl1 type managed || fail "interface add wl1 type managed"

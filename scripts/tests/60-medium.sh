@@ -192,3 +192,44 @@ t_medium_device_gone() {
 	dmesg_since_case | grep -q "virtio mode: left vmed0" || fail "no kernel message about leaving vmed0"
 	ap_enabled 0 || fail "hostapd stopped"
 }
+
+# Virtio mode, at runtime: added radios and interfaces take the next of the
+# guest's 63 addresses, associate with an AP in another guest, and are
+# refused once the addresses are all taken
+t_medium_runtime_ifaces() {
+	local out
+	medium_up
+	{ [ -n "${VWIFI_TOOL:-}" ] && [ -x "$VWIFI_TOOL" ]; } || skip "vwifi-tool is not built (VWIFI_TOOL)"
+	out=$("$VWIFI_TOOL" radio add 2>&1) || fail "radio add: $out"
+	[ "$out" = "vw_phy2 vw2" ] || fail "radio add printed '$out'"
+	[ "$(cat /sys/class/net/vw2/address)" = "$(medium_vw_mac 2)" ] ||
+		fail "vw2 has $(cat /sys/class/net/vw2/address), not $(medium_vw_mac 2)"
+	iw phy vw_phy0 interface add wl1 type managed || fail "interface add wl1"
+	[ "$(cat /sys/class/net/wl1/address)" = "$(medium_vw_mac 3)" ] ||
+		fail "wl1 has $(cat /sys/class/net/wl1/address), not $(medium_vw_mac 3)"
+	ip link set wl1 up
+	peer_bg fakeap ap "$FAKE_AP" far 2412 20
+	wait_for 10 eval "iw dev wl1 scan >'$CASE_DIR/scan.txt' 2>&1 && grep -q 'BSS $FAKE_AP' '$CASE_DIR/scan.txt'" ||
+		fail "wl1 does not see the remote AP: $(grep -E '^BSS|rror' "$CASE_DIR/scan.txt" | tr '\n' '|')"
+	out=$(iw dev wl1 connect far 2>&1) || fail "iw connect far: $out"
+	wait_for 5 eval "iw dev wl1 link | grep -q 'Connected to $FAKE_AP'" ||
+		fail "wl1 not connected to the remote AP: $(iw dev wl1 link | tr '\n' '|')"
+	grep -q "ASSOC_REQ ta=$(medium_vw_mac 3) ra=$FAKE_AP" "$(bg_log fakeap)" ||
+		fail "the remote AP saw no association request from wl1's address"
+	bg_stop fakeap
+	iw dev wl1 del || fail "iw dev wl1 del"
+	# 3 of 63 taken (wl1 gave its own back): 60 more, then none is left
+	for _ in $(seq 60); do
+		out=$("$VWIFI_TOOL" radio add 2>&1) || fail "radio add (of 63 addresses): $out"
+	done
+	out=$("$VWIFI_TOOL" radio add 2>&1) && fail "a radio beyond the guest's 63 addresses: $out"
+	grep -q 'no address left' <<<"$out" || fail "radio add with no address left: $out"
+	out=$(iw phy vw_phy0 interface add wl1 type managed 2>&1) && fail "an interface beyond the 63 addresses"
+	info "interface add with no address left: $out"
+	"$VWIFI_TOOL" | grep -q '^radios: 63 ' || fail "status: $("$VWIFI_TOOL" | head -n 3 | tr '\n' '|')"
+	"$VWIFI_TOOL" radio del vw_phy1 || fail "radio del vw_phy1"
+	iw phy vw_phy0 interface add wl1 type managed || fail "interface add once a radio freed an address"
+	[ "$(cat /sys/class/net/wl1/address)" = "$(medium_vw_mac 1)" ] ||
+		fail "wl1 has $(cat /sys/class/net/wl1/address), not the freed $(medium_vw_mac 1)"
+	vw_unload
+}
