@@ -219,6 +219,7 @@ static void put(uint16_t type, const void *data, size_t len)
 static void put_u8(uint16_t type, uint8_t v) { put(type, &v, 1); }
 static void put_u16(uint16_t type, uint16_t v) { put(type, &v, 2); }
 static void put_u32(uint16_t type, uint32_t v) { put(type, &v, 4); }
+static void put_str(uint16_t type, const char *v) { put(type, v, strlen(v) + 1); }
 static void put_flag(uint16_t type) { put(type, NULL, 0); }
 
 static void put_rnd(uint16_t type, size_t max)
@@ -1210,7 +1211,7 @@ static void op_bss(void)
 static void op_unsupported(void)
 {
 	static const uint8_t cmds[] = {
-		NL80211_CMD_NEW_INTERFACE, NL80211_CMD_DEL_INTERFACE, NL80211_CMD_AUTHENTICATE,
+		NL80211_CMD_AUTHENTICATE,
 		NL80211_CMD_ASSOCIATE, NL80211_CMD_DEAUTHENTICATE, NL80211_CMD_DISASSOCIATE,
 		NL80211_CMD_GET_SURVEY, NL80211_CMD_SET_PMKSA, NL80211_CMD_FLUSH_PMKSA,
 		NL80211_CMD_REMAIN_ON_CHANNEL, NL80211_CMD_SET_TX_BITRATE_MASK,
@@ -1241,11 +1242,136 @@ static void op_unsupported(void)
 		put_ssid(NL80211_ATTR_SSID);
 	if (chance(20))
 		put_u32(NL80211_ATTR_IFTYPE, iftypes[rnd(ARRAY_SIZE(iftypes))]);
-	if (chance(10))
-		put(NL80211_ATTR_IFNAME, "vwfz0", 6);
 	if (chance(40))
 		add_junk();
 	send_request("unsupported");
+}
+
+/*
+ * Interfaces of its own on the targets' wiphys: created (valid and bogus
+ * requests) owned by its socket, as iwd does, used a little, deleted; the
+ * targets are never deleted.  At the end it deletes some of what is left
+ * and leaves the rest to cfg80211, which deletes an owned interface once
+ * its socket closes.
+ */
+#define OWN_IFACES	3
+
+static unsigned long own_added;
+
+static void own_name(char *buf, size_t size, unsigned int n)
+{
+	snprintf(buf, size, "vwfz%d_%u", proc_id, n);
+}
+
+static void new_iface(const struct target *t)
+{
+	static const char *const bad[] = { "", "lo", "x/y", "0123456789abcdefghij" };
+	char name[IF_NAMESIZE];
+
+	start(NL80211_CMD_NEW_INTERFACE, 0);
+	put_wiphy_or_if(t);
+	own_name(name, sizeof(name), rnd(OWN_IFACES));
+	if (chance(90))
+		put_str(NL80211_ATTR_IFNAME, chance(90) ? name : bad[rnd(ARRAY_SIZE(bad))]);
+	if (chance(95))
+		put_u32(NL80211_ATTR_IFTYPE, iftypes[rnd(ARRAY_SIZE(iftypes))]);
+	if (chance(20))
+		put_mac(NL80211_ATTR_MAC);
+	if (chance(5))
+		put_u8(NL80211_ATTR_4ADDR, (uint8_t)rnd(2));
+	put_flag(NL80211_ATTR_SOCKET_OWNER);
+	if (chance(15))
+		add_junk();
+	snprintf(note, sizeof(note), "%.16s on %.16s", name, t->name);
+	if (send_request("new interface") == 1)
+		own_added++;
+}
+
+/* Delete own interface @n (a bogus index now and then, never a target's) */
+static void del_iface(unsigned int n)
+{
+	char name[IF_NAMESIZE];
+	unsigned int ifindex;
+
+	own_name(name, sizeof(name), n);
+	ifindex = if_nametoindex(name);
+	if (!ifindex && !chance(10))
+		return;
+	start(NL80211_CMD_DEL_INTERFACE, 0);
+	put_u32(NL80211_ATTR_IFINDEX, ifindex ? ifindex : 0x7fffffff);
+	snprintf(note, sizeof(note), "%.16s", name);
+	send_request("del interface");
+}
+
+/* Use own interface @n a little, as the targets are */
+static void use_iface(unsigned int n)
+{
+	struct target own = { 0 };
+	struct reply_ctx ctx = { 0 };
+
+	own_name(own.name, sizeof(own.name), n);
+	own.ifindex = (int)if_nametoindex(own.name);
+	if (!own.ifindex)
+		return;
+	start(NL80211_CMD_GET_INTERFACE, 0);
+	put_u32(NL80211_ATTR_IFINDEX, (uint32_t)own.ifindex);
+	if (talk(&ctx) != 1 || !ctx.have_wiphy)
+		return;	/* deleted meanwhile */
+	own.wiphy = ctx.wiphy;
+	own.have_wiphy = 1;
+	switch (rnd(5)) {
+	case 0:
+		ifupdown(&own, chance(70));
+		break;
+	case 1:
+		set_type(&own, iftypes[rnd(ARRAY_SIZE(iftypes))]);
+		break;
+	case 2:
+		scan(&own, chance(80));
+		break;
+	case 3:
+		connect_(&own, chance(80));
+		break;
+	default:
+		start_ap(&own, chance(80));
+		break;
+	}
+}
+
+static void op_iface(void)
+{
+	unsigned int n = rnd(OWN_IFACES);
+
+	switch (rnd(4)) {
+	case 0:
+		new_iface(pick());
+		break;
+	case 1:
+		del_iface(n);
+		break;
+	default:
+		use_iface(n);
+		break;
+	}
+}
+
+/* Delete some of what is left of the interfaces op_iface() made */
+static void iface_cleanup(void)
+{
+	unsigned int n;
+
+	for (n = 0; n < OWN_IFACES; n++) {
+		char name[IF_NAMESIZE];
+		unsigned int ifindex;
+
+		own_name(name, sizeof(name), n);
+		ifindex = if_nametoindex(name);
+		if (!ifindex || chance(50))
+			continue;
+		start(NL80211_CMD_DEL_INTERFACE, 0);
+		put_u32(NL80211_ATTR_IFINDEX, ifindex);
+		must(name);
+	}
 }
 
 /* Any command number, random attributes (minus the forbidden ones) */
@@ -1257,6 +1383,8 @@ static void op_raw(void)
 	do {
 		cmd = (uint8_t)rnd(NL80211_CMD_MAX + 10);
 	} while (cmd == NL80211_CMD_SET_WIPHY_NETNS || cmd == NL80211_CMD_SET_REG ||
+		 /* op_iface() adds and deletes interfaces, sparing the targets */
+		 cmd == NL80211_CMD_NEW_INTERFACE || cmd == NL80211_CMD_DEL_INTERFACE ||
 		 cmd == NL80211_CMD_REQ_SET_REG || cmd == NL80211_CMD_RELOAD_REGDB ||
 		 cmd == NL80211_CMD_SET_WOWLAN);
 	start(cmd, chance(20) ? NLM_F_DUMP : 0);
@@ -1318,7 +1446,7 @@ static const struct op ops[] = {
 	{ op_dumps, 10 }, { op_set_interface, 6 }, { op_updown, 6 }, { op_scan, 8 },
 	{ op_connect, 8 }, { op_ap, 8 }, { op_key, 8 }, { op_station, 8 }, { op_ibss, 6 },
 	{ op_wiphy, 5 }, { op_bss, 4 }, { op_unsupported, 5 }, { op_raw, 8 },
-	{ op_scenario, 6 },
+	{ op_scenario, 6 }, { op_iface, 5 },
 };
 
 static void one_op(void)
@@ -1384,6 +1512,10 @@ static const char *cmd_name(uint8_t cmd)
 		return "CONNECT";
 	case NL80211_CMD_DISCONNECT:
 		return "DISCONNECT";
+	case NL80211_CMD_NEW_INTERFACE:
+		return "NEW_INTERFACE";
+	case NL80211_CMD_DEL_INTERFACE:
+		return "DEL_INTERFACE";
 	default:
 		return "other";
 	}
@@ -1402,7 +1534,7 @@ static void summary(double secs)
 			printf(", %lu %s", count_err[i], strerrorname_np((int)i) ?: "?");
 	if (count_other)
 		printf(", %lu other", count_other);
-	printf("; %d failures\n", failures);
+	printf("; %lu interfaces added; %d failures\n", own_added, failures);
 	fflush(stdout);
 }
 
@@ -1423,6 +1555,7 @@ static int run(uint64_t seed, double secs, unsigned long count)
 	setup_socket();
 	while ((!secs || now() - t0 < secs) && (!count || n_req < count))
 		one_op();
+	iface_cleanup();
 	/* whatever happened, the basics answer */
 	start(NL80211_CMD_GET_INTERFACE, NLM_F_DUMP);
 	must("final dump");

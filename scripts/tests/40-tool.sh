@@ -275,7 +275,8 @@ t_tool_bad_input() {
 	tool_err 2 'needs an argument' --src
 	tool_err 2 'go in pairs' -d vw0
 	tool_err 2 'unknown option' --frobnicate
-	tool_err 2 'unexpected argument' extra
+	tool_err 2 'unknown command' extra
+	tool_err 2 'unexpected argument' -l extra
 	tool_err 2 'needs pairs' -r
 	# Without CAP_NET_ADMIN: status and lists work, changes do not
 	tool_private_dir
@@ -296,7 +297,8 @@ t_tool_bad_input() {
 	done
 	if command -v valgrind >/dev/null 2>&1; then
 		local args
-		for args in "" "-l" "-d vw1 -s vw0" "-d vw1 -s vw0" "-d nosuch0 -s vw0" "-c" "-r -d vw0 -s vw1"; do
+		for args in "" "-l" "-d vw1 -s vw0" "-d vw1 -s vw0" "-d nosuch0 -s vw0" "-c" "-r -d vw0 -s vw1" \
+			"help" "radio del nosuch0" "radio add fz9" "radio del fz9"; do
 			# shellcheck disable=SC2086
 			valgrind -q --leak-check=full --errors-for-leak-kinds=all --error-exitcode=99 \
 				"$VWIFI_TOOL" $args >"$CASE_DIR/valgrind.out" 2>&1

@@ -765,6 +765,10 @@ t_stress_nl80211_fuzz() {
 	cat "$CASE_DIR/random-iw.log" >&2
 	grep -q 'random iw: [1-9]' "$CASE_DIR/random-iw.log" || fail "the random iw commands did not run"
 	vw_loaded || fail "vwifi is gone"
+	# The interfaces the fuzzers added went with them (deleted, or by
+	# cfg80211 once their owner socket closed)
+	wait_for 10 eval "! { ip -o link; in_ns ns0 ip -o link; in_ns ns1 ip -o link; } | grep -q vwfz" ||
+		fail "fuzzers' interfaces left: $({ ip -o link; in_ns ns0 ip -o link; in_ns ns1 ip -o link; } | grep -o 'vwfz[^:@]*' | tr '\n' ' ')"
 	# Still a working driver: fresh daemons, WPA2 on fuzzed interfaces, vw2 (a
 	# station in the initial netns) included
 	bg_stop wpas-vw1
