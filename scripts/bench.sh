@@ -19,7 +19,8 @@
 #     takes at most 100), kernel memory per interface: /proc/meminfo Slab +
 #     VmallocUsed + Percpu before/after (after drop_caches and shrinking every
 #     slab cache), divided by N; also the bytes of live slab objects
-#     (/proc/slabinfo) and MemTotal - MemFree (all pages; noisy)
+#     (/proc/slabinfo) and MemTotal - MemFree (all pages; noisy); the same
+#     for interfaces added to existing wiphys (iw phy P interface add)
 # and prints a table plus the target ratios with PASS/MISS.
 #
 # Env: VWIFI_KO (default: /vwifi-build/vwifi.ko in the lab, else ./vwifi.ko),
@@ -567,6 +568,39 @@ bench_modload() {
 		log "hwsim radios=$n: ${V[ifs:hw:$n]} interfaces, insmod ${V[ins:hw:$n]} s, rmmod ${V[rm:hw:$n]} s, ${V[mem:hw:$n]} KiB/radio (slab vmalloc percpu, live slab objects, MemTotal-MemFree: ${V[memparts:hw:$n]:-})"
 	done
 	bench_veth_mem "${MODN##* }"
+	bench_added_mem "${MODN##* }"
+}
+
+# bench_added_mem N: the same figures for N interfaces added to existing
+# wiphys with iw (7 on each radio, the most one takes beside its first)
+bench_added_mem() {
+	local n=$1 radios i j k=0 m0 m1 t0 t1
+	radios=$(( (n + 6) / 7 ))
+	log "memory of $n interfaces added to $radios wiphys"
+	if ! vw_insmod station="$radios"; then
+		log "added interfaces: insmod station=$radios failed"
+		return
+	fi
+	m0=$(mem_kib)
+	cp "$W/slabinfo.last" "$W/slabinfo.before"
+	t0=$(now_ms)
+	for ((i = 0; i < radios && k < n; i++)); do
+		for ((j = 1; j <= 7 && k < n; j++, k++)); do
+			iw phy "vw_phy$i" interface add "vwa${i}_$j" type managed || break 2
+		done
+	done
+	t1=$(now_ms)
+	if [ "$k" = "$n" ]; then
+		m1=$(mem_kib)
+		V[ins:added:$n]=$(div $((t1 - t0)) 1000)
+		V[ifs:added:$n]=$n
+		read -r "V[mem:added:$n]" "V[memparts:added:$n]" <<<"$(per_iface "$m0" "$m1" "$n")"
+		V[slabtop:added:$n]=$(slab_top "$W/slabinfo.before" "$W/slabinfo.last" "$n")
+		log "added: $n interfaces in ${V[ins:added:$n]} s, ${V[mem:added:$n]} KiB/interface (slab vmalloc percpu, live slab objects, MemTotal-MemFree: ${V[memparts:added:$n]})"
+	else
+		log "added interfaces: iw interface add failed after $k"
+	fi
+	mod_unload vwifi
 }
 
 # bench_veth_mem N: the same memory figures for N bare netdevs (N/2 veth
@@ -677,16 +711,16 @@ report() {
 	MD+=("|---:|---|---:|---:|---:|---:|---:|---|")
 	local n d
 	for n in $MODN; do
-		for d in vw hw veth; do
+		for d in vw hw veth added; do
 			[ -n "${V[ins:$d:$n]:-}" ] || continue
 			V[insrm:$d:$n]=$(awk -v a="$(g "ins:$d:$n")" -v b="$(g "rm:$d:$n")" 'BEGIN { if (a == "NA" || b == "NA") print "NA"; else printf "%.3f\n", a + b }')
-			MD+=("| $n | $(case $d in vw) echo "vwifi station=$n" ;; hw) echo "hwsim radios=$n" ;; veth) echo "veth ($((n / 2)) pairs, reference)" ;; esac) | $(g "ifs:$d:$n") | $(g "ins:$d:$n") | $(g "rm:$d:$n") | $(g "insrm:$d:$n") | $(g "mem:$d:$n") | $(g "memparts:$d:$n") |")
+			MD+=("| $n | $(case $d in vw) echo "vwifi station=$n" ;; hw) echo "hwsim radios=$n" ;; veth) echo "veth ($((n / 2)) pairs, reference)" ;; added) echo "vwifi, added with iw (7 per wiphy)" ;; esac) | $(g "ifs:$d:$n") | $(g "ins:$d:$n") | $(g "rm:$d:$n") | $(g "insrm:$d:$n") | $(g "mem:$d:$n") | $(g "memparts:$d:$n") |")
 			csv insmod "$n" "$d" "$(g "ins:$d:$n")" s
 			csv rmmod "$n" "$d" "$(g "rm:$d:$n")" s
 			csv mem_per_iface "$n" "$d" "$(g "mem:$d:$n")" KiB
 		done
 	done
-	for d in vw veth; do
+	for d in vw veth added; do
 		[ -n "${V[slabtop:$d:${MODN##* }]:-}" ] &&
 			MD+=("" "Slab caches that grew most, KiB per interface, $d N=${MODN##* }: ${V[slabtop:$d:${MODN##* }]}")
 	done
@@ -717,6 +751,9 @@ report() {
 	memv=$(g "mem:vw:$nmax")
 	target "kernel memory per interface (KiB, station=$nmax)" "$memv" "<=" 32 \
 		"a bare veth netdev: $(g "mem:veth:$nmax") KiB"
+	target "kernel memory of an interface added to a wiphy / a veth netdev" \
+		"$(div "$(g "mem:added:$nmax")" "$(g "mem:veth:$nmax")")" "<=" 1.15 \
+		"$(g "mem:added:$nmax") KiB / $(g "mem:veth:$nmax") KiB, $nmax of each"
 	MD+=("## Targets")
 	MD+=("")
 	MD+=("| target | measured | goal | status | note |")
