@@ -560,6 +560,7 @@ struct command {
 	int min_args, max_args;
 	void (*check)(char **argv, int argc);	/* usage errors, before netlink */
 	void (*run)(struct nl *nl, char **argv, int argc);
+	int offline;		/* runs without the driver: @nl is NULL */
 };
 
 static int new_radio_cb(const struct nlmsghdr *nlh, void *arg)
@@ -576,15 +577,27 @@ static int new_radio_cb(const struct nlmsghdr *nlh, void *arg)
 
 static __printf(1, 2) __noreturn void usage_error(const char *fmt, ...);
 
+/* A @kind name (with the NUL) fits @size bytes; @prefix names the option */
+static const char *check_name(const char *name, const char *prefix, const char *kind,
+			      size_t size)
+{
+	if (!*name)
+		usage_error("%sempty %s name", prefix, kind);
+	if (strlen(name) >= size)
+		usage_error("%s%s name too long (%zu characters, at most %zu)", prefix, kind,
+			    strlen(name), size - 1);
+	return name;
+}
+
+static const char *check_ifname(const char *name, const char *prefix)
+{
+	return check_name(name, prefix, "interface", IFNAMSIZ);
+}
+
 static void check_phy(char **argv, int argc)
 {
-	if (!argc)
-		return;
-	if (!*argv[0])
-		usage_error("empty wiphy name");
-	if (strlen(argv[0]) >= WIPHY_NAME_LEN)
-		usage_error("wiphy name too long (%zu characters, at most %d)",
-			    strlen(argv[0]), WIPHY_NAME_LEN - 1);
+	if (argc)
+		check_name(argv[0], "", "wiphy", WIPHY_NAME_LEN);
 }
 
 static void radio_request(struct nl *nl, uint8_t cmd, const char *phy, nl_cb cb,
@@ -623,11 +636,11 @@ static const struct command commands[] = {
 	{ "radio add", "[NAME]",
 	  "add a radio: a wiphy (NAME, or vw_phyN) with one interface in station\n"
 	  "mode, in the caller's network namespace; prints the wiphy and the interface",
-	  0, 1, check_phy, cmd_radio_add },
+	  0, 1, check_phy, cmd_radio_add, 0 },
 	{ "radio del", "PHY",
 	  "delete the radio whose wiphy is PHY, with all its interfaces",
-	  1, 1, check_phy, cmd_radio_del },
-	{ "help", "[CMD]", "show the commands, or one command's help", 0, 2, NULL, cmd_help },
+	  1, 1, check_phy, cmd_radio_del, 0 },
+	{ "help", "[CMD]", "show the commands, or one command's help", 0, 2, NULL, cmd_help, 1 },
 };
 
 /* How many of @argv's first words @cmd's name has (0: not @cmd) */
@@ -730,8 +743,8 @@ static int run_command(char **argv, int argc)
 		usage_error("usage: " PROG " %s %s", cmd->name, cmd->args);
 	if (cmd->check)
 		cmd->check(argv, argc);
-	if (cmd->run == cmd_help) {
-		cmd_help(NULL, argv, argc);
+	if (cmd->offline) {
+		cmd->run(NULL, argv, argc);
 		return EXIT_SUCCESS;
 	}
 	nl_open(&nl);
@@ -796,16 +809,6 @@ static void usage_error(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
-static const char *check_ifname(const char *name, const char *opt)
-{
-	if (!*name)
-		usage_error("%s: empty interface name", opt);
-	if (strlen(name) >= IFNAMSIZ)
-		usage_error("%s: interface name too long (%zu characters, at most %d)", opt,
-			    strlen(name), IFNAMSIZ - 1);
-	return name;
-}
-
 static int parse_clear(const char *arg)
 {
 	if (!strcmp(arg, "1"))
@@ -838,9 +841,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 			if ((c == 'd' ? o->n_dst : o->n_src) >= MAX_PAIRS)
 				usage_error("at most %d pairs at a time", MAX_PAIRS);
 			if (c == 'd')
-				o->dst[o->n_dst++] = check_ifname(optarg, "-d");
+				o->dst[o->n_dst++] = check_ifname(optarg, "-d: ");
 			else
-				o->src[o->n_src++] = check_ifname(optarg, "-s");
+				o->src[o->n_src++] = check_ifname(optarg, "-s: ");
 			break;
 		case 'r':
 			o->remove = 1;
