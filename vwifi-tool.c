@@ -382,6 +382,9 @@ struct status {
 	char medium[IFNAMSIZ];
 	uint32_t medium_bss;
 	uint64_t rx, rx_dropped, rx_invalid, tx, tx_dropped;
+	uint32_t wire_version;
+	uint64_t rx_version;
+	uint64_t mgmt_tx, mgmt_tx_no_ack, mgmt_rx, mgmt_rx_unhandled;
 	uint32_t n_radios, radio_max;
 };
 
@@ -408,6 +411,12 @@ static int status_cb(const struct nlmsghdr *nlh, void *arg)
 	st->rx_invalid = attr_u64(tb[VWIFI_ATTR_MEDIUM_RX_INVALID]);
 	st->tx = attr_u64(tb[VWIFI_ATTR_MEDIUM_TX]);
 	st->tx_dropped = attr_u64(tb[VWIFI_ATTR_MEDIUM_TX_DROPPED]);
+	st->wire_version = attr_u32(tb[VWIFI_ATTR_MEDIUM_WIRE_VERSION]);
+	st->rx_version = attr_u64(tb[VWIFI_ATTR_MEDIUM_RX_VERSION]);
+	st->mgmt_tx = attr_u64(tb[VWIFI_ATTR_MGMT_TX]);
+	st->mgmt_tx_no_ack = attr_u64(tb[VWIFI_ATTR_MGMT_TX_NO_ACK]);
+	st->mgmt_rx = attr_u64(tb[VWIFI_ATTR_MGMT_RX]);
+	st->mgmt_rx_unhandled = attr_u64(tb[VWIFI_ATTR_MGMT_RX_UNHANDLED]);
 	return 0;
 }
 
@@ -496,6 +505,9 @@ static void show_status(struct nl *nl)
 	dump(nl, VWIFI_CMD_GET_IFACE, iface_cb, NULL, "cannot list the interfaces");
 	printf("denylist: %u pair%s (at most %u)\n", st.n_deny, st.n_deny == 1 ? "" : "s",
 	       st.deny_max);
+	printf("action frames: sent %llu (not acknowledged %llu), received %llu (unhandled %llu)\n",
+	       (unsigned long long)st.mgmt_tx, (unsigned long long)st.mgmt_tx_no_ack,
+	       (unsigned long long)st.mgmt_rx, (unsigned long long)st.mgmt_rx_unhandled);
 	if (st.virtio) {
 		printf("medium: virtio on %s, %u remote BSS%s; ", st.medium, st.medium_bss,
 		       st.medium_bss == 1 ? "" : "s");
@@ -503,6 +515,8 @@ static void show_status(struct nl *nl)
 		       (unsigned long long)st.rx, (unsigned long long)st.rx_dropped,
 		       (unsigned long long)st.rx_invalid, (unsigned long long)st.tx,
 		       (unsigned long long)st.tx_dropped);
+		printf("medium: wire version %u, %llu frames of other versions refused\n",
+		       st.wire_version, (unsigned long long)st.rx_version);
 	} else {
 		printf("medium: local\n");
 	}

@@ -17,9 +17,10 @@
  *
  * Sections, in order: parameters and types, compatibility, air (who
  * hears whom: the denylist rules, the signal), peers, data path, IEs and
- * BSS entries, scan, station, access point, IBSS, virtio transport, keys,
- * station info, other cfg80211 ops, channel and survey, net_device (and
- * ethtool), control family, interfaces and radios, module.
+ * BSS entries, scan, station, access point, IBSS, management frames,
+ * virtio transport, keys, station info, other cfg80211 ops, channel and
+ * survey, net_device (and ethtool), control family, interfaces and radios,
+ * module.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -205,6 +206,7 @@ struct vwifi_vif {
 	 * remote AP bss.bssid, under vwifi_mutex
 	 */
 	bool assoc_pending;
+	bool assoc_roam;		/* a reassociation: the station left its AP */
 	bool assoc_control_port;
 	u8 assoc_lower[ETH_ALEN];
 	u8 *assoc_req_ies;
@@ -278,7 +280,7 @@ static struct workqueue_struct *vwifi_wq;
 
 static bool vwifi_virtio_xmit(struct vwifi_peer *tx, struct sk_buff *skb);
 static int __vwifi_virtio_connect(struct vwifi_vif *sta,
-				  const struct cfg80211_connect_params *sme);
+				  const struct cfg80211_connect_params *sme, bool roam);
 static void vwifi_virtio_deauth(struct vwifi_peer *peer, u16 reason);
 static void __vwifi_virtio_assoc_cancel(struct vwifi_vif *sta);
 static const struct net_device_ops vwifi_netdev_ops;
@@ -1591,20 +1593,32 @@ static void vwifi_notify_new_sta(struct vwifi_vif *vif, const u8 *mac,
 
 /*
  * @sta is associated over @link with the AP of sta->bss, local or remote:
- * the data path opens and cfg80211 learns of it (which holds @cbss).
+ * the data path opens and cfg80211 learns of it (which holds @cbss), as a
+ * connection or, after a reassociation (@roam), as a roam.
  */
 static void __vwifi_sta_link_up(struct vwifi_vif *sta, struct vwifi_peer *link,
 				struct cfg80211_bss *cbss, const u8 *req_ies, size_t req_len,
-				const u8 *resp_ies, size_t resp_len)
+				const u8 *resp_ies, size_t resp_len, bool roam)
 {
+	struct cfg80211_roam_info info = {
+		.req_ie = req_ies,
+		.req_ie_len = req_len,
+		.resp_ie = resp_ies,
+		.resp_ie_len = resp_len,
+		.links[0].bss = cbss,
+	};
+
 	lockdep_assert_held(&vwifi_mutex);
 	link->mode = sta->bss.mode;
 	rcu_assign_pointer(sta->ap_link, link);
 	vwifi_bss_up(sta);
 	netif_carrier_on(sta->ndev);
-	cfg80211_connect_bss(sta->ndev, sta->bss.bssid, cbss, req_ies, req_len,
-			     resp_ies, resp_len, WLAN_STATUS_SUCCESS, GFP_KERNEL,
-			     NL80211_TIMEOUT_UNSPECIFIED);
+	if (roam)
+		cfg80211_roamed(sta->ndev, &info, GFP_KERNEL);
+	else
+		cfg80211_connect_bss(sta->ndev, sta->bss.bssid, cbss, req_ies, req_len,
+				     resp_ies, resp_len, WLAN_STATUS_SUCCESS, GFP_KERNEL,
+				     NL80211_TIMEOUT_UNSPECIFIED);
 }
 
 /*
@@ -1613,7 +1627,7 @@ static void __vwifi_sta_link_up(struct vwifi_vif *sta, struct vwifi_peer *link,
  * removes it again.
  */
 static int __vwifi_associate(struct vwifi_vif *sta, struct vwifi_vif *ap,
-			     const struct cfg80211_connect_params *sme)
+			     const struct cfg80211_connect_params *sme, bool roam)
 {
 	struct cfg80211_bss *cbss;
 	struct vwifi_peer *link;
@@ -1640,7 +1654,7 @@ static int __vwifi_associate(struct vwifi_vif *sta, struct vwifi_vif *ap,
 	vwifi_bss_copy_params(&sta->bss, &ap->bss);
 	vwifi_ap_negotiate(ap, req, req_len, &link->twin->mode);
 	__vwifi_sta_link_up(sta, link, cbss, req, req_len, ap->bss.resp_ies,
-			    ap->bss.resp_ies_len);
+			    ap->bss.resp_ies_len, roam);
 	vwifi_notify_new_sta(ap, sta->ndev->dev_addr, req, req_len);
 	kfree(req);
 	return 0;
@@ -1762,6 +1776,52 @@ static void vwifi_sta_lost_work(struct wiphy *wiphy, struct wiphy_work *work)
 	mutex_unlock(&vwifi_mutex);
 }
 
+/*
+ * A reassociation failed after @sta left its AP: it is associated to
+ * none, and cfg80211, which still holds the old association, learns of
+ * its loss
+ */
+static void __vwifi_sta_roam_failed(struct vwifi_vif *sta)
+{
+	lockdep_assert_held(&vwifi_mutex);
+	__vwifi_bss_end(sta);
+	__vwifi_sta_mark_lost(sta, WLAN_REASON_UNSPECIFIED, true);
+}
+
+/*
+ * Reassociation: @sta, associated over @old, moves to the AP @sme asks
+ * for (which may be the same one).  The old AP learns that the station
+ * left, and cfg80211 learns of the new association as a roam.  When no AP
+ * fits, the station stays where it is (cfg80211 keeps the link on an
+ * error).
+ */
+static int __vwifi_sta_reassociate(struct vwifi_vif *sta, struct vwifi_peer *old,
+				   const struct cfg80211_connect_params *sme)
+{
+	struct vwifi_ap_pick pick = {
+		.walk = { .rx = sta, .visit = vwifi_ap_pick_visit },
+		.sme = sme,
+	};
+	int err;
+
+	lockdep_assert_held(&vwifi_mutex);
+	__vwifi_air_walk(&pick.walk);
+	if (!pick.local && !pick.remote)
+		return -ENOENT;
+	__vwifi_peer_leave(old, WLAN_REASON_DEAUTH_LEAVING);
+	/* The new BSS has its own group keys; the old pairwise ones left with @old */
+	memset(sta->gtk, 0, sizeof(sta->gtk));
+	if (pick.local) {
+		err = __vwifi_associate(sta, pick.local, sme, true);
+	} else {
+		sta->bss.active = false;	/* until the remote AP answers */
+		err = __vwifi_virtio_connect(sta, sme, true);
+	}
+	if (err)
+		__vwifi_sta_roam_failed(sta);
+	return 0;
+}
+
 static int vwifi_connect(struct wiphy *wiphy, struct net_device *ndev,
 			 struct cfg80211_connect_params *sme)
 {
@@ -1770,6 +1830,7 @@ static int vwifi_connect(struct wiphy *wiphy, struct net_device *ndev,
 		.walk = { .rx = sta, .visit = vwifi_ap_pick_visit },
 		.sme = sme,
 	};
+	struct vwifi_peer *link;
 	int err = 0;
 
 	mutex_lock(&vwifi_mutex);
@@ -1779,13 +1840,18 @@ static int vwifi_connect(struct wiphy *wiphy, struct net_device *ndev,
 		err = -ENOTCONN;
 		goto out;
 	}
-	if (rcu_access_pointer(sta->ap_link) || sta->assoc_pending) {
-		/* Connected: no reassociation (cfg80211 keeps the link on
-		 * an error).  Not connected in cfg80211's view: the result of
-		 * the association in flight is still queued, and answers this
+	link = rcu_dereference_protected(sta->ap_link, lockdep_is_held(&vwifi_mutex));
+	if (link && sta->wdev.connected) {
+		err = __vwifi_sta_reassociate(sta, link, sme);
+		goto out;
+	}
+	if (link || sta->assoc_pending) {
+		/* Not connected in cfg80211's view: the result of the
+		 * association in flight is still queued, and answers this
 		 * request; an error would make 6.1's cfg80211 forget the SSID,
 		 * keep the connection that result reports, and never call our
-		 * disconnect op.
+		 * disconnect op.  Connected, with a reassociation in flight:
+		 * that one answers first.
 		 */
 		err = sta->wdev.connected ? -EALREADY : 0;
 		goto out;
@@ -1793,8 +1859,8 @@ static int vwifi_connect(struct wiphy *wiphy, struct net_device *ndev,
 	vwifi_bss_clear(&sta->bss);
 	__vwifi_air_walk(&pick.walk);
 	if (pick.local) {
-		err = __vwifi_associate(sta, pick.local, sme);
-	} else if (!pick.remote || __vwifi_virtio_connect(sta, sme)) {
+		err = __vwifi_associate(sta, pick.local, sme, false);
+	} else if (!pick.remote || __vwifi_virtio_connect(sta, sme, false)) {
 		vwifi_bss_clear(&sta->bss);
 		/* Like hardware: the attempt fails after the fact */
 		cfg80211_connect_timeout(ndev, sme->bssid, NULL, 0, GFP_KERNEL,
@@ -1805,20 +1871,35 @@ out:
 	return err;
 }
 
+/*
+ * @sta leaves its AP, or gives up the association in flight, at its own
+ * request.  Under its wiphy lock or rtnl (see __vwifi_sta_report_lost()).
+ */
+static void __vwifi_sta_leave(struct vwifi_vif *sta, u16 reason)
+{
+	struct vwifi_peer *link = rcu_dereference_protected(sta->ap_link,
+							    lockdep_is_held(&vwifi_mutex));
+	bool roaming = sta->assoc_pending && sta->assoc_roam;
+
+	lockdep_assert_held(&vwifi_mutex);
+	if (link) {
+		vwifi_disassociate(link, reason);
+		return;
+	}
+	__vwifi_sta_report_lost(sta);
+	__vwifi_virtio_assoc_cancel(sta);
+	/* cfg80211 still holds the association the station left to roam */
+	if (roaming) {
+		__vwifi_bss_end(sta);
+		cfg80211_disconnected(sta->ndev, reason, NULL, 0, true, GFP_KERNEL);
+	}
+}
+
 static int vwifi_disconnect(struct wiphy *wiphy, struct net_device *ndev,
 			    u16 reason_code)
 {
-	struct vwifi_vif *sta = netdev_priv(ndev);
-	struct vwifi_peer *link;
-
 	mutex_lock(&vwifi_mutex);
-	link = rcu_dereference_protected(sta->ap_link, lockdep_is_held(&vwifi_mutex));
-	if (link) {
-		vwifi_disassociate(link, reason_code);
-	} else {
-		__vwifi_sta_report_lost(sta);
-		__vwifi_virtio_assoc_cancel(sta);
-	}
+	__vwifi_sta_leave(netdev_priv(ndev), reason_code);
 	mutex_unlock(&vwifi_mutex);
 	return 0;
 }
@@ -2244,6 +2325,138 @@ static int vwifi_leave_ibss(struct wiphy *wiphy, struct net_device *ndev)
 }
 
 /* ------------------------------------------------------------------ */
+/* Management frames: registrations, mgmt_tx and delivery on the air  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Userspace sends action frames (NL80211_CMD_FRAME) and registers for the
+ * ones it handles (NL80211_CMD_REGISTER_FRAME) in every mode: BSS
+ * transition management, SA query, radio measurement, ANQP.  cfg80211
+ * checks each frame's type, length and source address against these
+ * before mgmt_tx sees it.
+ */
+#define VWIFI_STYPE_ACTION	BIT(IEEE80211_STYPE_ACTION >> 4)
+#define VWIFI_MIN_ACTION_LEN	offsetofend(struct ieee80211_mgmt, u.action.category)
+
+static const struct ieee80211_txrx_stypes vwifi_mgmt_stypes[NUM_NL80211_IFTYPES] = {
+	[NL80211_IFTYPE_STATION] = { .tx = VWIFI_STYPE_ACTION, .rx = VWIFI_STYPE_ACTION },
+	[NL80211_IFTYPE_AP] = { .tx = VWIFI_STYPE_ACTION, .rx = VWIFI_STYPE_ACTION },
+	[NL80211_IFTYPE_ADHOC] = { .tx = VWIFI_STYPE_ACTION, .rx = VWIFI_STYPE_ACTION },
+};
+
+/* What became of the management frames userspace and other guests sent */
+static struct {
+	atomic64_t cookie;		/* the last mgmt_tx cookie */
+	atomic_long_t tx;		/* sent by a local interface */
+	atomic_long_t tx_no_ack;	/* ... to an address nobody has */
+	atomic_long_t rx;		/* taken by a local interface */
+	atomic_long_t rx_unhandled;	/* ... for which nobody registered */
+} vwifi_mgmt;
+
+static bool vwifi_virtio_on(void);
+static bool vwifi_virtio_send_frame(struct vwifi_vif *tx, u32 freq, const u8 *buf,
+				    size_t len);
+
+/*
+ * The channel @vif sends and listens on: that of the BSS it runs, joined
+ * or is associated to; 0 for none.  Under vwifi_mutex.
+ */
+static u32 __vwifi_vif_freq(const struct vwifi_vif *vif)
+{
+	lockdep_assert_held(&vwifi_mutex);
+	if (vwifi_vif_is(vif, NL80211_IFTYPE_STATION) && !rcu_access_pointer(vif->ap_link))
+		return 0;
+	return vif->bss.active ? vif->bss.freq : 0;
+}
+
+/*
+ * Whether @rx takes @mgmt, as a receiver's address filter does: sent to
+ * its address, or group addressed within its BSS (a public action frame
+ * from any BSS).  Under vwifi_mutex.
+ */
+static bool __vwifi_frame_for(const struct vwifi_vif *rx, const struct ieee80211_mgmt *mgmt)
+{
+	if (!is_multicast_ether_addr(mgmt->da))
+		return ether_addr_equal(mgmt->da, rx->ndev->dev_addr);
+	return is_broadcast_ether_addr(mgmt->bssid) ||
+	       ether_addr_equal(mgmt->bssid, rx->bss.bssid) ||
+	       mgmt->u.action.category == WLAN_CATEGORY_PUBLIC;
+}
+
+/*
+ * An action frame on the air: @buf, @len bytes (at least
+ * VWIFI_MIN_ACTION_LEN), sent on @freq by the local interface @tx or,
+ * if @tx is NULL, by the interface @ta of another guest.  Every running
+ * local interface on @freq that hears the sender and takes the frame
+ * hands it to the socket registered for it.  Whether one took it (its
+ * acknowledgment, for a unicast frame).  Under vwifi_mutex.
+ */
+static bool __vwifi_frame_deliver(struct vwifi_vif *tx, const u8 *ta, u32 freq,
+				  const u8 *buf, size_t len)
+{
+	const struct ieee80211_mgmt *mgmt = (const void *)buf;
+	struct vwifi_vif *rx;
+	bool taken = false;
+	int signal;
+
+	lockdep_assert_held(&vwifi_mutex);
+	list_for_each_entry(rx, &vwifi_vifs, list) {
+		if (rx == tx || !netif_running(rx->ndev) || __vwifi_vif_freq(rx) != freq ||
+		    !__vwifi_frame_for(rx, mgmt) || (tx && !vwifi_air_hears(rx, tx)))
+			continue;
+		signal = tx ? vwifi_signal_dbm(rx, tx) :
+			      vwifi_remote_signal_dbm(rx->ndev->dev_addr, ta);
+		atomic_long_inc(&vwifi_mgmt.rx);
+		if (!cfg80211_rx_mgmt(&rx->wdev, freq, signal, buf, len, 0))
+			atomic_long_inc(&vwifi_mgmt.rx_unhandled);
+		taken = true;
+	}
+	return taken;
+}
+
+/*
+ * NL80211_CMD_FRAME, under the wiphy lock: an action frame on the
+ * interface's channel (vwifi does not go off channel).  Its status is
+ * reported at once: acknowledged if a receiver took it, or if it was
+ * group addressed.
+ */
+static int vwifi_mgmt_tx(struct wiphy *wiphy, struct wireless_dev *wdev,
+			 struct cfg80211_mgmt_tx_params *params, u64 *cookie)
+{
+	const struct ieee80211_mgmt *mgmt = (const void *)params->buf;
+	struct vwifi_vif *vif = vwifi_wdev_vif(wdev);
+	bool acked;
+	u32 freq;
+
+	if (params->len < VWIFI_MIN_ACTION_LEN || !ieee80211_is_action(mgmt->frame_control))
+		return -EINVAL;
+	mutex_lock(&vwifi_mutex);
+	freq = __vwifi_vif_freq(vif);
+	if (!freq || !netif_running(wdev->netdev)) {
+		mutex_unlock(&vwifi_mutex);
+		return -ENOTCONN;
+	}
+	if (params->chan && params->chan->center_freq != freq) {
+		mutex_unlock(&vwifi_mutex);
+		return -EBUSY;
+	}
+	*cookie = atomic64_inc_return(&vwifi_mgmt.cookie);
+	atomic_long_inc(&vwifi_mgmt.tx);
+	acked = __vwifi_frame_deliver(vif, vif->ndev->dev_addr, freq, params->buf,
+				      params->len);
+	if (vwifi_virtio_on())
+		acked |= vwifi_virtio_send_frame(vif, freq, params->buf, params->len);
+	acked |= is_multicast_ether_addr(mgmt->da);
+	if (!acked)
+		atomic_long_inc(&vwifi_mgmt.tx_no_ack);
+	mutex_unlock(&vwifi_mutex);
+	if (!params->dont_wait_for_ack)
+		cfg80211_mgmt_tx_status(wdev, *cookie, params->buf, params->len, acked,
+					GFP_KERNEL);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* Virtio transport: interfaces in other guests                       */
 /* ------------------------------------------------------------------ */
 
@@ -2252,7 +2465,8 @@ static int vwifi_leave_ibss(struct wiphy *wiphy, struct net_device *ndev)
  * sends its own frames over it, EtherType 0x88b5 (IEEE 802 local
  * experimental), to the vwifi instances of the other guests on the same
  * bridge.  Every frame starts with struct vwifi_wire_hdr; all fields are
- * big endian.  Access points and IBSS members beacon every
+ * big endian.  The version changes with the format: a frame of another
+ * version is counted (rx_version) and not read.  Access points and IBSS members beacon every
  * VWIFI_VIRTIO_TICK_MS; a station sends keepalives to its AP.  A remote
  * interface silent for VWIFI_VIRTIO_TIMEOUT_MS is gone.  Every received
  * frame is untrusted: it is checked before use and dropped (and counted)
@@ -2260,11 +2474,12 @@ static int vwifi_leave_ibss(struct wiphy *wiphy, struct net_device *ndev)
  */
 #define ETH_P_VWIFI			0x88b5
 #define VWIFI_WIRE_MAGIC		0x56
-#define VWIFI_WIRE_VERSION		1
+#define VWIFI_WIRE_VERSION		2	/* 2: VWIFI_WIRE_FRAME */
 #define VWIFI_VIRTIO_MAX_IFACES		63	/* the addresses derived per guest */
 #define VWIFI_VIRTIO_MAX_BSS		64	/* remote BSSs remembered */
 #define VWIFI_VIRTIO_MAX_IES		1024
 #define VWIFI_VIRTIO_MAX_MGMT		64	/* management frames queued */
+#define VWIFI_VIRTIO_MAX_MGMT_LEN	(sizeof(struct vwifi_wire_frame) + IEEE80211_MAX_DATA_LEN)
 #define VWIFI_VIRTIO_MAX_STATIONS	2007	/* highest association ID */
 #define VWIFI_VIRTIO_TICK_MS		500
 #define VWIFI_VIRTIO_TIMEOUT_MS		5000
@@ -2277,6 +2492,7 @@ enum vwifi_wire_type {
 	VWIFI_WIRE_DEAUTH,
 	VWIFI_WIRE_DATA,
 	VWIFI_WIRE_KEEPALIVE,
+	VWIFI_WIRE_FRAME,		/* an 802.11 management (action) frame */
 };
 
 struct vwifi_wire_hdr {
@@ -2328,6 +2544,12 @@ struct vwifi_wire_deauth {
 	__be16 reason;
 } __packed;
 
+/* hdr.ta is the frame's SA, hdr.ra its DA */
+struct vwifi_wire_frame {
+	__be32 freq;			/* MHz */
+	u8 frame[];			/* from the frame control field on */
+} __packed;
+
 /* A BSS another guest beacons.  Immutable once listed but for the
  * WRITE_ONCE fields; replaced (RCU) when its content changes.
  */
@@ -2360,6 +2582,7 @@ static struct vwifi_virtio {
 	atomic_long_t rx_frames;
 	atomic_long_t rx_dropped;	/* not for us, no link, queue full */
 	atomic_long_t rx_invalid;	/* malformed or unknown */
+	atomic_long_t rx_version;	/* of another wire version: not read */
 	atomic_long_t tx_frames;
 	atomic_long_t tx_dropped;
 } vwifi_virtio;
@@ -2602,11 +2825,55 @@ static bool vwifi_virtio_walk(struct vwifi_air_walk *walk)
 	return false;
 }
 
+/*
+ * Where the interface @addr of another guest is, for @tx: its guest's
+ * virtio-net address, from @tx's links or the BSSs heard.  Under RCU.
+ */
+static bool vwifi_virtio_lower_of(struct vwifi_vif *tx, const u8 *addr, u8 *lower)
+{
+	struct vwifi_peer *peer = vwifi_peer_find(tx, addr);
+	struct vwifi_rbss *r;
+
+	if (peer && !peer->twin) {
+		ether_addr_copy(lower, peer->lower);
+		return true;
+	}
+	r = vwifi_rbss_find(addr);
+	if (r)
+		ether_addr_copy(lower, r->lower);
+	return r;
+}
+
+/*
+ * An action frame from @tx to the other guests: to the one that has its
+ * destination, if known (then it counts as acknowledged), else to all
+ */
+static bool vwifi_virtio_send_frame(struct vwifi_vif *tx, u32 freq, const u8 *buf,
+				    size_t len)
+{
+	const struct ieee80211_mgmt *mgmt = (const void *)buf;
+	struct vwifi_wire_frame f = { .freq = cpu_to_be32(freq) };
+	u8 lower[ETH_ALEN];
+	bool known;
+
+	if (sizeof(f) + len > vwifi_virtio.mtu - sizeof(struct vwifi_wire_hdr)) {
+		atomic_long_inc(&vwifi_virtio.tx_dropped);
+		return false;
+	}
+	rcu_read_lock();
+	known = !is_multicast_ether_addr(mgmt->da) && vwifi_virtio_lower_of(tx, mgmt->da, lower);
+	rcu_read_unlock();
+	vwifi_wire_send_mgmt(VWIFI_WIRE_FRAME, mgmt->sa, mgmt->da,
+			     known ? lower : tx->ndev->broadcast, &f, sizeof(f), buf, len);
+	return known;
+}
+
 /* ---- Station side of an association with a remote AP ---- */
 
 static void vwifi_virtio_assoc_clear(struct vwifi_vif *sta)
 {
 	sta->assoc_pending = false;
+	sta->assoc_roam = false;
 	kfree(sta->assoc_req_ies);
 	sta->assoc_req_ies = NULL;
 	sta->assoc_req_ies_len = 0;
@@ -2628,10 +2895,10 @@ static void __vwifi_virtio_assoc_cancel(struct vwifi_vif *sta)
 
 /*
  * Ask the remote AP vwifi_ap_pick_visit() chose (its parameters in sta->bss)
- * for association; 0 if the request is on its way
+ * for association (@roam: reassociation); 0 if the request is on its way
  */
 static int __vwifi_virtio_connect(struct vwifi_vif *sta,
-				  const struct cfg80211_connect_params *sme)
+				  const struct cfg80211_connect_params *sme, bool roam)
 {
 	struct vwifi_wire_assoc_req req = {};
 
@@ -2643,6 +2910,7 @@ static int __vwifi_virtio_connect(struct vwifi_vif *sta,
 		return -ENOMEM;
 	}
 	sta->assoc_pending = true;
+	sta->assoc_roam = roam;
 	sta->assoc_control_port = sme->crypto.control_port;
 	req.ssid_len = sta->bss.ssid_len;
 	memcpy(req.ssid, sta->bss.ssid, sta->bss.ssid_len);
@@ -2661,7 +2929,10 @@ static void vwifi_assoc_timeout_work(struct work_struct *work)
 					     assoc_timeout);
 
 	mutex_lock(&vwifi_mutex);
-	if (sta->assoc_pending) {
+	if (sta->assoc_pending && sta->assoc_roam) {
+		__vwifi_virtio_assoc_cancel(sta);
+		__vwifi_sta_roam_failed(sta);
+	} else if (sta->assoc_pending) {
 		cfg80211_connect_timeout(sta->ndev, sta->bss.bssid, sta->assoc_req_ies,
 					 sta->assoc_req_ies_len, GFP_KERNEL,
 					 NL80211_TIMEOUT_ASSOC);
@@ -2694,6 +2965,13 @@ static void __vwifi_virtio_assoc_done(struct vwifi_vif *sta, const u8 *ta, u16 s
 		if (!link)
 			status = WLAN_STATUS_UNSPECIFIED_FAILURE;
 	}
+	if (status != WLAN_STATUS_SUCCESS && sta->assoc_roam) {
+		if (cbss)
+			cfg80211_put_bss(sta->wdev.wiphy, cbss);
+		__vwifi_virtio_assoc_cancel(sta);
+		__vwifi_sta_roam_failed(sta);
+		return;
+	}
 	if (status != WLAN_STATUS_SUCCESS) {
 		if (cbss)
 			cfg80211_put_bss(sta->wdev.wiphy, cbss);
@@ -2704,7 +2982,7 @@ static void __vwifi_virtio_assoc_done(struct vwifi_vif *sta, const u8 *ta, u16 s
 		return;
 	}
 	__vwifi_sta_link_up(sta, link, cbss, sta->assoc_req_ies, sta->assoc_req_ies_len,
-			    resp_ies, resp_ies_len);
+			    resp_ies, resp_ies_len, sta->assoc_roam);
 	vwifi_virtio_assoc_clear(sta);
 }
 
@@ -2881,8 +3159,13 @@ static void vwifi_wire_rx(struct sk_buff *skb)
 		goto invalid;
 	hdr = (const void *)skb->data;
 	len = be16_to_cpu(hdr->len);
-	if (hdr->magic != VWIFI_WIRE_MAGIC || hdr->version != VWIFI_WIRE_VERSION ||
-	    len > skb->len - sizeof(*hdr) || pskb_trim_rcsum(skb, sizeof(*hdr) + len))
+	if (hdr->magic == VWIFI_WIRE_MAGIC && hdr->version != VWIFI_WIRE_VERSION) {
+		atomic_long_inc(&vwifi_virtio.rx_version);
+		kfree_skb(skb);
+		return;
+	}
+	if (hdr->magic != VWIFI_WIRE_MAGIC || len > skb->len - sizeof(*hdr) ||
+	    pskb_trim_rcsum(skb, sizeof(*hdr) + len))
 		goto invalid;
 	hdr = (const void *)skb->data;	/* trimming may move the data */
 	if (!is_valid_ether_addr(hdr->ta) ||
@@ -2895,7 +3178,7 @@ static void vwifi_wire_rx(struct sk_buff *skb)
 		return;
 	}
 	/* Management frames are small: make them linear once */
-	if (len > VWIFI_VIRTIO_MAX_IES + 64 || skb_linearize(skb))
+	if (len > VWIFI_VIRTIO_MAX_MGMT_LEN || skb_linearize(skb))
 		goto invalid;
 	hdr = (const void *)skb->data;
 	switch (hdr->type) {
@@ -2913,6 +3196,7 @@ static void vwifi_wire_rx(struct sk_buff *skb)
 	case VWIFI_WIRE_ASSOC_REQ:
 	case VWIFI_WIRE_ASSOC_RESP:
 	case VWIFI_WIRE_DEAUTH:
+	case VWIFI_WIRE_FRAME:
 		if (skb_queue_len(&vwifi_virtio.mgmt_q) >= VWIFI_VIRTIO_MAX_MGMT) {
 			atomic_long_inc(&vwifi_virtio.rx_dropped);
 			break;
@@ -3023,6 +3307,27 @@ static bool vwifi_virtio_mgmt_deauth(struct vwifi_vif *vif,
 	return true;
 }
 
+/*
+ * An 802.11 frame another guest's interface sent: on the air here like a
+ * local one.  Only action frames travel this way yet.
+ */
+static bool __vwifi_virtio_mgmt_frame(const struct vwifi_wire_hdr *hdr)
+{
+	const struct vwifi_wire_frame *f = (const void *)(hdr + 1);
+	size_t len = be16_to_cpu(hdr->len);
+	const struct ieee80211_mgmt *mgmt;
+
+	if (len < sizeof(*f) + VWIFI_MIN_ACTION_LEN)
+		return false;
+	len -= sizeof(*f);
+	mgmt = (const void *)f->frame;
+	if (!ieee80211_is_action(mgmt->frame_control) ||
+	    !ether_addr_equal(mgmt->sa, hdr->ta) || !ether_addr_equal(mgmt->da, hdr->ra))
+		return false;
+	__vwifi_frame_deliver(NULL, hdr->ta, be32_to_cpu(f->freq), f->frame, len);
+	return true;
+}
+
 static bool __vwifi_virtio_mgmt_rx(struct sk_buff *skb)
 {
 	const struct vwifi_wire_hdr *hdr = (const void *)skb->data;
@@ -3031,6 +3336,8 @@ static bool __vwifi_virtio_mgmt_rx(struct sk_buff *skb)
 	lockdep_assert_held(&vwifi_mutex);
 	if (vwifi_virtio_is_local(hdr->ta))
 		return false;	/* another guest cannot send as one of ours */
+	if (hdr->type == VWIFI_WIRE_FRAME)
+		return __vwifi_virtio_mgmt_frame(hdr);
 	rcu_read_lock();
 	vif = vwifi_virtio_vif(hdr->ra);
 	rcu_read_unlock();
@@ -3736,18 +4043,11 @@ static int vwifi_ndo_open(struct net_device *ndev)
  */
 static void __vwifi_vif_end(struct vwifi_vif *vif)
 {
-	struct vwifi_peer *link;
-
 	ASSERT_RTNL();
 	lockdep_assert_held(&vwifi_mutex);
 	switch (vif->wdev.iftype) {
 	case NL80211_IFTYPE_STATION:
-		link = rcu_dereference_protected(vif->ap_link,
-						 lockdep_is_held(&vwifi_mutex));
-		if (link)
-			vwifi_disassociate(link, WLAN_REASON_DEAUTH_LEAVING);
-		__vwifi_sta_report_lost(vif);
-		__vwifi_virtio_assoc_cancel(vif);
+		__vwifi_sta_leave(vif, WLAN_REASON_DEAUTH_LEAVING);
 		break;
 	case NL80211_IFTYPE_AP:
 		__vwifi_ap_stop(vif);
@@ -4197,7 +4497,17 @@ static int vwifi_nl_put_virtio(struct sk_buff *msg)
 	       vwifi_nl_put_counter(msg, VWIFI_ATTR_MEDIUM_RX_DROPPED, &m->rx_dropped) ||
 	       vwifi_nl_put_counter(msg, VWIFI_ATTR_MEDIUM_RX_INVALID, &m->rx_invalid) ||
 	       vwifi_nl_put_counter(msg, VWIFI_ATTR_MEDIUM_TX, &m->tx_frames) ||
-	       vwifi_nl_put_counter(msg, VWIFI_ATTR_MEDIUM_TX_DROPPED, &m->tx_dropped);
+	       vwifi_nl_put_counter(msg, VWIFI_ATTR_MEDIUM_TX_DROPPED, &m->tx_dropped) ||
+	       nla_put_u32(msg, VWIFI_ATTR_MEDIUM_WIRE_VERSION, VWIFI_WIRE_VERSION) ||
+	       vwifi_nl_put_counter(msg, VWIFI_ATTR_MEDIUM_RX_VERSION, &m->rx_version);
+}
+
+static int vwifi_nl_put_mgmt(struct sk_buff *msg)
+{
+	return vwifi_nl_put_counter(msg, VWIFI_ATTR_MGMT_TX, &vwifi_mgmt.tx) ||
+	       vwifi_nl_put_counter(msg, VWIFI_ATTR_MGMT_TX_NO_ACK, &vwifi_mgmt.tx_no_ack) ||
+	       vwifi_nl_put_counter(msg, VWIFI_ATTR_MGMT_RX, &vwifi_mgmt.rx) ||
+	       vwifi_nl_put_counter(msg, VWIFI_ATTR_MGMT_RX_UNHANDLED, &vwifi_mgmt.rx_unhandled);
 }
 
 static int vwifi_nl_get_status(struct sk_buff *skb, struct genl_info *info)
@@ -4234,7 +4544,7 @@ static int vwifi_nl_get_status(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(msg, VWIFI_ATTR_DENY_MAX, VWIFI_DENY_MAX) ||
 	    nla_put_u32(msg, VWIFI_ATTR_NUM_RADIOS, n_radios) ||
 	    nla_put_u32(msg, VWIFI_ATTR_RADIO_MAX, VWIFI_MAX_RADIOS) ||
-	    vwifi_nl_put_virtio(msg)) {
+	    vwifi_nl_put_mgmt(msg) || vwifi_nl_put_virtio(msg)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
@@ -4625,6 +4935,7 @@ static void vwifi_radio_setup(struct vwifi_radio *radio)
 	wiphy->flags |= WIPHY_FLAG_NETNS_OK | WIPHY_FLAG_HAVE_AP_SME |
 			WIPHY_FLAG_IBSS_RSN;
 	wiphy->features |= NL80211_FEATURE_MAC_ON_CREATE;
+	wiphy->mgmt_stypes = vwifi_mgmt_stypes;
 	wiphy->signal_type = CFG80211_SIGNAL_TYPE_MBM;
 	wiphy->max_scan_ssids = 16;
 	wiphy->max_scan_ie_len = IEEE80211_MAX_DATA_LEN;
@@ -4763,6 +5074,7 @@ static const struct cfg80211_ops vwifi_cfg_ops = {
 	.get_channel = vwifi_get_channel,
 	.set_power_mgmt = vwifi_set_power_mgmt,
 	.dump_survey = vwifi_dump_survey,
+	.mgmt_tx = vwifi_mgmt_tx,
 };
 
 /*

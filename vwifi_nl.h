@@ -101,6 +101,12 @@ enum vwifi_attr {
 	VWIFI_ATTR_WIPHY_NAME,		/* string, < 20 with its NUL */
 	VWIFI_ATTR_NUM_RADIOS,		/* u32, reply */
 	VWIFI_ATTR_RADIO_MAX,		/* u32, reply: most radios it takes */
+	VWIFI_ATTR_MEDIUM_WIRE_VERSION,	/* u32, reply: virtio mode's wire format */
+	VWIFI_ATTR_MEDIUM_RX_VERSION,	/* u64, reply: frames of another wire version */
+	VWIFI_ATTR_MGMT_TX,		/* u64, reply: action frames sent by userspace */
+	VWIFI_ATTR_MGMT_TX_NO_ACK,	/* u64, reply: ... that no receiver took */
+	VWIFI_ATTR_MGMT_RX,		/* u64, reply: action frames taken by an interface */
+	VWIFI_ATTR_MGMT_RX_UNHANDLED,	/* u64, reply: ... no socket had registered for */
 
 	__VWIFI_ATTR_MAX,
 	VWIFI_ATTR_MAX = __VWIFI_ATTR_MAX - 1

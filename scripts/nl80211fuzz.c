@@ -1207,6 +1207,88 @@ static void op_bss(void)
 	send_request("set bss");
 }
 
+/*
+ * An action frame from @t (or, now and then, any source) into @b: mostly
+ * well formed (header, category, action, body), sometimes truncated or
+ * of another type.  Its length.
+ */
+static size_t action_frame(const struct target *t, uint8_t *b, size_t max)
+{
+	static const uint8_t cats[] = { 4, 5, 8, 10, 127, 9, 0 };
+	size_t len = 24 + 2 + rnd_len(200);
+
+	if (len > max)
+		len = max;
+	memset(b, 0, len);
+	b[0] = chance(90) ? 0xd0 : (uint8_t)rnd(256);	/* action, or another type */
+	rnd_mac(b + 4);					/* DA */
+	if (chance(90))
+		memcpy(b + 10, t->mac, 6);		/* SA: ours, as cfg80211 wants */
+	else
+		rnd_mac(b + 10);
+	if (chance(50))
+		memcpy(b + 16, b + 4, 6);		/* BSSID: the AP's */
+	else
+		rnd_mac(b + 16);
+	b[24] = chance(90) ? cats[rnd(sizeof(cats))] : (uint8_t)rnd(256);
+	b[25] = (uint8_t)rnd(16);
+	rnd_bytes(b + 26, len - 26);
+	if (chance(10))
+		len = rnd(26);				/* truncated */
+	return len;
+}
+
+/* Frame registrations and action frames (REGISTER_FRAME, FRAME, FRAME_WAIT_CANCEL) */
+static void op_frame(void)
+{
+	struct target *t = pick();
+	uint8_t b[400];
+	size_t len;
+
+	switch (rnd(4)) {
+	case 0:
+		start(NL80211_CMD_REGISTER_FRAME, 0);
+		put_ifindex(t);
+		if (chance(90))
+			put_u16(NL80211_ATTR_FRAME_TYPE,
+				chance(80) ? 0x00d0 : (uint16_t)rnd(65536));
+		len = rnd_len(8);
+		rnd_bytes(b, len);
+		if (chance(80))
+			put(NL80211_ATTR_FRAME_MATCH, b, len);
+		if (chance(10))
+			add_junk();
+		send_request("register frame");
+		break;
+	case 3:
+		start(NL80211_CMD_FRAME_WAIT_CANCEL, 0);
+		put_ifindex(t);
+		put(NL80211_ATTR_COOKIE, &rng, 8);
+		send_request("frame wait cancel");
+		break;
+	default:
+		start(NL80211_CMD_FRAME, 0);
+		put_ifindex(t);
+		len = action_frame(t, b, sizeof(b));
+		if (chance(95))
+			put(NL80211_ATTR_FRAME, b, len);
+		if (chance(40))
+			put_u32(NL80211_ATTR_WIPHY_FREQ, rnd_freq());
+		if (chance(15))
+			put_u32(NL80211_ATTR_DURATION, rnd(1000));
+		if (chance(15))
+			put_flag(NL80211_ATTR_OFFCHANNEL_TX_OK);
+		if (chance(20))
+			put_flag(NL80211_ATTR_DONT_WAIT_FOR_ACK);
+		if (chance(10))
+			put_flag(NL80211_ATTR_TX_NO_CCK_RATE);
+		if (chance(10))
+			add_junk();
+		send_request("frame");
+		break;
+	}
+}
+
 /* Commands vwifi does not implement: cfg80211 must refuse them cleanly */
 static void op_unsupported(void)
 {
@@ -1215,7 +1297,7 @@ static void op_unsupported(void)
 		NL80211_CMD_ASSOCIATE, NL80211_CMD_DEAUTHENTICATE, NL80211_CMD_DISASSOCIATE,
 		NL80211_CMD_GET_SURVEY, NL80211_CMD_SET_PMKSA, NL80211_CMD_FLUSH_PMKSA,
 		NL80211_CMD_REMAIN_ON_CHANNEL, NL80211_CMD_SET_TX_BITRATE_MASK,
-		NL80211_CMD_REGISTER_FRAME, NL80211_CMD_FRAME, NL80211_CMD_SET_POWER_SAVE,
+		NL80211_CMD_SET_POWER_SAVE,
 		NL80211_CMD_GET_POWER_SAVE, NL80211_CMD_SET_CQM, NL80211_CMD_SET_CHANNEL,
 		NL80211_CMD_SET_WDS_PEER, NL80211_CMD_TDLS_MGMT, NL80211_CMD_PROBE_CLIENT,
 		NL80211_CMD_SET_NOACK_MAP, NL80211_CMD_SET_MCAST_RATE, NL80211_CMD_SET_MAC_ACL,
@@ -1446,7 +1528,7 @@ static const struct op ops[] = {
 	{ op_dumps, 10 }, { op_set_interface, 6 }, { op_updown, 6 }, { op_scan, 8 },
 	{ op_connect, 8 }, { op_ap, 8 }, { op_key, 8 }, { op_station, 8 }, { op_ibss, 6 },
 	{ op_wiphy, 5 }, { op_bss, 4 }, { op_unsupported, 5 }, { op_raw, 8 },
-	{ op_scenario, 6 }, { op_iface, 5 },
+	{ op_scenario, 6 }, { op_iface, 5 }, { op_frame, 6 },
 };
 
 static void one_op(void)
@@ -1516,6 +1598,12 @@ static const char *cmd_name(uint8_t cmd)
 		return "NEW_INTERFACE";
 	case NL80211_CMD_DEL_INTERFACE:
 		return "DEL_INTERFACE";
+	case NL80211_CMD_REGISTER_FRAME:
+		return "REGISTER_FRAME";
+	case NL80211_CMD_FRAME:
+		return "FRAME";
+	case NL80211_CMD_FRAME_WAIT_CANCEL:
+		return "FRAME_WAIT_CANCEL";
 	default:
 		return "other";
 	}

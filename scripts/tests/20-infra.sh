@@ -291,3 +291,62 @@ t_infra_broadcast() {
 	in_ns ns1 ip -6 addr show dev vw1 | grep -q dadfailed && fail "IPv6 DAD failed on vw1"
 	return 0
 }
+
+# Roaming: two hostapd APs of one SSID (vw0 on channel 6, vw2 on channel 1);
+# `wpa_cli roam` moves vw1 from one to the other and back as a reassociation
+# (a roam event, no disconnection): the new AP runs the 4-way handshake,
+# the old one learns that the station left, data follows the station
+t_infra_roam() {
+	local from to log n
+	vw_load station=3
+	vw_netns 0 1 2
+	start_ap 0 wpa2
+	start_ap 2 wpa2 channel=1
+	start_sta 1
+	wait_sta 1
+	log=$(bg_log wpas-vw1)
+	for to in 2 0 2; do
+		from=$((2 - to))
+		n=$(grep -c 'CTRL-EVENT-CONNECTED' "$log")
+		sta_cli 1 roam "$(vw_mac "$to")" | grep -qx OK || fail "wpa_cli roam $(vw_mac "$to") refused"
+		wait_for 20 eval "[ \$(grep -c 'CTRL-EVENT-CONNECTED' '$log') -gt $n ]" ||
+			fail "no new connection after roam to vw$to: $(grep -E 'CTRL-EVENT|reason' "$log" | tail -n 3 | tr '\n' '|')"
+		wait_sta 1
+		in_ns ns1 iw dev vw1 link | grep -qi "Connected to $(vw_mac "$to")" ||
+			fail "after roam to vw$to: $(in_ns ns1 iw dev vw1 link | head -n 1)"
+		wait_for 10 eval "ap_cli $to all_sta | grep -qi '^$(vw_mac 1)'" || fail "vw$to does not list vw1"
+		wait_for 10 eval "! ap_cli $from all_sta | grep -qi '^$(vw_mac 1)'" || fail "vw$from still lists vw1"
+		in_ns "ns$to" iw dev "vw$to" station get "$(vw_mac 1)" | grep -q 'authorized:.*yes' ||
+			fail "vw1 not authorized at vw$to"
+		expect_ping 1 "$to"
+		expect_no_ping 1 "$from"
+	done
+	grep -q 'CTRL-EVENT-DISCONNECTED' "$log" && fail "vw1 disconnected while roaming: $(grep 'CTRL-EVENT-DISCONNECTED' "$log" | head -n 1)"
+	[ "$(link_field 1 freq)" = 2412 ] || [ "$(link_field 1 freq)" = 2412.0 ] || fail "vw1 on freq $(link_field 1 freq), expected 2412"
+	grep -q "AP-STA-DISCONNECTED $(vw_mac 1)" "$(bg_log hostapd-vw0)" || fail "hostapd on vw0 never saw vw1 leave"
+}
+
+# Action frames between the daemons: hostapd's BSS transition management
+# request (NL80211_CMD_FRAME) reaches wpa_supplicant, which registered for
+# it, and its response reaches hostapd; the tool counts them
+t_infra_bss_tm() {
+	local sta out
+	vw_load station=2
+	vw_netns 0 1
+	start_ap 0 wpa2 bss_transition=1
+	start_sta 1
+	wait_sta 1
+	sta=$(vw_mac 1)
+	ap_cli 0 bss_tm_req "$sta" | grep -qx OK || fail "hostapd_cli bss_tm_req $sta refused"
+	wait_for 10 grep -q 'WNM: BSS Transition Management Request' "$(bg_log wpas-vw1)" ||
+		fail "wpa_supplicant never got the request"
+	wait_for 10 grep -q "BSS-TM-RESP $sta" "$(bg_log hostapd-vw0)" ||
+		fail "hostapd never got a response: $(grep -i 'wnm\|action' "$(bg_log hostapd-vw0)" | tail -n 3 | tr '\n' '|')"
+	grep "BSS-TM-RESP $sta" "$(bg_log hostapd-vw0)" | grep -q 'status_code=' || fail "BSS-TM-RESP without a status"
+	expect_ping 1 0
+	if [ -x "${VWIFI_TOOL:-}" ]; then
+		out=$("$VWIFI_TOOL")
+		grep -Eq '^action frames: sent [1-9][0-9]* \(not acknowledged 0\), received [1-9][0-9]* \(unhandled 0\)$' <<<"$out" ||
+			fail "vwifi-tool: $(grep -i action <<<"$out")"
+	fi
+}

@@ -21,7 +21,7 @@ $| = 1;
 sub now { open(my $f, '<', '/proc/uptime') or die "/proc/uptime: $!\n"; return (split(' ', <$f>))[0]; }
 
 my %TYPE = (BEACON => 1, ASSOC_REQ => 2, ASSOC_RESP => 3, DEAUTH => 4, DATA => 5,
-	    KEEPALIVE => 6);
+	    KEEPALIVE => 6, FRAME => 7);
 my %NAME = reverse %TYPE;
 my $ETH_P_VWIFI = 0x88b5;
 my $BCAST = "\xff" x 6;
@@ -40,7 +40,7 @@ sub send_raw { send($sock, $_[0], 0) or die "send: $!\n"; }
 # A frame: Ethernet header, vwifi header, payload
 sub frame {
 	my ($type, $ta, $ra, $payload, %o) = @_;
-	my $hdr = pack('C C C C n a6 a6', $o{magic} // 0x56, $o{version} // 1, $type, 0,
+	my $hdr = pack('C C C C n a6 a6', $o{magic} // 0x56, $o{version} // 2, $type, 0,
 		       $o{len} // length($payload), $ta, $ra);
 	return pack('a6 a6 n', $o{dst} // $BCAST, $own, $o{proto} // $ETH_P_VWIFI) . $hdr . $payload;
 }
@@ -192,6 +192,9 @@ if ($cmd eq 'capture') {
 		sub { frame(2, $ra, $ra, assoc_req_payload('test')) },	# spoofs the target
 		sub { frame(1, $ra, $BCAST, beacon_payload($ra, 'test', 2437)) },
 		sub { pack('a6 a6 n', $BCAST, $own, $ETH_P_VWIFI) . $rnd->(int(rand(18))) },
+		sub { my $ta = $rmac->(); frame(7, $ta, $ra, pack('N v n', 2437, int(rand(65536)), 0) . $ra . $ta . $rnd->(int(rand(40)))) },
+		sub { my $ta = $rmac->(); frame(7, $ta, $ra, pack('N v n', 2437, 0x00d0, 0) . $ra . $rmac->() . $rnd->(int(rand(40)))) },
+		sub { frame(7, $rmac->(), $ra, $rnd->(int(rand(30)))) },
 	);
 	for my $i (1 .. $count) {
 		my $f = $cases[int(rand(@cases))]->();

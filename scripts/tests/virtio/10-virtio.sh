@@ -128,6 +128,76 @@ fuzz_sta() {
 	sync_wait 90 done-g1
 }
 
+# Roaming and action frames across guests: guests 1 and 2 run hostapd APs of
+# SSID test (channels 6 and 1, BSS transition management on), guest 3 a
+# station that `wpa_cli roam`s to guest 2's AP, then to guest 1's, as
+# reassociations (no disconnection), pinging each; then guest 1's hostapd sends
+# a BSS transition management request that the station answers
+VNET_GUESTS[virtio_roam]=3
+CASE_TIMEOUT[virtio_roam]=300
+t_virtio_roam() {
+	virtio_case_start 3 || return 0
+	virtio_load
+	case $G in
+	3) roam_sta ;;
+	*) roam_ap ;;
+	esac
+}
+
+roam_ap() {
+	local sta log
+	sta=$(virtio_mac 3)
+	log=$(bg_log hostapd)
+	if [ "$G" = 1 ]; then
+		v_start_ap wpa2 bss_transition=1
+	else
+		v_start_ap wpa2 bss_transition=1 channel=1
+	fi
+	sync_put "ap-g$G"
+	sync_wait 150 roamed-g3
+	if [ "$G" = 1 ]; then
+		wait_for 10 eval "v_ap_stations | grep -qix '$sta'" || fail "AP 1 does not list the station"
+		v_ap_cli bss_tm_req "$sta" | grep -qx OK || fail "hostapd_cli bss_tm_req $sta refused"
+		wait_for 15 grep -q "BSS-TM-RESP $sta" "$log" ||
+			fail "no BSS transition management response from guest 3: $(grep -i 'wnm\|action' "$log" | tail -n 3 | tr '\n' '|')"
+		v_ping 3
+	else
+		wait_for 15 eval "! v_ap_stations | grep -qix '$sta'" || fail "AP 2 still lists the station that left"
+		grep -q "AP-STA-CONNECTED $sta" "$log" || fail "the station never associated with AP 2"
+		grep -q "AP-STA-DISCONNECTED $sta" "$log" || fail "AP 2 never saw the station leave"
+	fi
+	bg_alive hostapd || fail "hostapd died"
+	no_kernel_warnings
+	sync_put "done-g$G"
+	sync_wait 90 done-g3
+}
+
+roam_sta() {
+	local to n log
+	log=$(bg_log wpas)
+	sync_wait 150 ap-g1 ap-g2
+	sleep 2		# beacons of both APs heard
+	v_start_sta
+	v_wait_sta 90
+	for to in 2 1; do
+		n=$(grep -c 'CTRL-EVENT-CONNECTED' "$log")
+		v_sta_cli roam "$(virtio_mac "$to")" | grep -qx OK || fail "wpa_cli roam $(virtio_mac "$to") refused"
+		wait_for 30 eval "[ \$(grep -c 'CTRL-EVENT-CONNECTED' '$log') -gt $n ]" ||
+			fail "no new connection after roam to guest $to: $(grep -E 'CTRL-EVENT|reason' "$log" | tail -n 3 | tr '\n' '|')"
+		v_wait_sta 30
+		v_check_link "$(virtio_mac "$to")"
+		v_ping "$to" 30
+	done
+	grep -q 'CTRL-EVENT-DISCONNECTED' "$log" && fail "disconnected while roaming: $(grep 'CTRL-EVENT-DISCONNECTED' "$log" | head -n 1)"
+	grep -c 'nl80211: Roam event' "$log" | grep -qx 2 || fail "not 2 roam events: $(grep -c 'nl80211: Roam event' "$log")"
+	sync_put roamed-g3
+	sync_wait 90 done-g1
+	grep -q 'WNM: BSS Transition Management Request' "$log" || fail "the station never got AP 1's request"
+	no_kernel_warnings
+	sync_put done-g3
+	sync_wait 90 done-g2
+}
+
 # Guest 1 = AP (hostapd WPA2, SSID test, channel 6, 10.0.0.1), guests 2 and 3 =
 # STAs (wpa_supplicant, 10.0.0.2 and .3). Links, station dump, pings between all
 # pairs (STA to STA through the AP); then guest 3 vanishes (its QEMU is

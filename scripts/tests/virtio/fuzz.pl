@@ -18,12 +18,13 @@
 # have MTU 9000.
 #
 # Wire format (after the Ethernet header, type 0x88B5), big endian:
-# u8 magic 0x56, u8 version 1, u8 type, u8 flags, be16 len, u8 ta[6], u8 ra[6];
+# u8 magic 0x56, u8 version 2, u8 type, u8 flags, be16 len, u8 ta[6], u8 ra[6];
 # 1 BEACON: be64 tsf, be32 freq, be16 beacon_int, be16 capability, u8 iftype,
 #   u8 hidden, u8 ssid_len, u8 ssid[32], u8 pad, be16 ies_len, ies
 # 2 ASSOC_REQ: u8 ssid_len, u8 ssid[32], u8 pad, be16 ies_len, ies
 # 3 ASSOC_RESP: be16 status; 4 DEAUTH: be16 reason; 5 DATA: 802.3 frame;
-# 6 KEEPALIVE: no payload
+# 6 KEEPALIVE: no payload; 7 FRAME: be32 freq, an 802.11 action frame (SA = ta,
+#   DA = ra)
 use strict;
 use warnings;
 use Socket;
@@ -78,7 +79,7 @@ sub pick { $_[rint(scalar @_)] }
 sub eth { my ($dst, $type) = @_; $dst . $SRC . pack('n', $type // 0x88B5) }
 sub hdr {
 	my (%h) = @_;
-	pack('C C C C n a6 a6', $h{magic} // 0x56, $h{ver} // 1, $h{type}, $h{flags} // 0,
+	pack('C C C C n a6 a6', $h{magic} // 0x56, $h{ver} // 2, $h{type}, $h{flags} // 0,
 		$h{len}, $h{ta} // rmac(), $h{ra} // $VW);
 }
 # frame(type => T, payload => P, [len => L, ta, ra, magic, ver, flags, dst])
@@ -116,6 +117,13 @@ sub assoc_req {
 	my $ies = $a{ies} // ies();
 	pack('C a32 C n', $a{ssid_len} // length($ssid), $ssid, 0, $a{ies_len} // length($ies)) . $ies;
 }
+# an 802.11 action frame from $ta to $da in BSS $bssid (fc: action, unless given)
+sub action {
+	my (%a) = @_;
+	pack('N', $a{freq} // pick(2437, 2412, 5180, 0, rint(2**31))) .
+		pack('v n', $a{fc} // 0x00d0, 0) . $a{da} . $a{ta} . ($a{bssid} // rmac()) . pack('v', rint(65536)) .
+		($a{body} // pack('C', pick(4, 5, 10, 8, rint(256))) . rbytes(rint(200)));
+}
 sub inner { # an 802.3 frame of N bytes (N < 14: truncated)
 	my ($n, $type) = @_;
 	my $e = pick($VW, $BCAST, rmac(), "\x33\x33\x00\x00\x00\x01") . rmac() .
@@ -127,17 +135,17 @@ my @kinds = (
 	# random bytes, any length, with EtherType 0x88B5
 	[random => sub { eth(pick($DST, $DST, $BCAST)) . rbytes(rint(1500)) }],
 	[short => sub { eth($DST) . rbytes(rint(18)) }],
-	[bad_magic => sub { my $m = rint(255); $m++ if $m >= 0x56; frame(type => 1 + rint(6), magic => $m, payload => rbytes(rint(64))) }],
-	[bad_version => sub { my $p = rbytes(rint(64)); frame(type => 1 + rint(6), ver => pick(0, 2, 255), payload => $p) }],
-	[bad_type => sub { frame(type => pick(0, 7, 8, 127, 255, rint(256)), payload => rbytes(rint(100))) }],
+	[bad_magic => sub { my $m = rint(255); $m++ if $m >= 0x56; frame(type => 1 + rint(7), magic => $m, payload => rbytes(rint(64))) }],
+	[bad_version => sub { my $p = rbytes(rint(64)); frame(type => 1 + rint(7), ver => pick(0, 1, 3, 255), payload => $p) }],
+	[bad_type => sub { frame(type => pick(0, 8, 127, 255, rint(256)), payload => rbytes(rint(100))) }],
 	[bad_flags => sub { frame(type => 6, flags => 1 + rint(255)) }],
 	[len_too_big => sub {
-		my $t = 1 + rint(6);
+		my $t = 1 + rint(7);
 		my $p = $t == 1 ? beacon() : $t == 2 ? assoc_req() : rbytes(rint(64));
 		frame(type => $t, payload => $p, len => length($p) + 1 + rint(65535 - length($p)))
 	}],
 	[len_too_small => sub {
-		my $t = 1 + rint(6);
+		my $t = 1 + rint(7);
 		my $p = $t == 1 ? beacon() : $t == 2 ? assoc_req() : $t == 5 ? inner(60 + rint(200)) : rbytes(2 + rint(64));
 		frame(type => $t, payload => $p, len => rint(length($p)))
 	}],
@@ -163,8 +171,18 @@ my @kinds = (
 	[data_unknown => sub { frame(type => 5, payload => inner(14 + rint(1480))) }],
 	[data_spoofed_peer => sub { frame(type => 5, ta => $PEER // rmac(), payload => inner(14 + rint(600), pick(0x0800, 0x86dd, rint(0x0800)))) }],
 	[data_ra_other => sub { frame(type => 5, dst => pick($DST, $BCAST), ra => pick($BCAST, rmac(), "\x01\x00\x5e\x00\x00\x01"), payload => inner(14 + rint(400))) }],
+	[action_valid => sub { my $ta = rmac(); frame(type => 7, ta => $ta, payload => action(ta => $ta, da => pick($VW, $BCAST), freq => 2437)) }],
+	[action_bad => sub {
+		my $ta = rmac();
+		my $r = rint(4);
+		my $p = $r == 0 ? action(ta => $ta, da => $VW, fc => pick(0x0000, 0x0080, 0x00b0, 0x0008, rint(65536))) :
+			$r == 1 ? action(ta => rmac(), da => $VW) :
+			$r == 2 ? action(ta => $ta, da => rmac()) :
+			substr(action(ta => $ta, da => $VW), 0, rint(29));
+		frame(type => 7, ta => $ta, payload => $p)
+	}],
 	[keepalive => sub { frame(type => 6, ta => pick(rmac(), $PEER // rmac()), payload => rbytes(pick(0, 0, 1, 64))) }],
-	[odd_ta => sub { frame(type => 1 + rint(6), ta => pick("\0" x 6, $BCAST, "\x01\x00\x5e\x00\x00\x01", $VW), payload => rbytes(rint(80))) }],
+	[odd_ta => sub { frame(type => 1 + rint(7), ta => pick("\0" x 6, $BCAST, "\x01\x00\x5e\x00\x00\x01", $VW), payload => rbytes(rint(80))) }],
 	[not_88b5 => sub { eth($DST, pick(0x0800, 0x86dd, 0x8100, 0x88b4, 0x88b6, rint(65536))) . rbytes(rint(200)) }],
 	[vlan_88b5 => sub { eth($DST, 0x8100) . pack('n n', rint(4096), 0x88b5) . hdr(type => 6, len => 0) }],
 );

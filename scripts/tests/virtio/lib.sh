@@ -166,7 +166,7 @@ virtio_load() {
 # AP / STA on vw0 in the initial netns (the helpers of wifi.sh work per netns)
 v_start_ap() {
 	local conf
-	conf=$(hostapd_conf vw0 "${1:-wpa2}")
+	conf=$(hostapd_conf vw0 "${1:-wpa2}" "${@:2}")
 	ip link set vw0 up
 	bg hostapd hostapd -t -d "$conf"
 	wait_for 30 v_ap_enabled || fail "hostapd did not start: $(tail -n 5 "$(bg_log hostapd)" | tr '\n' '|')"
