@@ -1790,10 +1790,13 @@ static void __vwifi_sta_roam_failed(struct vwifi_vif *sta)
 
 /*
  * Reassociation: @sta, associated over @old, moves to the AP @sme asks
- * for (which may be the same one).  The old AP learns that the station
- * left, and cfg80211 learns of the new association as a roam.  When no AP
- * fits, the station stays where it is (cfg80211 keeps the link on an
- * error).
+ * for.  The old AP learns that the station left, and cfg80211 learns of
+ * the new association as a roam.  A reassociation to the same AP
+ * replaces the association there without a departure, as on the air: its
+ * hostapd, told of a new station it already has, starts it afresh (a
+ * departure it would answer by deleting the station, which could hit the
+ * new association).  When no AP fits, the station stays where it is
+ * (cfg80211 keeps the link on an error).
  */
 static int __vwifi_sta_reassociate(struct vwifi_vif *sta, struct vwifi_peer *old,
 				   const struct cfg80211_connect_params *sme)
@@ -1808,7 +1811,11 @@ static int __vwifi_sta_reassociate(struct vwifi_vif *sta, struct vwifi_peer *old
 	__vwifi_air_walk(&pick.walk);
 	if (!pick.local && !pick.remote)
 		return -ENOENT;
-	__vwifi_peer_leave(old, WLAN_REASON_DEAUTH_LEAVING);
+	if (pick.local ? pick.local == old->vif :
+			 !old->twin && ether_addr_equal(old->addr, sta->bss.bssid))
+		__vwifi_unlink(old);
+	else
+		__vwifi_peer_leave(old, WLAN_REASON_DEAUTH_LEAVING);
 	/* The new BSS has its own group keys; the old pairwise ones left with @old */
 	memset(sta->gtk, 0, sizeof(sta->gtk));
 	if (pick.local) {
@@ -3239,6 +3246,7 @@ static bool vwifi_virtio_mgmt_assoc_req(struct vwifi_vif *ap, struct sk_buff *sk
 	struct vwifi_wire_assoc_resp resp = {};
 	const u8 *lower = eth_hdr(skb)->h_source;
 	struct vwifi_peer *peer;
+	bool reassoc = false;
 
 	if (len < sizeof(*req))
 		return false;
@@ -3251,8 +3259,13 @@ static bool vwifi_virtio_mgmt_assoc_req(struct vwifi_vif *ap, struct sk_buff *sk
 	peer = vwifi_peer_find(ap, hdr->ta);
 	if (peer && peer->twin)
 		return true;	/* the address of a local station */
-	if (peer)		/* reassociation: hostapd starts afresh */
-		__vwifi_peer_gone(peer, WLAN_REASON_UNSPECIFIED, false);
+	if (peer) {
+		/* Reassociation: it replaces the association, and hostapd,
+		 * told of the station again, starts it afresh
+		 */
+		__vwifi_unlink(peer);
+		reassoc = true;
+	}
 	if (ap->n_peers >= VWIFI_VIRTIO_MAX_STATIONS) {
 		resp.status = cpu_to_be16(WLAN_STATUS_AP_UNABLE_TO_HANDLE_NEW_STA);
 	} else {
@@ -3269,6 +3282,8 @@ static bool vwifi_virtio_mgmt_assoc_req(struct vwifi_vif *ap, struct sk_buff *sk
 	/* After the response, so that hostapd's first EAPOL frame follows it */
 	if (!resp.status)
 		vwifi_notify_new_sta(ap, hdr->ta, req->ies, ies_len);
+	else if (reassoc)
+		vwifi_compat_del_sta(ap, hdr->ta);
 	return true;
 }
 

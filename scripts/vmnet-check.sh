@@ -46,7 +46,7 @@ done
 VTESTS=$LAB_REPO/scripts/tests/virtio
 
 # The case table, from the case files themselves (t_virtio_* functions in file
-# order, VNET_GUESTS, CASE_TIMEOUT, VNET_HOST), read in a subshell.
+# order, VNET_GUESTS, CASE_TIMEOUT, VNET_HOST, VNET_SITE_B), read in a subshell.
 mapfile -t TABLE < <(
 	VWIFI_REPO=$LAB_REPO
 	declare -A CASE_TIMEOUT=()
@@ -59,7 +59,8 @@ mapfile -t TABLE < <(
 		mapfile -t -O "${#names[@]}" names < <(sed -nE 's/^[[:space:]]*(function[[:space:]]+)?t_(virtio_[A-Za-z0-9_]+).*/\2/p' "$f")
 	done
 	for n in "${names[@]}"; do
-		printf '%s\t%s\t%s\t%s\n' "$n" "${VNET_GUESTS[$n]:-2}" "${CASE_TIMEOUT[$n]:-180}" "${VNET_HOST[$n]:-}"
+		printf '%s\t%s\t%s\t%s\t%s\n' "$n" "${VNET_GUESTS[$n]:-2}" "${CASE_TIMEOUT[$n]:-180}" \
+			"${VNET_SITE_B[$n]:-0}" "${VNET_HOST[$n]:-}"
 	done
 )
 if [ "$LIST" = 1 ]; then
@@ -71,15 +72,17 @@ fi
 # the selected cases
 declare -a NAMES=()
 declare -A NG=()
-guests=1 bound=0 hostcmd=
+guests=1 bound=0 hostcmd= site_b=0
 for row in "${TABLE[@]}"; do
-	IFS=$'\t' read -r name ng ctmo hcmd <<<"$row"
+	IFS=$'\t' read -r name ng ctmo sb hcmd <<<"$row"
 	if [ -n "${TESTS:-}" ] && ! [[ $name =~ $TESTS ]]; then
 		continue
 	fi
 	NAMES+=("$name")
 	NG[$name]=$ng
 	[ "$ng" -gt "$guests" ] && guests=$ng
+	# one boot, one topology: the first selected case that asks for two sites
+	[ "$site_b" = 0 ] && site_b=$sb
 	bound=$((bound + ctmo))
 	[ -n "$hcmd" ] && hostcmd+="( $hcmd ) & "
 done
@@ -156,7 +159,7 @@ vrc=0
 export VW_REPO=$LAB_REPO
 [ -n "${VW_FUZZ_SEED:-}" ] && export VW_FUZZ_SEED
 [ -n "${VW_FUZZ_COUNT:-}" ] && export VW_FUZZ_COUNT
-TESTS="^($sel)\$" "$HERE/vmnet.sh" "$KERNEL" --guests "$guests" \
+TESTS="^($sel)\$" "$HERE/vmnet.sh" "$KERNEL" --guests "$guests" --site-b "$site_b" \
 	--timeout "${VMNET_TIMEOUT:-$((bound + 180))}" --results "$res" --build "$BUILD" --quiet \
 	${hostcmd:+--host "${hostcmd}wait"} \
 	-- env VWIFI_TESTDIR=/vwifi/scripts/tests/virtio ./scripts/verify.sh &

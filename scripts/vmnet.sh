@@ -4,13 +4,17 @@
 #
 #   scripts/vmnet.sh KERNEL [--guests N] [--timeout S] [--results DIR]
 #                           [--build DIR] [--mem MB] [--smp N] [--host CMD]
-#                           [--quiet] -- CMD [ARGS...]
+#                           [--site-b K] [--quiet] -- CMD [ARGS...]
 #
 # Host side: a throwaway network namespace vwlab-<pid> holding a bridge br0
 # and one tap tapI per guest (I = 1..N, default N=3), MTU 9000; nothing outside
 # it is touched. QEMU runs in that netns (ip netns exec) through scripts/vm.sh, one
 # virtio-net NIC per guest on tapI, MAC 52:54:00:12:34:0I (eth0 in the guest,
 # once `modprobe virtio_net`: there is no udev).
+# --site-b K: two "hosts" instead of one: guests K..N sit on a second bridge
+# in a second netns vwlab-<pid>-b, and the two bridges are joined by a VXLAN
+# tunnel (vxlan0, VNI 4242, UDP 4789) over a veth pair between the two
+# netns (192.0.2.1 and .2), as two machines on a LAN would be: one medium.
 # Guest side: CMD runs in every guest (from /vwifi, see vm.sh) with
 #   VW_GUEST=I  VW_GUESTS=N  VW_SHARED=/vwifi-shared
 # where /vwifi-shared is a read-write directory shared by all guests and the
@@ -18,9 +22,10 @@
 # A guest gets a QEMU killed (its own, or another's) by creating
 # VW_SHARED/kill-gI: the host SIGKILLs guest I's QEMU, then creates
 # VW_SHARED/killed-gI.
-# --host CMD: a shell command run on the host inside the netns while the guests
-# run (env VW_NS, VW_BRIDGE, VW_SHARED = host path, VW_GUESTS, VW_RESULTS);
-# killed when the guests are done; output in DIR/host.log.
+# --host CMD: a shell command run on the host inside the netns (site A's)
+# while the guests run (env VW_NS, VW_NS_B: site B's netns or empty,
+# VW_BRIDGE, VW_SHARED = host path, VW_GUESTS, VW_RESULTS); killed when the
+# guests are done; output in DIR/host.log.
 # --timeout S bounds each guest (vm.sh --timeout, default 300); the whole run
 # is bounded by S + VM_BOOT_TIMEOUT (240) + 60.
 # --quiet: no live output (each guest's vm.sh output is in DIR/gI/vm.log).
@@ -41,7 +46,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/lab.sh"
 VM_SH=${VMNET_VM_SH:-$HERE/vm.sh}
 
-usage() { sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,41p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 KERNEL=${1:-}
 [ -n "$KERNEL" ] || usage
@@ -54,6 +59,7 @@ MEM=${VM_MEM:-1024}
 SMP=${VM_SMP:-2}
 HOSTCMD=
 QUIET=0
+SITE_B=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--guests) GUESTS=$2; shift 2 ;;
@@ -63,6 +69,7 @@ while [ $# -gt 0 ]; do
 	--mem) MEM=$2; shift 2 ;;
 	--smp) SMP=$2; shift 2 ;;
 	--host) HOSTCMD=$2; shift 2 ;;
+	--site-b) SITE_B=$2; shift 2 ;;
 	--quiet) QUIET=1; shift ;;
 	--) shift; break ;;
 	*) usage ;;
@@ -70,6 +77,8 @@ while [ $# -gt 0 ]; do
 done
 [ $# -gt 0 ] || usage
 [[ $GUESTS =~ ^[1-9]$ ]] || lab_die "vmnet: --guests must be 1..9"
+[[ $SITE_B =~ ^[0-9]$ ]] || lab_die "vmnet: --site-b must be 2..9"
+[ "$SITE_B" -le "$GUESTS" ] || SITE_B=0		# nobody on site B: one bridge
 [ "$(id -u)" = 0 ] || lab_die "vmnet: must run as root (netns, taps)"
 command -v ip >/dev/null || lab_die "vmnet: ip (iproute2) missing"
 [ -c /dev/net/tun ] || lab_die "vmnet: /dev/net/tun missing"
@@ -89,13 +98,18 @@ rm -f "$RESULTS/vmnet.result" "$RESULTS/vmnet.log" "$RESULTS/host.log"
 guest_mac() { printf '52:54:00:12:34:%02x' "$1"; }
 
 NS=vwlab-$$
+NSB=$NS-b
 nsx() { ip netns exec "$NS" "$@"; }
+nsb() { ip netns exec "$NSB" "$@"; }
+# site_ns I: the netns of guest I's tap
+site_ns() { if [ "$SITE_B" -gt 1 ] && [ "$1" -ge "$SITE_B" ]; then echo "$NSB"; else echo "$NS"; fi; }
 
 # Namespaces left by a vmnet.sh that died without its trap (SIGKILL): vwlab-PID
 # whose PID is gone. Only names of this scheme are considered.
 for f in /run/netns/vwlab-*; do
 	[ -e "$f" ] || continue
 	p=${f##*/vwlab-}
+	p=${p%-b}
 	[[ $p =~ ^[0-9]+$ ]] || continue
 	[ -d "/proc/$p" ] && continue
 	echo "vmnet: deleting stale netns ${f##*/}" >&2
@@ -152,29 +166,60 @@ cleanup() {
 			kill -KILL "$p" 2>/dev/null
 		done
 		for ((i = 1; i <= GUESTS; i++)); do
-			nsx ip link del "tap$i" 2>/dev/null
+			ip netns exec "$(site_ns "$i")" ip link del "tap$i" 2>/dev/null
 		done
 		nsx ip link del br0 2>/dev/null
 		ip netns delete "$NS" 2>/dev/null || echo "vmnet: could not delete netns $NS" >&2
+	fi
+	if [ -e "/run/netns/$NSB" ]; then
+		for p in $(ip netns pids "$NSB" 2>/dev/null); do
+			kill -KILL "$p" 2>/dev/null
+		done
+		ip netns delete "$NSB" 2>/dev/null || echo "vmnet: could not delete netns $NSB" >&2
 	fi
 }
 trap cleanup EXIT
 trap 'echo "vmnet: interrupted" >&2; exit 130' INT TERM HUP
 
 # ---------------------------------------------------------------- network
-ip netns add "$NS" || lab_die "vmnet: ip netns add $NS failed"
-nsx ip link set lo up
-# no IPv6 chatter (router solicitations, MLD) from the bridge
-nsx sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 2>/dev/null
-nsx ip link add br0 type bridge stp_state 0 forward_delay 0 || lab_die "vmnet: cannot create a bridge"
+# site NETNS: a host's bridge br0 in NETNS (created), MTU 9000 on the host
+# side only (guests keep 1500): the host can send oversized frames into a
+# guest (fuzz.pl)
+site() {
+	ip netns add "$1" || lab_die "vmnet: ip netns add $1 failed"
+	ip netns exec "$1" ip link set lo up
+	# no IPv6 chatter (router solicitations, MLD) from the bridge
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 2>/dev/null
+	ip netns exec "$1" ip link add br0 type bridge stp_state 0 forward_delay 0 ||
+		lab_die "vmnet: cannot create a bridge"
+	ip netns exec "$1" ip link set br0 mtu 9000 up
+}
+# vxlan_join: the two sites' bridges joined by VXLAN over a veth "LAN"
+vxlan_join() {
+	ip link add under0 netns "$NS" mtu 9050 type veth peer name under0 netns "$NSB" ||
+		lab_die "vmnet: cannot create the veth pair between the sites"
+	nsx ip addr add 192.0.2.1/24 dev under0
+	nsb ip addr add 192.0.2.2/24 dev under0
+	nsx ip link set under0 up
+	nsb ip link set under0 up
+	nsx ip link add vxlan0 mtu 9000 type vxlan id 4242 local 192.0.2.1 remote 192.0.2.2 dstport 4789 ||
+		lab_die "vmnet: cannot create a VXLAN device"
+	nsb ip link add vxlan0 mtu 9000 type vxlan id 4242 local 192.0.2.2 remote 192.0.2.1 dstport 4789
+	nsx ip link set vxlan0 master br0 up
+	nsb ip link set vxlan0 master br0 up
+}
+site "$NS"
+if [ "$SITE_B" -gt 1 ]; then
+	site "$NSB"
+	vxlan_join
+	say "guests $SITE_B..$GUESTS on site B ($NSB), joined to site A by VXLAN"
+fi
 for ((i = 1; i <= GUESTS; i++)); do
-	nsx ip tuntap add dev "tap$i" mode tap || lab_die "vmnet: cannot create tap$i"
-	nsx ip link set "tap$i" mtu 9000 master br0 || lab_die "vmnet: tap$i -> br0"
-	nsx ip link set "tap$i" up
+	ns=$(site_ns "$i")
+	ip netns exec "$ns" ip tuntap add dev "tap$i" mode tap || lab_die "vmnet: cannot create tap$i"
+	ip netns exec "$ns" ip link set "tap$i" mtu 9000 master br0 || lab_die "vmnet: tap$i -> br0"
+	ip netns exec "$ns" ip link set "tap$i" up
 done
-# MTU 9000 on the host side only (guests keep 1500): the host can send
-# oversized frames into a guest (fuzz.pl)
-nsx ip link set br0 mtu 9000 up
 
 # ---------------------------------------------------------------- guests
 export VW_GUESTS=$GUESTS
@@ -183,7 +228,7 @@ start=$SECONDS
 for ((i = 1; i <= GUESTS; i++)); do
 	mkdir -p "$RESULTS/g$i"
 	rm -f "$RESULTS/g$i/qemu.pid"
-	VW_GUEST=$i ip netns exec "$NS" "$VM_SH" "$KERNEL" --results "$RESULTS/g$i" ${BUILD:+--build "$BUILD"} \
+	VW_GUEST=$i ip netns exec "$(site_ns "$i")" "$VM_SH" "$KERNEL" --results "$RESULTS/g$i" ${BUILD:+--build "$BUILD"} \
 		--timeout "$TIMEOUT" --mem "$MEM" --smp "$SMP" --shared "$SHARED" \
 		--pidfile "$RESULTS/g$i/qemu.pid" --nic "tap=tap$i,mac=$(guest_mac "$i")" \
 		-- "$@" </dev/null >"$RESULTS/g$i/vm.log" 2>&1 &
@@ -194,7 +239,7 @@ for ((i = 1; i <= GUESTS; i++)); do
 	fi
 done
 if [ -n "$HOSTCMD" ]; then
-	VW_NS=$NS VW_BRIDGE=br0 VW_SHARED=$SHARED VW_RESULTS=$RESULTS \
+	VW_NS=$NS VW_NS_B=$([ "$SITE_B" -gt 1 ] && echo "$NSB") VW_BRIDGE=br0 VW_SHARED=$SHARED VW_RESULTS=$RESULTS \
 		setsid ip netns exec "$NS" bash -c "$HOSTCMD" </dev/null >"$RESULTS/host.log" 2>&1 &
 	HOSTPID=$!
 fi

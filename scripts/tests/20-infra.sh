@@ -295,7 +295,8 @@ t_infra_broadcast() {
 # Roaming: two hostapd APs of one SSID (vw0 on channel 6, vw2 on channel 1);
 # `wpa_cli roam` moves vw1 from one to the other and back as a reassociation
 # (a roam event, no disconnection): the new AP runs the 4-way handshake,
-# the old one learns that the station left, data follows the station
+# the old one learns that the station left, data follows the station; a
+# roam to the AP it is on renews the association there
 t_infra_roam() {
 	local from to log n
 	vw_load station=3
@@ -305,7 +306,7 @@ t_infra_roam() {
 	start_sta 1
 	wait_sta 1
 	log=$(bg_log wpas-vw1)
-	for to in 2 0 2; do
+	for to in 2 0 2 2; do	# the last: a reassociation to the same AP
 		from=$((2 - to))
 		n=$(grep -c 'CTRL-EVENT-CONNECTED' "$log")
 		sta_cli 1 roam "$(vw_mac "$to")" | grep -qx OK || fail "wpa_cli roam $(vw_mac "$to") refused"

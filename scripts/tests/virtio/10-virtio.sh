@@ -130,8 +130,9 @@ fuzz_sta() {
 
 # Roaming and action frames across guests: guests 1 and 2 run hostapd APs of
 # SSID test (channels 6 and 1, BSS transition management on), guest 3 a
-# station that `wpa_cli roam`s to guest 2's AP, then to guest 1's, as
-# reassociations (no disconnection), pinging each; then guest 1's hostapd sends
+# station that `wpa_cli roam`s to guest 2's AP twice (once at least to the
+# AP it is on), then to guest 1's, as reassociations (no disconnection),
+# pinging each; then guest 1's hostapd sends
 # a BSS transition management request that the station answers
 VNET_GUESTS[virtio_roam]=3
 CASE_TIMEOUT[virtio_roam]=300
@@ -179,7 +180,7 @@ roam_sta() {
 	sleep 2		# beacons of both APs heard
 	v_start_sta
 	v_wait_sta 90
-	for to in 2 1; do
+	for to in 2 2 1; do	# once at least to the AP it is on
 		n=$(grep -c 'CTRL-EVENT-CONNECTED' "$log")
 		v_sta_cli roam "$(virtio_mac "$to")" | grep -qx OK || fail "wpa_cli roam $(virtio_mac "$to") refused"
 		wait_for 30 eval "[ \$(grep -c 'CTRL-EVENT-CONNECTED' '$log') -gt $n ]" ||
@@ -189,13 +190,58 @@ roam_sta() {
 		v_ping "$to" 30
 	done
 	grep -q 'CTRL-EVENT-DISCONNECTED' "$log" && fail "disconnected while roaming: $(grep 'CTRL-EVENT-DISCONNECTED' "$log" | head -n 1)"
-	grep -c 'nl80211: Roam event' "$log" | grep -qx 2 || fail "not 2 roam events: $(grep -c 'nl80211: Roam event' "$log")"
+	grep -c 'nl80211: Roam event' "$log" | grep -qx 3 || fail "not 3 roam events: $(grep -c 'nl80211: Roam event' "$log")"
 	sync_put roamed-g3
 	sync_wait 90 done-g1
 	grep -q 'WNM: BSS Transition Management Request' "$log" || fail "the station never got AP 1's request"
 	no_kernel_warnings
 	sync_put done-g3
 	sync_wait 90 done-g2
+}
+
+# Two "hosts": guests 1 and 2 on one bridge, guests 3 and 4 on another, in
+# another netns, the bridges joined by a VXLAN tunnel (vmnet.sh --site-b 3;
+# with this case selected, every case of the boot runs on that topology).
+# Guest 1 runs a WPA2 AP, guests 2, 3 and 4 stations: all associate, every
+# pair pings, and the host sees the tunnel carry the frames.
+VNET_GUESTS[virtio_vxlan]=4
+VNET_SITE_B[virtio_vxlan]=3
+CASE_TIMEOUT[virtio_vxlan]=300
+# shellcheck disable=SC2016  # expanded on the host by scripts/vmnet.sh --host
+VNET_HOST[virtio_vxlan]='d=$VW_SHARED/virtio_vxlan; n=0; until [ -e "$d/pinged" ] || [ $n -ge 1200 ]; do sleep 0.5; n=$((n + 1)); done; rxp() { awk "/RX:/ { getline; print \$2; exit }"; }; ip -s link show vxlan0 | rxp >"$d/vxlan-a.tmp" && mv "$d/vxlan-a.tmp" "$d/vxlan-a"; [ -n "$VW_NS_B" ] && ip netns exec "$VW_NS_B" ip -s link show vxlan0 | rxp >"$d/vxlan-b.tmp" && mv "$d/vxlan-b.tmp" "$d/vxlan-b"'
+t_virtio_vxlan() {
+	local j n
+	virtio_case_start 4 || return 0
+	virtio_load
+	if [ "$G" = 1 ]; then
+		v_start_ap wpa2
+		sync_put ap-up
+		sync_wait 150 sta-g2 sta-g3 sta-g4
+		n=$(iw dev vw0 station dump | grep -c 'authorized:[[:space:]]*yes')
+		[ "$n" -eq 3 ] || fail "$n of 3 stations authorized: $(iw dev vw0 station dump | grep -E '^Station|authorized' | tr '\n' '|')"
+	else
+		sync_wait 150 ap-up
+		v_start_sta
+		v_wait_sta 90
+		v_check_link "$(virtio_mac 1)"
+		sync_put "sta-g$G"
+		sync_wait 150 sta-g2 sta-g3 sta-g4
+	fi
+	for j in $(others 4); do v_ping "$j" 30; done
+	sync_put "pinged-g$G"
+	sync_wait 120 pinged-g1 pinged-g2 pinged-g3 pinged-g4
+	if [ "$G" = 1 ]; then
+		sync_put pinged
+		sync_wait 60 vxlan-a vxlan-b
+		for j in a b; do
+			n=$(cat "$SYNC/vxlan-$j")
+			info "site $j: vxlan0 received $n packets"
+			[ "${n:-0}" -ge 20 ] || fail "site $j's VXLAN device received only ${n:-0} packets"
+		done
+	fi
+	no_kernel_warnings
+	sync_put "done-g$G"
+	sync_wait 90 done-g1 done-g2 done-g3 done-g4
 }
 
 # Guest 1 = AP (hostapd WPA2, SSID test, channel 6, 10.0.0.1), guests 2 and 3 =

@@ -30,7 +30,7 @@
 . "$VWIFI_REPO/scripts/tests/wifi.sh"
 
 # shellcheck disable=SC2034  # filled by the case files, read by vmnet-check.sh
-declare -gA VNET_GUESTS=() VNET_HOST=()
+declare -gA VNET_GUESTS=() VNET_HOST=() VNET_SITE_B=()
 G=${VW_GUEST:-1}
 GN=${VW_GUESTS:-1}
 VSHARED=${VW_SHARED:-/tmp/vw-shared}
