@@ -72,7 +72,7 @@ fi
 # the selected cases
 declare -a NAMES=()
 declare -A NG=()
-guests=1 bound=0 hostcmd= site_b=0
+guests=1 bound=0 hostcmd="" site_b=0
 for row in "${TABLE[@]}"; do
 	IFS=$'\t' read -r name ng ctmo sb hcmd <<<"$row"
 	if [ -n "${TESTS:-}" ] && ! [[ $name =~ $TESTS ]]; then
