@@ -221,6 +221,10 @@ struct vwifi_vif {
 	bool lost;
 	bool lost_locally;		/* beacon loss: this end noticed it */
 	u16 lost_reason;
+	/* Station: when it stopped hearing its (local) AP, 0 while it hears
+	 * it; under vwifi_mutex
+	 */
+	unsigned long unheard_since;
 };
 
 /* Every wireless_dev vwifi registers is embedded in a vif */
@@ -530,6 +534,18 @@ struct vwifi_deny {
 	struct vwifi_vif *tx;
 };
 
+/*
+ * The air changed so that someone may no longer hear someone: a station
+ * that stops hearing its AP loses it by beacon loss.  The watch runs only
+ * while such a station waits (see vwifi_air_watch_work()).
+ */
+static struct delayed_work vwifi_air_watch;
+
+static void vwifi_air_changed(void)
+{
+	queue_delayed_work(vwifi_wq, &vwifi_air_watch, 0);
+}
+
 static DEFINE_HASHTABLE(vwifi_deny_hash, VWIFI_DENY_HASH_BITS);
 static LIST_HEAD(vwifi_deny_list);	/* under vwifi_mutex */
 /* Written under vwifi_mutex; read locklessly by vwifi_denied() */
@@ -587,6 +603,7 @@ static int __vwifi_deny_add(struct vwifi_vif *rx, struct vwifi_vif *tx,
 	hash_add_rcu(vwifi_deny_hash, &d->node, vwifi_deny_key(rx, tx));
 	WRITE_ONCE(vwifi_deny_count, vwifi_deny_count + 1);
 	vwifi_deny_gen++;
+	vwifi_air_changed();
 	return 0;
 }
 
@@ -1756,6 +1773,58 @@ static void vwifi_disassociate(struct vwifi_peer *link, u16 reason)
 	__vwifi_peer_leave(link, reason);
 	__vwifi_bss_end(sta);
 	cfg80211_disconnected(sta->ndev, reason, NULL, 0, true, GFP_KERNEL);
+}
+
+/* Beacons missed in a row before a station gives its AP up, as mac80211 */
+#define VWIFI_BEACON_LOSS_COUNT	7
+#define VWIFI_AIR_WATCH_MS	100	/* about a beacon interval */
+
+/*
+ * Beacon loss: whether @sta, associated to a local AP it no longer hears,
+ * still waits for its beacons.  After VWIFI_BEACON_LOSS_COUNT beacon
+ * intervals it leaves: cfg80211 learns of it as a loss noticed locally,
+ * and the AP as from the station's deauthentication.  (An AP in another
+ * guest is timed out by the virtio transport.)
+ */
+static bool __vwifi_sta_watch_beacons(struct vwifi_vif *sta)
+{
+	struct vwifi_peer *link = rcu_dereference_protected(sta->ap_link,
+							    lockdep_is_held(&vwifi_mutex));
+	unsigned long limit;
+
+	lockdep_assert_held(&vwifi_mutex);
+	if (!link || !link->twin || vwifi_air_hears(sta, link->vif)) {
+		sta->unheard_since = 0;
+		return false;
+	}
+	if (!sta->unheard_since) {
+		sta->unheard_since = jiffies ?: 1;
+		return true;
+	}
+	limit = usecs_to_jiffies(VWIFI_BEACON_LOSS_COUNT * 1024 *
+				 (sta->bss.beacon_int ?: 100));
+	if (time_before(jiffies, sta->unheard_since + limit))
+		return true;
+	sta->unheard_since = 0;
+	vwifi_compat_del_sta(link->vif, sta->ndev->dev_addr);
+	__vwifi_peer_gone(link, WLAN_REASON_DISASSOC_DUE_TO_INACTIVITY, true);
+	return false;
+}
+
+/* The air watch, from vwifi_air_changed(): again while a station waits */
+static void vwifi_air_watch_work(struct work_struct *work)
+{
+	struct vwifi_vif *vif;
+	bool again = false;
+
+	mutex_lock(&vwifi_mutex);
+	list_for_each_entry(vif, &vwifi_vifs, list)
+		if (vwifi_vif_is(vif, NL80211_IFTYPE_STATION))
+			again |= __vwifi_sta_watch_beacons(vif);
+	mutex_unlock(&vwifi_mutex);
+	if (again)
+		queue_delayed_work(vwifi_wq, &vwifi_air_watch,
+				   msecs_to_jiffies(VWIFI_AIR_WATCH_MS));
 }
 
 /*
@@ -5249,6 +5318,7 @@ static int vwifi_create_all(int count)
 
 static void vwifi_teardown(void)
 {
+	cancel_delayed_work_sync(&vwifi_air_watch);	/* no rule changes any more */
 	vwifi_virtio_stop();
 	vwifi_destroy_all();
 	destroy_workqueue(vwifi_wq);
@@ -5271,6 +5341,7 @@ static int __init vwifi_init(void)
 	vwifi_wq = alloc_workqueue("vwifi", WQ_UNBOUND, 0);
 	if (!vwifi_wq)
 		return -ENOMEM;
+	INIT_DELAYED_WORK(&vwifi_air_watch, vwifi_air_watch_work);
 	err = vwifi_virtio_init();
 	if (err) {
 		destroy_workqueue(vwifi_wq);

@@ -485,3 +485,28 @@ t_tool_radio_add_del() {
 	[ -z "$(ls /sys/class/ieee80211/)" ] || fail "wiphys left: $(ls /sys/class/ieee80211/)"
 	tool_clean_log
 }
+
+# Beacon loss: a station that stops hearing its AP (vw1 denies vw0) loses it
+# after a few beacon intervals, as hardware does: wpa_supplicant reports a
+# locally generated disconnection (reason 4), hostapd sees the station go,
+# the other station stays; once the pair is removed, vw1 associates again
+t_tool_deny_beacon_loss() {
+	local sta1
+	tool_need
+	tool_infra
+	sta1=$(vw_mac 1)
+	tool_ping ns1 10.0.0.1 || fail "ping vw1 -> vw0 before any denylist"
+	tool_ok -d vw1 -s vw0
+	wait_for 5 grep -q 'CTRL-EVENT-DISCONNECTED .*reason=4 locally_generated=1' "$(bg_log wpa1)" ||
+		fail "vw1 did not lose its AP: $(grep -E 'CTRL-EVENT' "$(bg_log wpa1)" | tail -n 2 | tr '\n' '|')"
+	wait_for 5 eval "! ip netns exec ns0 iw dev vw0 station get $sta1 >/dev/null 2>&1" ||
+		fail "the AP still lists vw1"
+	grep -q "AP-STA-DISCONNECTED $sta1" "$(bg_log hostapd)" || fail "hostapd did not see vw1 leave"
+	tool_ping ns2 10.0.0.1 || fail "vw2 lost the AP too"
+	sleep 3
+	! tool_connected 1 || fail "vw1 associated again with an AP it cannot hear"
+	tool_ok -r -d vw1 -s vw0
+	wait_for 60 tool_connected 1 || fail "vw1 did not associate again: $(tail -n3 "$(bg_log wpa1)" | tr '\n' '|')"
+	tool_ping ns1 10.0.0.1 || fail "ping vw1 -> vw0 after the pair was removed"
+	tool_clean_log
+}
