@@ -1874,14 +1874,16 @@ static int __vwifi_sta_reassociate(struct vwifi_vif *sta, struct vwifi_peer *old
 		.walk = { .rx = sta, .visit = vwifi_ap_pick_visit },
 		.sme = sme,
 	};
+	bool same;
 	int err;
 
 	lockdep_assert_held(&vwifi_mutex);
 	__vwifi_air_walk(&pick.walk);
 	if (!pick.local && !pick.remote)
 		return -ENOENT;
-	if (pick.local ? pick.local == old->vif :
-			 !old->twin && ether_addr_equal(old->addr, sta->bss.bssid))
+	same = pick.local ? pick.local == old->vif :
+			    !old->twin && ether_addr_equal(old->addr, sta->bss.bssid);
+	if (same)
 		__vwifi_unlink(old);
 	else
 		__vwifi_peer_leave(old, WLAN_REASON_DEAUTH_LEAVING);
@@ -1893,6 +1895,8 @@ static int __vwifi_sta_reassociate(struct vwifi_vif *sta, struct vwifi_peer *old
 		sta->bss.active = false;	/* until the remote AP answers */
 		err = __vwifi_virtio_connect(sta, sme, true);
 	}
+	if (err && same && pick.local)	/* its hostapd still holds the station */
+		vwifi_compat_del_sta(pick.local, sta->ndev->dev_addr);
 	if (err)
 		__vwifi_sta_roam_failed(sta);
 	return 0;
@@ -2702,13 +2706,14 @@ static bool vwifi_wire_send(struct net_device *lower, struct sk_buff *skb, u8 ty
 	return true;
 }
 
-/* Send a management frame: @fixed then @var as its payload */
-static void vwifi_wire_send_mgmt(u8 type, const u8 *ta, const u8 *ra,
+/* Send a management frame: @fixed then @var as its payload; whether it left */
+static bool vwifi_wire_send_mgmt(u8 type, const u8 *ta, const u8 *ra,
 				 const u8 *dst_lower, const void *fixed,
 				 size_t fixed_len, const void *var, size_t var_len)
 {
 	struct net_device *lower;
 	struct sk_buff *skb;
+	bool sent = false;
 
 	rcu_read_lock();
 	lower = rcu_dereference(vwifi_virtio.dev);
@@ -2724,9 +2729,10 @@ static void vwifi_wire_send_mgmt(u8 type, const u8 *ta, const u8 *ra,
 	skb_put_data(skb, fixed, fixed_len);
 	if (var_len)
 		skb_put_data(skb, var, var_len);
-	vwifi_wire_send(lower, skb, type, ta, ra, dst_lower);
+	sent = vwifi_wire_send(lower, skb, type, ta, ra, dst_lower);
 out:
 	rcu_read_unlock();
+	return sent;
 }
 
 /* Data over a remote link (the sender's entry @tx).  Consumes @skb. */
@@ -2932,16 +2938,17 @@ static bool vwifi_virtio_send_frame(struct vwifi_vif *tx, u32 freq, const u8 *bu
 	u8 lower[ETH_ALEN];
 	bool known;
 
-	if (sizeof(f) + len > vwifi_virtio.mtu - sizeof(struct vwifi_wire_hdr)) {
+	if (vwifi_virtio.mtu < sizeof(struct vwifi_wire_hdr) ||
+	    sizeof(f) + len > vwifi_virtio.mtu - sizeof(struct vwifi_wire_hdr)) {
 		atomic_long_inc(&vwifi_virtio.tx_dropped);
 		return false;
 	}
 	rcu_read_lock();
 	known = !is_multicast_ether_addr(mgmt->da) && vwifi_virtio_lower_of(tx, mgmt->da, lower);
 	rcu_read_unlock();
-	vwifi_wire_send_mgmt(VWIFI_WIRE_FRAME, mgmt->sa, mgmt->da,
-			     known ? lower : tx->ndev->broadcast, &f, sizeof(f), buf, len);
-	return known;
+	return vwifi_wire_send_mgmt(VWIFI_WIRE_FRAME, mgmt->sa, mgmt->da,
+				    known ? lower : tx->ndev->broadcast, &f, sizeof(f),
+				    buf, len) && known;
 }
 
 /* ---- Station side of an association with a remote AP ---- */
@@ -3320,7 +3327,8 @@ static bool vwifi_virtio_mgmt_assoc_req(struct vwifi_vif *ap, struct sk_buff *sk
 	if (len < sizeof(*req))
 		return false;
 	ies_len = be16_to_cpu(req->ies_len);
-	if (ies_len != len - sizeof(*req) || req->ssid_len > IEEE80211_MAX_SSID_LEN)
+	if (ies_len != len - sizeof(*req) || ies_len > VWIFI_VIRTIO_MAX_IES ||
+	    req->ssid_len > IEEE80211_MAX_SSID_LEN)
 		return false;
 	if (!vwifi_vif_is(ap, NL80211_IFTYPE_AP) || !ap->bss.active ||
 	    !vwifi_bss_ssid_is(&ap->bss, req->ssid, req->ssid_len))
