@@ -1775,6 +1775,21 @@ static void vwifi_disassociate(struct vwifi_peer *link, u16 reason)
 	cfg80211_disconnected(sta->ndev, reason, NULL, 0, true, GFP_KERNEL);
 }
 
+/*
+ * The station end of @link lost its AP by beacon loss: the AP learns of it
+ * as from the station's deauthentication (a local one as a deleted
+ * station), cfg80211 as a loss noticed locally
+ */
+static void __vwifi_sta_beacon_loss(struct vwifi_peer *link)
+{
+	lockdep_assert_held(&vwifi_mutex);
+	if (link->twin)
+		vwifi_compat_del_sta(link->vif, link->owner->ndev->dev_addr);
+	else
+		vwifi_virtio_deauth(link, WLAN_REASON_DISASSOC_DUE_TO_INACTIVITY);
+	__vwifi_peer_gone(link, WLAN_REASON_DISASSOC_DUE_TO_INACTIVITY, true);
+}
+
 /* Beacons missed in a row before a station gives its AP up, as mac80211 */
 #define VWIFI_BEACON_LOSS_COUNT	7
 #define VWIFI_AIR_WATCH_MS	100	/* about a beacon interval */
@@ -1806,8 +1821,7 @@ static bool __vwifi_sta_watch_beacons(struct vwifi_vif *sta)
 	if (time_before(jiffies, sta->unheard_since + limit))
 		return true;
 	sta->unheard_since = 0;
-	vwifi_compat_del_sta(link->vif, sta->ndev->dev_addr);
-	__vwifi_peer_gone(link, WLAN_REASON_DISASSOC_DUE_TO_INACTIVITY, true);
+	__vwifi_sta_beacon_loss(link);
 	return false;
 }
 
@@ -2439,13 +2453,12 @@ static bool vwifi_virtio_send_frame(struct vwifi_vif *tx, u32 freq, const u8 *bu
 
 /*
  * The channel @vif sends and listens on: that of the BSS it runs, joined
- * or is associated to; 0 for none.  Under vwifi_mutex.
+ * or is associated to (bss.active, as for get_channel); 0 for none.  Under
+ * vwifi_mutex.
  */
 static u32 __vwifi_vif_freq(const struct vwifi_vif *vif)
 {
 	lockdep_assert_held(&vwifi_mutex);
-	if (vwifi_vif_is(vif, NL80211_IFTYPE_STATION) && !rcu_access_pointer(vif->ap_link))
-		return 0;
 	return vif->bss.active ? vif->bss.freq : 0;
 }
 
@@ -3473,10 +3486,10 @@ static void __vwifi_virtio_expire_peers(struct vwifi_vif *vif, bool all)
 		if (peer->twin ||
 		    (!all && time_before(jiffies, READ_ONCE(peer->last_heard) + timeout)))
 			continue;
-		/* Beacon loss, as a station notices it: it tells the AP */
 		if (rcu_access_pointer(vif->ap_link) == peer)
-			vwifi_virtio_deauth(peer, WLAN_REASON_DISASSOC_DUE_TO_INACTIVITY);
-		__vwifi_peer_gone(peer, WLAN_REASON_DISASSOC_DUE_TO_INACTIVITY, true);
+			__vwifi_sta_beacon_loss(peer);
+		else
+			__vwifi_peer_gone(peer, WLAN_REASON_DISASSOC_DUE_TO_INACTIVITY, true);
 	}
 }
 
