@@ -211,6 +211,11 @@ struct vwifi_vif {
 	u8 assoc_lower[ETH_ALEN];
 	u8 *assoc_req_ies;
 	size_t assoc_req_ies_len;
+	/* A run of assoc_timeout that cancel_delayed_work() missed may wait
+	 * for vwifi_mutex while the next request starts: it acts only once
+	 * the current request's deadline (jiffies) has passed.
+	 */
+	unsigned long assoc_deadline;
 	struct delayed_work assoc_timeout;
 
 	/* Station: an association the AP side ended (or its beacons stopped)
@@ -1268,38 +1273,74 @@ static void vwifi_ap_negotiate(const struct vwifi_vif *ap, const u8 *ies, size_t
 		mode->sta_flags |= BIT(NL80211_STA_FLAG_SHORT_PREAMBLE);
 }
 
+/* Room the IEs of @bss take in a frame, at most */
+static size_t vwifi_bss_scan_ies_room(const struct vwifi_bss *bss)
+{
+	return 2 + bss->ssid_len + bss->ies_len;
+}
+
 /*
- * IEs of @bss as a scanner sees them.  A hidden SSID is revealed only in
- * answer to a probe for it (@reveal).  Returns a kmalloc'ed buffer.
+ * Write the IEs of @bss as a scanner sees them to @buf (room: see above); a
+ * hidden SSID is revealed only in answer to a probe for it (@reveal).
+ * Returns their length.
  */
-static u8 *vwifi_bss_scan_ies(const struct vwifi_bss *bss, bool reveal, size_t *len,
-			      gfp_t gfp)
+static size_t vwifi_bss_put_scan_ies(const struct vwifi_bss *bss, bool reveal, u8 *buf)
 {
 	const u8 *rest = bss->ies;
 	size_t rest_len = bss->ies_len;
-	u8 *buf, *pos;
+	u8 *pos;
 
 	if (!reveal || bss->hidden == NL80211_HIDDEN_SSID_NOT_IN_USE) {
-		*len = bss->ies_len;
-		return kmemdup(bss->ies, bss->ies_len, gfp);
+		memcpy(buf, bss->ies, bss->ies_len);
+		return bss->ies_len;
 	}
 	/* Replace the beacon's empty or zeroed SSID element by the real one */
 	if (rest_len >= 2 && rest[0] == WLAN_EID_SSID && 2 + rest[1] <= rest_len) {
 		rest_len -= 2 + rest[1];
 		rest += 2 + rest[1];
 	}
-	buf = kmalloc(2 + bss->ssid_len + rest_len, gfp);
-	if (!buf)
-		return NULL;
 	pos = vwifi_put_ie(buf, WLAN_EID_SSID, bss->ssid, bss->ssid_len);
 	memcpy(pos, rest, rest_len);
-	*len = pos - buf + rest_len;
-	return buf;
+	return pos - buf + rest_len;
 }
 
 /*
- * Tell @vif's wiphy about @bss, heard at @signal dBm with the TSF @tsf.
- * Returns a reference to the cfg80211 entry, or NULL.
+ * The beacon, or with @probe_resp the probe response to @da, that @bss sends
+ * at the TSF @tsf: an 802.11 frame as the air carries it.  A hidden SSID is
+ * in a probe response only when the probe named it (@reveal).  Returns a
+ * kmalloc'ed frame of *@len bytes, or NULL.
+ */
+static struct ieee80211_mgmt *vwifi_bss_frame(const struct vwifi_bss *bss, bool probe_resp,
+					      const u8 *da, u64 tsf, bool reveal,
+					      size_t *len, gfp_t gfp)
+{
+	size_t hdr = offsetof(struct ieee80211_mgmt, u.beacon.variable);
+	struct ieee80211_mgmt *mgmt;
+
+	/* u.beacon and u.probe_resp have one layout */
+	BUILD_BUG_ON(offsetof(struct ieee80211_mgmt, u.probe_resp.variable) != hdr);
+	mgmt = kzalloc(hdr + vwifi_bss_scan_ies_room(bss), gfp);
+	if (!mgmt)
+		return NULL;
+	mgmt->frame_control = cpu_to_le16(IEEE80211_FTYPE_MGMT |
+					  (probe_resp ? IEEE80211_STYPE_PROBE_RESP :
+							IEEE80211_STYPE_BEACON));
+	ether_addr_copy(mgmt->da, da);
+	ether_addr_copy(mgmt->sa, bss->bssid);
+	ether_addr_copy(mgmt->bssid, bss->bssid);
+	mgmt->u.beacon.timestamp = cpu_to_le64(tsf);
+	mgmt->u.beacon.beacon_int = cpu_to_le16(bss->beacon_int);
+	mgmt->u.beacon.capab_info = cpu_to_le16(bss->capability);
+	*len = hdr + vwifi_bss_put_scan_ies(bss, probe_resp && reveal,
+					    mgmt->u.beacon.variable);
+	return mgmt;
+}
+
+/*
+ * @vif hears @bss at @signal dBm with the TSF @tsf: its beacon, or with
+ * @probe_resp its answer to @vif's probe.  cfg80211 parses the frame, as it
+ * does a driver's received one.  Returns a reference to the cfg80211 entry,
+ * or NULL.
  */
 static struct cfg80211_bss *vwifi_inform(struct vwifi_vif *vif,
 					 const struct vwifi_bss *bss, int signal,
@@ -1311,22 +1352,19 @@ static struct cfg80211_bss *vwifi_inform(struct vwifi_vif *vif,
 		.signal = DBM_TO_MBM(signal),
 		.boottime_ns = ktime_get_boottime_ns(),
 	};
+	const u8 *da = probe_resp ? vif->ndev->dev_addr : vif->ndev->broadcast;
+	struct ieee80211_mgmt *mgmt;
 	struct cfg80211_bss *cbss;
-	size_t ies_len = 0;
-	u8 *ies;
+	size_t len = 0;
 
 	data.chan = ieee80211_get_channel(wiphy, bss->freq);
 	if (!data.chan)
 		return NULL;
-	ies = vwifi_bss_scan_ies(bss, reveal, &ies_len, gfp);
-	if (!ies)
+	mgmt = vwifi_bss_frame(bss, probe_resp, da, tsf, reveal, &len, gfp);
+	if (!mgmt)
 		return NULL;
-	cbss = cfg80211_inform_bss_data(wiphy, &data,
-					probe_resp ? CFG80211_BSS_FTYPE_PRESP :
-						     CFG80211_BSS_FTYPE_BEACON,
-					bss->bssid, tsf, bss->capability,
-					bss->beacon_int, ies, ies_len, gfp);
-	kfree(ies);
+	cbss = cfg80211_inform_bss_frame_data(wiphy, &data, mgmt, len, gfp);
+	kfree(mgmt);
 	return cbss;
 }
 
@@ -1423,6 +1461,25 @@ static bool vwifi_scan_probes(const struct cfg80211_scan_request *req,
 	return false;
 }
 
+/*
+ * Whether @bss answers the probe requests of @req: one for its SSID, or
+ * one for any SSID (the wildcard, empty SSID) unless its SSID is hidden
+ */
+static bool vwifi_scan_answered(const struct cfg80211_scan_request *req,
+				const struct vwifi_bss *bss)
+{
+	int i;
+
+	if (vwifi_scan_probes(req, bss))
+		return true;
+	if (bss->hidden != NL80211_HIDDEN_SSID_NOT_IN_USE)
+		return false;
+	for (i = 0; i < req->n_ssids; i++)
+		if (!req->ssids[i].ssid_len)
+			return true;
+	return false;
+}
+
 /* Whether the scan @req covers @bss: its channel and BSSID filter */
 static bool vwifi_scan_covers(const struct cfg80211_scan_request *req,
 			      const struct vwifi_bss *bss)
@@ -1437,7 +1494,10 @@ struct vwifi_scan_walk {
 	const struct cfg80211_scan_request *req;
 };
 
-/* Report @h if the scan covers it */
+/*
+ * Report @h if the scan covers it: its probe response if it answered a
+ * probe of the scan, else the beacon it sent while the scan listened
+ */
 static bool vwifi_scan_visit(struct vwifi_air_walk *walk, const struct vwifi_air_bss *h)
 {
 	const struct cfg80211_scan_request *req =
@@ -1448,7 +1508,7 @@ static bool vwifi_scan_visit(struct vwifi_air_walk *walk, const struct vwifi_air
 		cfg80211_put_bss(vif->wdev.wiphy,
 				 vwifi_inform(vif, h->bss, h->signal, h->tsf,
 					      vwifi_scan_probes(req, h->bss),
-					      req->n_ssids > 0, GFP_ATOMIC));
+					      vwifi_scan_answered(req, h->bss), GFP_ATOMIC));
 	return false;
 }
 
@@ -3014,8 +3074,9 @@ static int __vwifi_virtio_connect(struct vwifi_vif *sta,
 	vwifi_wire_send_mgmt(VWIFI_WIRE_ASSOC_REQ, sta->ndev->dev_addr, sta->bss.bssid,
 			     sta->assoc_lower, &req, sizeof(req), sta->assoc_req_ies,
 			     sta->assoc_req_ies_len);
-	queue_delayed_work(vwifi_wq, &sta->assoc_timeout,
-			   msecs_to_jiffies(VWIFI_ASSOC_TIMEOUT_MS));
+	sta->assoc_deadline = jiffies + msecs_to_jiffies(VWIFI_ASSOC_TIMEOUT_MS);
+	mod_delayed_work(vwifi_wq, &sta->assoc_timeout,
+			 msecs_to_jiffies(VWIFI_ASSOC_TIMEOUT_MS));
 	return 0;
 }
 
@@ -3025,10 +3086,14 @@ static void vwifi_assoc_timeout_work(struct work_struct *work)
 					     assoc_timeout);
 
 	mutex_lock(&vwifi_mutex);
-	if (sta->assoc_pending && sta->assoc_roam) {
+	if (!sta->assoc_pending || time_before(jiffies, sta->assoc_deadline)) {
+		mutex_unlock(&vwifi_mutex);
+		return;
+	}
+	if (sta->assoc_roam) {
 		__vwifi_virtio_assoc_cancel(sta);
 		__vwifi_sta_roam_failed(sta);
-	} else if (sta->assoc_pending) {
+	} else {
 		cfg80211_connect_timeout(sta->ndev, sta->bss.bssid, sta->assoc_req_ies,
 					 sta->assoc_req_ies_len, GFP_KERNEL,
 					 NL80211_TIMEOUT_ASSOC);
