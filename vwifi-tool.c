@@ -385,6 +385,7 @@ struct status {
 	uint32_t wire_version;
 	uint64_t rx_version;
 	uint64_t mgmt_tx, mgmt_tx_no_ack, mgmt_rx, mgmt_rx_unhandled;
+	uint64_t sme_tx, sme_rx, mgmt_rx_invalid;
 	uint32_t n_radios, radio_max;
 };
 
@@ -417,6 +418,9 @@ static int status_cb(const struct nlmsghdr *nlh, void *arg)
 	st->mgmt_tx_no_ack = attr_u64(tb[VWIFI_ATTR_MGMT_TX_NO_ACK]);
 	st->mgmt_rx = attr_u64(tb[VWIFI_ATTR_MGMT_RX]);
 	st->mgmt_rx_unhandled = attr_u64(tb[VWIFI_ATTR_MGMT_RX_UNHANDLED]);
+	st->sme_tx = attr_u64(tb[VWIFI_ATTR_SME_TX]);
+	st->sme_rx = attr_u64(tb[VWIFI_ATTR_SME_RX]);
+	st->mgmt_rx_invalid = attr_u64(tb[VWIFI_ATTR_MGMT_RX_INVALID]);
 	return 0;
 }
 
@@ -508,6 +512,10 @@ static void show_status(struct nl *nl)
 	printf("action frames: sent %llu (not acknowledged %llu), received %llu (unhandled %llu)\n",
 	       (unsigned long long)st.mgmt_tx, (unsigned long long)st.mgmt_tx_no_ack,
 	       (unsigned long long)st.mgmt_rx, (unsigned long long)st.mgmt_rx_unhandled);
+	printf("authentication and association frames: sent %llu, received %llu; "
+	       "invalid management frames %llu\n",
+	       (unsigned long long)st.sme_tx, (unsigned long long)st.sme_rx,
+	       (unsigned long long)st.mgmt_rx_invalid);
 	if (st.virtio) {
 		printf("medium: virtio on %s, %u remote BSS%s; ", st.medium, st.medium_bss,
 		       st.medium_bss == 1 ? "" : "s");

@@ -5,13 +5,15 @@
  * Every interface vwifi creates sits on its own wiphy and shares one
  * simulated medium with all the others, whatever network namespace it
  * lives in.  Interfaces run as stations (managed), access points (with
- * hostapd, the device doing the AP SME) or IBSS members.  Frames are
- * Ethernet frames handed from one net_device to another over "links":
- * a link is a pair of peer entries, one in each end's peer table, created
- * when a station associates or two IBSS members meet.
+ * hostapd, the device doing the AP SME) or IBSS members.  Authentication,
+ * association and action frames are 802.11 frames on the air, answered by
+ * the receiver's SME; data frames are Ethernet frames handed from one
+ * net_device to another over "links": a link is a pair of peer entries,
+ * one in each end's peer table, made when an AP accepts a station or two
+ * IBSS members meet.
  *
  * In virtio mode the medium extends to other QEMU guests: a virtio-net
- * device carries vwifi's own frames (beacons, association, data) to the
+ * device carries vwifi's own frames (beacons, 802.11 management, data) to the
  * vwifi instances of the guests on the same host bridge, whose interfaces
  * then appear here as remote peers (a peer entry without a twin).
  *
@@ -65,6 +67,11 @@
 #define VWIFI_HT_RATE_SGI	722	/* ... short GI */
 #define VWIFI_NOISE_DBM		(-92)	/* the noise floor of every channel */
 #define VWIFI_MAX_SEQ_LEN	16	/* longest key RSC/PN userspace may give */
+#define VWIFI_MAX_AID		2007	/* stations an AP takes: the highest association ID */
+#define VWIFI_VIRTIO_MAX_IES	1024	/* IEs of a beacon or request between guests */
+#define VWIFI_SME_TIMEOUT_MS	1000	/* per try of an authentication or association */
+#define VWIFI_SME_TRIES		3
+#define VWIFI_LISTEN_INTERVAL	10	/* beacon intervals, in association requests */
 
 static int station = 2;
 module_param(station, int, 0444);
@@ -132,6 +139,7 @@ struct vwifi_peer {
 	unsigned long last_heard;	/* remote peer: jiffies of its last frame */
 	bool port_control;		/* this end runs 802.1X port control */
 	bool authorized;		/* its port is open: always without control */
+	u16 aid;			/* AP: the station's association ID */
 	unsigned long linked_at;	/* jiffies */
 	unsigned long last_rx;		/* jiffies, written locklessly */
 	unsigned long last_tx;
@@ -170,6 +178,13 @@ struct vwifi_bss {
 
 struct vwifi_radio;
 
+/* Where a station's SME is: idle, or waiting for the AP's answer */
+enum vwifi_sme_state {
+	VWIFI_SME_IDLE,
+	VWIFI_SME_AUTH,			/* Authentication sent */
+	VWIFI_SME_ASSOC,		/* (Re)association Request sent */
+};
+
 struct vwifi_vif {
 	struct wireless_dev wdev;
 	struct net_device *ndev;
@@ -202,21 +217,26 @@ struct vwifi_vif {
 	struct cfg80211_scan_request *scan_req;
 	struct delayed_work scan_work;
 
-	/* Station, virtio mode: an association request in flight to the
-	 * remote AP bss.bssid, under vwifi_mutex
+	/* Station: the SME's exchange with the AP of bss.bssid, local or in
+	 * another guest (reached at sme_lower), under vwifi_mutex.  Each
+	 * frame is sent up to VWIFI_SME_TRIES times, VWIFI_SME_TIMEOUT_MS
+	 * apart, as hardware retries.
 	 */
-	bool assoc_pending;
-	bool assoc_roam;		/* a reassociation: the station left its AP */
-	bool assoc_control_port;
-	u8 assoc_lower[ETH_ALEN];
-	u8 *assoc_req_ies;
-	size_t assoc_req_ies_len;
-	/* A run of assoc_timeout that cancel_delayed_work() missed may wait
-	 * for vwifi_mutex while the next request starts: it acts only once
-	 * the current request's deadline (jiffies) has passed.
+	enum vwifi_sme_state sme;
+	u8 sme_tries;
+	bool sme_roam;			/* a reassociation: the station left its AP */
+	bool sme_control_port;
+	bool sme_remote;		/* the AP is in another guest */
+	u8 sme_lower[ETH_ALEN];
+	u8 sme_prev_bssid[ETH_ALEN];	/* roaming: the AP it left */
+	u8 *sme_req_ies;		/* the (re)association request's */
+	size_t sme_req_ies_len;
+	/* A run of sme_timeout that cancel_delayed_work() missed may wait
+	 * for vwifi_mutex while the next frame goes out: it acts only once
+	 * the current frame's deadline (jiffies) has passed.
 	 */
-	unsigned long assoc_deadline;
-	struct delayed_work assoc_timeout;
+	unsigned long sme_deadline;
+	struct delayed_work sme_timeout;
 
 	/* Station: an association the AP side ended (or its beacons stopped)
 	 * that cfg80211 has not been told of yet.  Under vwifi_mutex; told
@@ -288,10 +308,10 @@ static LIST_HEAD(vwifi_radios);
 static struct workqueue_struct *vwifi_wq;
 
 static bool vwifi_virtio_xmit(struct vwifi_peer *tx, struct sk_buff *skb);
-static int __vwifi_virtio_connect(struct vwifi_vif *sta,
-				  const struct cfg80211_connect_params *sme, bool roam);
 static void vwifi_virtio_deauth(struct vwifi_peer *peer, u16 reason);
-static void __vwifi_virtio_assoc_cancel(struct vwifi_vif *sta);
+static void vwifi_virtio_deauth_to(const u8 *ta, const u8 *ra, const u8 *lower, u16 reason);
+static void __vwifi_air_send_mgmt(struct vwifi_vif *tx, u32 freq, const void *buf, size_t len,
+				  const u8 *lower);
 static const struct net_device_ops vwifi_netdev_ops;
 static int vwifi_radio_check_ifaces(struct vwifi_radio *radio, struct vwifi_vif *vif,
 				    enum nl80211_iftype type);
@@ -1132,6 +1152,34 @@ static u8 *vwifi_put_ie(u8 *pos, u8 id, const void *data, u8 len)
 	return pos + len;
 }
 
+/* Fixed parts of the management frames the SMEs exchange */
+#define VWIFI_MGMT_HDR_LEN	offsetof(struct ieee80211_mgmt, u)
+#define VWIFI_AUTH_LEN		offsetof(struct ieee80211_mgmt, u.auth.variable)
+#define VWIFI_ASSOC_REQ_LEN	offsetof(struct ieee80211_mgmt, u.assoc_req.variable)
+#define VWIFI_REASSOC_REQ_LEN	offsetof(struct ieee80211_mgmt, u.reassoc_req.variable)
+#define VWIFI_ASSOC_RESP_LEN	offsetof(struct ieee80211_mgmt, u.assoc_resp.variable)
+
+/* The header of a management frame of subtype @stype; the rest is zero */
+static void vwifi_mgmt_hdr(struct ieee80211_mgmt *mgmt, u16 stype, const u8 *da,
+			   const u8 *sa, const u8 *bssid)
+{
+	memset(mgmt, 0, VWIFI_MGMT_HDR_LEN);
+	mgmt->frame_control = cpu_to_le16(IEEE80211_FTYPE_MGMT | stype);
+	ether_addr_copy(mgmt->da, da);
+	ether_addr_copy(mgmt->sa, sa);
+	ether_addr_copy(mgmt->bssid, bssid);
+}
+
+/* Whether @len bytes of IEs are whole elements, each within the buffer */
+static bool vwifi_ies_valid(const u8 *ies, size_t len)
+{
+	const struct element *e;
+
+	for_each_element(e, ies, len)
+		;
+	return for_each_element_completed(e, ies, len);
+}
+
 /* Supported (and extended supported) rates of @band, the mandatory ones basic */
 static u8 *vwifi_put_rates(u8 *pos, const struct ieee80211_supported_band *band)
 {
@@ -1599,12 +1647,12 @@ static bool vwifi_bss_fits_connect(const struct vwifi_bss *bss,
 	       (!chan || chan->center_freq == bss->freq);
 }
 
-/* The AP a connect picks: a local one, or one in another guest */
+/* The AP a connect picks, local or in another guest: its parameters go to the station's bss */
 struct vwifi_ap_pick {
 	struct vwifi_air_walk walk;
 	const struct cfg80211_connect_params *sme;
-	struct vwifi_vif *local;
-	bool remote;		/* its parameters are in the station's bss */
+	struct vwifi_vif *local;	/* a local AP, else NULL */
+	bool found;
 };
 
 /* The first AP that fits the connect */
@@ -1616,18 +1664,16 @@ static bool vwifi_ap_pick_visit(struct vwifi_air_walk *walk, const struct vwifi_
 	if (h->iftype != NL80211_IFTYPE_AP || !vwifi_bss_fits_connect(h->bss, pick->sme) ||
 	    !__vwifi_radio_channel_ok(sta, h->bss->freq))
 		return false;
-	if (h->local) {
-		/* An association is an exchange: the AP must hear us too */
-		if (!vwifi_air_hears(h->local, sta))
-			return false;
-		pick->local = h->local;
-		return true;
-	}
-	/* Only the parameters: the IEs stay with the remote entry */
+	/* Only the parameters: the IEs stay with the AP */
 	vwifi_bss_copy_params(&sta->bss, h->bss);
 	vwifi_sta_negotiate(sta, h->bss, pick->sme, &sta->bss.mode);
-	ether_addr_copy(sta->assoc_lower, h->lower);
-	pick->remote = true;
+	sta->sme_remote = !h->local;
+	if (h->lower)
+		ether_addr_copy(sta->sme_lower, h->lower);
+	else
+		eth_zero_addr(sta->sme_lower);
+	pick->local = h->local;
+	pick->found = true;
 	return true;
 }
 
@@ -1699,45 +1745,6 @@ static void __vwifi_sta_link_up(struct vwifi_vif *sta, struct vwifi_peer *link,
 }
 
 /*
- * Associate @sta with the AP @ap.  The AP's SME (the device) accepts
- * every station; hostapd then runs 802.1X/4-way and authorizes it, or
- * removes it again.
- */
-static int __vwifi_associate(struct vwifi_vif *sta, struct vwifi_vif *ap,
-			     const struct cfg80211_connect_params *sme, bool roam)
-{
-	struct cfg80211_bss *cbss;
-	struct vwifi_peer *link;
-	size_t req_len = 0;
-	u8 *req;
-
-	lockdep_assert_held(&vwifi_mutex);
-	vwifi_sta_negotiate(sta, &ap->bss, sme, &sta->bss.mode);
-	req = vwifi_assoc_req_ies(sta, &ap->bss, sme->ie, sme->ie_len, &req_len);
-	if (!req)
-		return -ENOMEM;
-	cbss = vwifi_inform_bss(sta, ap, true, true);
-	if (!cbss) {
-		kfree(req);
-		return -ENOMEM;
-	}
-	/* A station controls its port when it runs 802.1X (control port) */
-	link = __vwifi_link(sta, ap, sme->crypto.control_port, ap->bss.secured);
-	if (!link) {
-		cfg80211_put_bss(sta->wdev.wiphy, cbss);
-		kfree(req);
-		return -ENOMEM;
-	}
-	vwifi_bss_copy_params(&sta->bss, &ap->bss);
-	vwifi_ap_negotiate(ap, req, req_len, &link->twin->mode);
-	__vwifi_sta_link_up(sta, link, cbss, req, req_len, ap->bss.resp_ies,
-			    ap->bss.resp_ies_len, roam);
-	vwifi_notify_new_sta(ap, sta->ndev->dev_addr, req, req_len);
-	kfree(req);
-	return 0;
-}
-
-/*
  * The BSS @vif ran, joined or was associated to is over: forget it and
  * its group keys; the carrier goes off
  */
@@ -1796,7 +1803,11 @@ static void __vwifi_peer_gone(struct vwifi_peer *peer, u16 reason, bool locally)
 
 	lockdep_assert_held(&vwifi_mutex);
 	if (rcu_access_pointer(vif->ap_link) != peer) {
-		vwifi_compat_del_sta(vif, peer->addr);
+		/* A station's end of an association in progress: no
+		 * userspace knows of it
+		 */
+		if (!vwifi_vif_is(vif, NL80211_IFTYPE_STATION))
+			vwifi_compat_del_sta(vif, peer->addr);
 		__vwifi_unlink(peer);
 		return;
 	}
@@ -1931,6 +1942,249 @@ static void __vwifi_sta_roam_failed(struct vwifi_vif *sta)
 	__vwifi_sta_mark_lost(sta, WLAN_REASON_UNSPECIFIED, true);
 }
 
+/* ---- The station's SME: authentication and (re)association frames ---- */
+
+static void vwifi_sme_clear(struct vwifi_vif *sta)
+{
+	sta->sme = VWIFI_SME_IDLE;
+	sta->sme_roam = false;
+	kfree(sta->sme_req_ies);
+	sta->sme_req_ies = NULL;
+	sta->sme_req_ies_len = 0;
+}
+
+/* Where the SME's frames go: the AP's guest, or NULL for a local AP */
+static const u8 *vwifi_sme_lower(const struct vwifi_vif *sta)
+{
+	return sta->sme_remote ? sta->sme_lower : NULL;
+}
+
+/* Open System authentication, transaction 1 */
+static void __vwifi_sme_send_auth(struct vwifi_vif *sta)
+{
+	struct ieee80211_mgmt auth = {};
+
+	vwifi_mgmt_hdr(&auth, IEEE80211_STYPE_AUTH, sta->bss.bssid, sta->ndev->dev_addr,
+		       sta->bss.bssid);
+	auth.u.auth.auth_alg = cpu_to_le16(WLAN_AUTH_OPEN);
+	auth.u.auth.auth_transaction = cpu_to_le16(1);
+	__vwifi_air_send_mgmt(sta, sta->bss.freq, &auth, VWIFI_AUTH_LEN, vwifi_sme_lower(sta));
+}
+
+/* The (re)association request: capabilities, listen interval, the AP left, IEs */
+static void __vwifi_sme_send_assoc(struct vwifi_vif *sta)
+{
+	bool re = sta->sme_roam;
+	size_t fixed = re ? VWIFI_REASSOC_REQ_LEN : VWIFI_ASSOC_REQ_LEN;
+	u16 capab = WLAN_CAPABILITY_ESS |
+		    (sta->bss.capability & (WLAN_CAPABILITY_PRIVACY |
+					    WLAN_CAPABILITY_SHORT_PREAMBLE));
+	struct ieee80211_mgmt *req;
+
+	req = kzalloc(fixed + sta->sme_req_ies_len, GFP_KERNEL);
+	if (!req)
+		return;		/* the next try */
+	vwifi_mgmt_hdr(req, re ? IEEE80211_STYPE_REASSOC_REQ : IEEE80211_STYPE_ASSOC_REQ,
+		       sta->bss.bssid, sta->ndev->dev_addr, sta->bss.bssid);
+	/* assoc_req and reassoc_req start alike */
+	req->u.assoc_req.capab_info = cpu_to_le16(capab);
+	req->u.assoc_req.listen_interval = cpu_to_le16(VWIFI_LISTEN_INTERVAL);
+	if (re)
+		ether_addr_copy(req->u.reassoc_req.current_ap, sta->sme_prev_bssid);
+	memcpy((u8 *)req + fixed, sta->sme_req_ies, sta->sme_req_ies_len);
+	__vwifi_air_send_mgmt(sta, sta->bss.freq, req, fixed + sta->sme_req_ies_len,
+			      vwifi_sme_lower(sta));
+	kfree(req);
+}
+
+/* Send the frame of the SME's step and wait for the answer */
+static void __vwifi_sme_send(struct vwifi_vif *sta)
+{
+	lockdep_assert_held(&vwifi_mutex);
+	if (sta->sme == VWIFI_SME_AUTH)
+		__vwifi_sme_send_auth(sta);
+	else
+		__vwifi_sme_send_assoc(sta);
+	sta->sme_deadline = jiffies + msecs_to_jiffies(VWIFI_SME_TIMEOUT_MS);
+	mod_delayed_work(vwifi_wq, &sta->sme_timeout, msecs_to_jiffies(VWIFI_SME_TIMEOUT_MS));
+}
+
+static void __vwifi_sme_step(struct vwifi_vif *sta, enum vwifi_sme_state step)
+{
+	sta->sme = step;
+	sta->sme_tries = 1;
+	__vwifi_sme_send(sta);
+}
+
+/*
+ * Start the exchange with the AP vwifi_ap_pick_visit() chose (its
+ * parameters in sta->bss): authentication, then association, or with
+ * @roam reassociation from the AP @prev.  0 once the first frame is out.
+ */
+static int __vwifi_sme_start(struct vwifi_vif *sta, const struct cfg80211_connect_params *sme,
+			     bool roam, const u8 *prev)
+{
+	lockdep_assert_held(&vwifi_mutex);
+	sta->sme_req_ies = vwifi_assoc_req_ies(sta, &sta->bss, sme->ie, sme->ie_len,
+					       &sta->sme_req_ies_len);
+	if (!sta->sme_req_ies ||
+	    (sta->sme_remote && sta->sme_req_ies_len > VWIFI_VIRTIO_MAX_IES)) {
+		vwifi_sme_clear(sta);
+		return -ENOMEM;
+	}
+	sta->sme_roam = roam;
+	sta->sme_control_port = sme->crypto.control_port;
+	if (roam)
+		ether_addr_copy(sta->sme_prev_bssid, prev);
+	__vwifi_sme_step(sta, VWIFI_SME_AUTH);
+	return 0;
+}
+
+/*
+ * Give up the exchange.  An AP that accepted the station already learns
+ * that it left: a local one through the link it made, one in another
+ * guest from a deauthentication.
+ */
+static void __vwifi_sme_cancel(struct vwifi_vif *sta)
+{
+	struct vwifi_peer *peer;
+
+	lockdep_assert_held(&vwifi_mutex);
+	if (sta->sme == VWIFI_SME_IDLE)
+		return;
+	peer = vwifi_peer_find(sta, sta->bss.bssid);
+	if (peer && peer != rcu_access_pointer(sta->ap_link))
+		__vwifi_peer_leave(peer, WLAN_REASON_DEAUTH_LEAVING);
+	else if (sta->sme == VWIFI_SME_ASSOC && sta->sme_remote)
+		vwifi_virtio_deauth_to(sta->ndev->dev_addr, sta->bss.bssid, sta->sme_lower,
+				       WLAN_REASON_DEAUTH_LEAVING);
+	vwifi_sme_clear(sta);
+	vwifi_bss_clear(&sta->bss);
+}
+
+struct vwifi_sme_walk {
+	struct vwifi_air_walk walk;
+	struct cfg80211_bss *cbss;
+};
+
+/* The AP of the station's exchange, as its probe response */
+static bool vwifi_sme_inform_visit(struct vwifi_air_walk *walk, const struct vwifi_air_bss *h)
+{
+	struct vwifi_sme_walk *sw = container_of(walk, struct vwifi_sme_walk, walk);
+
+	if (h->iftype != NL80211_IFTYPE_AP || !ether_addr_equal(h->bss->bssid, walk->rx->bss.bssid))
+		return false;
+	sw->cbss = vwifi_inform(walk->rx, h->bss, h->signal, h->tsf, true, true, GFP_ATOMIC);
+	return true;
+}
+
+/*
+ * The exchange ended with the AP's @status, and on success the IEs of its
+ * association response.  A local AP (@ap) made both ends of the link when
+ * it accepted the station; for one in another guest the station makes its
+ * own.
+ */
+static void __vwifi_sme_done(struct vwifi_vif *sta, struct vwifi_vif *ap, u16 status,
+			     const u8 *resp_ies, size_t resp_len)
+{
+	struct vwifi_sme_walk sw = {
+		.walk = { .rx = sta, .visit = vwifi_sme_inform_visit },
+	};
+	struct vwifi_peer *link = NULL;
+
+	lockdep_assert_held(&vwifi_mutex);
+	cancel_delayed_work(&sta->sme_timeout);
+	if (status == WLAN_STATUS_SUCCESS) {
+		__vwifi_air_walk(&sw.walk);
+		if (sw.cbss && ap)
+			link = vwifi_peer_find(sta, sta->bss.bssid);
+		else if (sw.cbss)
+			link = __vwifi_link_remote(sta, sta->bss.bssid, sta->sme_lower,
+						   sta->sme_control_port);
+		if (!link || (ap && link->vif != ap))
+			status = WLAN_STATUS_UNSPECIFIED_FAILURE;
+	}
+	if (status != WLAN_STATUS_SUCCESS) {
+		if (sw.cbss)
+			cfg80211_put_bss(sta->wdev.wiphy, sw.cbss);
+		if (sta->sme_roam) {
+			__vwifi_sme_cancel(sta);
+			__vwifi_sta_roam_failed(sta);
+			return;
+		}
+		cfg80211_connect_bss(sta->ndev, sta->bss.bssid, NULL, sta->sme_req_ies,
+				     sta->sme_req_ies_len, resp_ies, resp_len, status,
+				     GFP_KERNEL, NL80211_TIMEOUT_UNSPECIFIED);
+		__vwifi_sme_cancel(sta);
+		return;
+	}
+	if (ap) {
+		/* The AP made our end with its port open: ours to control */
+		link->port_control = sta->sme_control_port;
+		WRITE_ONCE(link->authorized, !sta->sme_control_port);
+	}
+	__vwifi_sta_link_up(sta, link, sw.cbss, sta->sme_req_ies, sta->sme_req_ies_len,
+			    resp_ies, resp_len, sta->sme_roam);
+	vwifi_sme_clear(sta);
+}
+
+/* The AP's answer to the station's authentication; false if unexpected */
+static bool __vwifi_sme_rx_auth(struct vwifi_vif *sta, const struct ieee80211_mgmt *mgmt)
+{
+	u16 status = le16_to_cpu(mgmt->u.auth.status_code);
+
+	if (sta->sme != VWIFI_SME_AUTH ||
+	    le16_to_cpu(mgmt->u.auth.auth_alg) != WLAN_AUTH_OPEN ||
+	    le16_to_cpu(mgmt->u.auth.auth_transaction) != 2)
+		return false;
+	if (status == WLAN_STATUS_SUCCESS)
+		__vwifi_sme_step(sta, VWIFI_SME_ASSOC);
+	else
+		__vwifi_sme_done(sta, NULL, status, NULL, 0);
+	return true;
+}
+
+/* The AP's (re)association response, @len bytes; false if unexpected */
+static bool __vwifi_sme_rx_assoc_resp(struct vwifi_vif *sta, struct vwifi_vif *ap,
+				      const struct ieee80211_mgmt *mgmt, size_t len)
+{
+	if (sta->sme != VWIFI_SME_ASSOC ||
+	    ieee80211_is_reassoc_resp(mgmt->frame_control) != sta->sme_roam)
+		return false;
+	__vwifi_sme_done(sta, ap, le16_to_cpu(mgmt->u.assoc_resp.status_code),
+			 mgmt->u.assoc_resp.variable, len - VWIFI_ASSOC_RESP_LEN);
+	return true;
+}
+
+/* No answer in time: the frame goes again, up to VWIFI_SME_TRIES times */
+static void vwifi_sme_timeout_work(struct work_struct *work)
+{
+	struct vwifi_vif *sta = container_of(to_delayed_work(work), struct vwifi_vif,
+					     sme_timeout);
+
+	mutex_lock(&vwifi_mutex);
+	if (sta->sme == VWIFI_SME_IDLE || time_before(jiffies, sta->sme_deadline))
+		goto out;
+	if (sta->sme_tries < VWIFI_SME_TRIES) {
+		sta->sme_tries++;
+		__vwifi_sme_send(sta);
+	} else if (sta->sme_roam) {
+		__vwifi_sme_cancel(sta);
+		__vwifi_sta_roam_failed(sta);
+	} else if (sta->sme == VWIFI_SME_AUTH) {
+		cfg80211_connect_timeout(sta->ndev, sta->bss.bssid, NULL, 0, GFP_KERNEL,
+					 NL80211_TIMEOUT_AUTH);
+		__vwifi_sme_cancel(sta);
+	} else {
+		cfg80211_connect_timeout(sta->ndev, sta->bss.bssid, sta->sme_req_ies,
+					 sta->sme_req_ies_len, GFP_KERNEL,
+					 NL80211_TIMEOUT_ASSOC);
+		__vwifi_sme_cancel(sta);
+	}
+out:
+	mutex_unlock(&vwifi_mutex);
+}
+
 /*
  * Reassociation: @sta, associated over @old, moves to the AP @sme asks
  * for.  The old AP learns that the station left, and cfg80211 learns of
@@ -1948,27 +2202,24 @@ static int __vwifi_sta_reassociate(struct vwifi_vif *sta, struct vwifi_peer *old
 		.walk = { .rx = sta, .visit = vwifi_ap_pick_visit },
 		.sme = sme,
 	};
+	u8 prev[ETH_ALEN];
 	bool same;
 	int err;
 
 	lockdep_assert_held(&vwifi_mutex);
 	__vwifi_air_walk(&pick.walk);
-	if (!pick.local && !pick.remote)
+	if (!pick.found)
 		return -ENOENT;
-	same = pick.local ? pick.local == old->vif :
-			    !old->twin && ether_addr_equal(old->addr, sta->bss.bssid);
+	ether_addr_copy(prev, old->addr);
+	same = ether_addr_equal(prev, sta->bss.bssid);
 	if (same)
 		__vwifi_unlink(old);
 	else
 		__vwifi_peer_leave(old, WLAN_REASON_DEAUTH_LEAVING);
 	/* The new BSS has its own group keys; the old pairwise ones left with @old */
 	memset(sta->gtk, 0, sizeof(sta->gtk));
-	if (pick.local) {
-		err = __vwifi_associate(sta, pick.local, sme, true);
-	} else {
-		sta->bss.active = false;	/* until the remote AP answers */
-		err = __vwifi_virtio_connect(sta, sme, true);
-	}
+	sta->bss.active = false;	/* until the AP answers */
+	err = __vwifi_sme_start(sta, sme, true, prev);
 	if (err && same && pick.local)	/* its hostapd still holds the station */
 		vwifi_compat_del_sta(pick.local, sta->ndev->dev_addr);
 	if (err)
@@ -1999,7 +2250,7 @@ static int vwifi_connect(struct wiphy *wiphy, struct net_device *ndev,
 		err = __vwifi_sta_reassociate(sta, link, sme);
 		goto out;
 	}
-	if (link || sta->assoc_pending) {
+	if (link || sta->sme != VWIFI_SME_IDLE) {
 		/* Not connected in cfg80211's view: the result of the
 		 * association in flight is still queued, and answers this
 		 * request; an error would make 6.1's cfg80211 forget the SSID,
@@ -2012,9 +2263,7 @@ static int vwifi_connect(struct wiphy *wiphy, struct net_device *ndev,
 	}
 	vwifi_bss_clear(&sta->bss);
 	__vwifi_air_walk(&pick.walk);
-	if (pick.local) {
-		err = __vwifi_associate(sta, pick.local, sme, false);
-	} else if (!pick.remote || __vwifi_virtio_connect(sta, sme, false)) {
+	if (!pick.found || __vwifi_sme_start(sta, sme, false, NULL)) {
 		vwifi_bss_clear(&sta->bss);
 		/* Like hardware: the attempt fails after the fact */
 		cfg80211_connect_timeout(ndev, sme->bssid, NULL, 0, GFP_KERNEL,
@@ -2033,7 +2282,7 @@ static void __vwifi_sta_leave(struct vwifi_vif *sta, u16 reason)
 {
 	struct vwifi_peer *link = rcu_dereference_protected(sta->ap_link,
 							    lockdep_is_held(&vwifi_mutex));
-	bool roaming = sta->assoc_pending && sta->assoc_roam;
+	bool roaming = sta->sme != VWIFI_SME_IDLE && sta->sme_roam;
 
 	lockdep_assert_held(&vwifi_mutex);
 	if (link) {
@@ -2041,7 +2290,7 @@ static void __vwifi_sta_leave(struct vwifi_vif *sta, u16 reason)
 		return;
 	}
 	__vwifi_sta_report_lost(sta);
-	__vwifi_virtio_assoc_cancel(sta);
+	__vwifi_sme_cancel(sta);
 	/* cfg80211 still holds the association the station left to roam */
 	if (roaming) {
 		__vwifi_bss_end(sta);
@@ -2176,6 +2425,155 @@ static void __vwifi_ap_stop(struct vwifi_vif *ap)
 	__vwifi_ap_remove_stations(ap, NULL, WLAN_REASON_DEAUTH_LEAVING);
 	__vwifi_bss_end(ap);
 	ap->ap_isolate = false;
+}
+
+/* ---- The AP's SME (the device's): it answers authentication and association ---- */
+
+static void __vwifi_ap_send_auth(struct vwifi_vif *ap, const u8 *da, u16 alg, u16 status,
+				 const u8 *lower)
+{
+	struct ieee80211_mgmt auth = {};
+
+	vwifi_mgmt_hdr(&auth, IEEE80211_STYPE_AUTH, da, ap->ndev->dev_addr, ap->bss.bssid);
+	auth.u.auth.auth_alg = cpu_to_le16(alg);
+	auth.u.auth.auth_transaction = cpu_to_le16(2);
+	auth.u.auth.status_code = cpu_to_le16(status);
+	__vwifi_air_send_mgmt(ap, ap->bss.freq, &auth, VWIFI_AUTH_LEN, lower);
+}
+
+/*
+ * A station asks @ap to authenticate it (from another guest: at @lower).
+ * Open System succeeds; the AP keeps no state until the association.
+ * False if the frame is not a request.
+ */
+static bool __vwifi_ap_rx_auth(struct vwifi_vif *ap, const u8 *lower,
+			       const struct ieee80211_mgmt *mgmt)
+{
+	u16 alg = le16_to_cpu(mgmt->u.auth.auth_alg);
+
+	if (le16_to_cpu(mgmt->u.auth.auth_transaction) != 1)
+		return false;
+	__vwifi_ap_send_auth(ap, mgmt->sa, alg,
+			     alg == WLAN_AUTH_OPEN ? WLAN_STATUS_SUCCESS :
+						     WLAN_STATUS_NOT_SUPPORTED_AUTH_ALG,
+			     lower);
+	return true;
+}
+
+/* The (re)association response: Supported Rates, then hostapd's IEs */
+static void __vwifi_ap_send_assoc_resp(struct vwifi_vif *ap, const u8 *da, bool re,
+				       u16 status, u16 aid, const u8 *lower)
+{
+	struct ieee80211_supported_band *band = vwifi_band_of(ap->wdev.wiphy, ap->bss.freq);
+	const struct vwifi_bss *bss = &ap->bss;
+	struct ieee80211_mgmt *resp;
+	u8 *pos;
+
+	resp = kzalloc(VWIFI_ASSOC_RESP_LEN + VWIFI_RATES_IE_MAX + bss->resp_ies_len,
+		       GFP_KERNEL);
+	if (!resp)
+		return;		/* the station asks again */
+	vwifi_mgmt_hdr(resp, re ? IEEE80211_STYPE_REASSOC_RESP : IEEE80211_STYPE_ASSOC_RESP,
+		       da, ap->ndev->dev_addr, bss->bssid);
+	resp->u.assoc_resp.capab_info = cpu_to_le16(bss->capability);
+	resp->u.assoc_resp.status_code = cpu_to_le16(status);
+	/* The two top bits are set in the field, as 802.11 asks */
+	resp->u.assoc_resp.aid = cpu_to_le16(aid | 0xc000);
+	pos = resp->u.assoc_resp.variable;
+	if (status == WLAN_STATUS_SUCCESS) {
+		if (band)
+			pos = vwifi_put_rates(pos, band);
+		memcpy(pos, bss->resp_ies, bss->resp_ies_len);
+		pos += bss->resp_ies_len;
+	}
+	__vwifi_air_send_mgmt(ap, bss->freq, resp, pos - (u8 *)resp, lower);
+	kfree(resp);
+}
+
+/* The lowest association ID none of @ap's stations has; 0 if all are taken */
+static u16 __vwifi_ap_free_aid(const struct vwifi_vif *ap)
+{
+	DECLARE_BITMAP(used, VWIFI_MAX_AID + 1);
+	struct vwifi_peer *peer;
+	unsigned int bkt;
+	unsigned long aid;
+
+	lockdep_assert_held(&vwifi_mutex);
+	bitmap_zero(used, VWIFI_MAX_AID + 1);
+	hash_for_each(ap->peers, bkt, peer, node)
+		if (peer->aid)
+			__set_bit(peer->aid, used);
+	aid = find_next_zero_bit(used, VWIFI_MAX_AID + 1, 1);
+	return aid > VWIFI_MAX_AID ? 0 : aid;
+}
+
+/*
+ * A station, the local interface @sta or (NULL) one in another guest
+ * reached at @lower, asks @ap to (re)associate it with the request @mgmt
+ * of @len bytes.  The device's SME accepts every station it has an
+ * association ID for, makes the link and answers; hostapd, told of the
+ * station, then runs 802.1X/4-way and authorizes it, or removes it.
+ * False if the request is malformed.
+ */
+static bool __vwifi_ap_rx_assoc(struct vwifi_vif *ap, struct vwifi_vif *sta, const u8 *lower,
+				const struct ieee80211_mgmt *mgmt, size_t len)
+{
+	bool re = ieee80211_is_reassoc_req(mgmt->frame_control);
+	size_t fixed = re ? VWIFI_REASSOC_REQ_LEN : VWIFI_ASSOC_REQ_LEN;
+	const u8 *ies = (const u8 *)mgmt + fixed;
+	u16 status = WLAN_STATUS_SUCCESS, aid;
+	size_t ies_len = len - fixed;
+	const struct element *ssid;
+	struct vwifi_peer *peer;
+	bool replaced = false;
+
+	lockdep_assert_held(&vwifi_mutex);
+	if (!vwifi_ies_valid(ies, ies_len) || (!sta && ies_len > VWIFI_VIRTIO_MAX_IES))
+		return false;
+	ssid = cfg80211_find_elem(WLAN_EID_SSID, ies, ies_len);
+	if (!ssid || !vwifi_bss_ssid_is(&ap->bss, ssid->data, ssid->datalen))
+		return true;	/* not for this BSS: no answer, as on the air */
+	peer = vwifi_peer_find(ap, mgmt->sa);
+	if (peer && sta) {
+		/* A local station asks again while the link the AP made for
+		 * its first request stands (a reassociation unlinks first):
+		 * the same answer
+		 */
+		__vwifi_ap_send_assoc_resp(ap, mgmt->sa, re, status, peer->aid, lower);
+		return true;
+	}
+	if (peer) {
+		/* A station in another guest associates again: the new
+		 * association replaces the old, and hostapd, told of the
+		 * station again, starts it afresh
+		 */
+		__vwifi_unlink(peer);
+		replaced = true;
+	}
+	aid = __vwifi_ap_free_aid(ap);
+	peer = NULL;
+	if (!aid) {
+		status = WLAN_STATUS_AP_UNABLE_TO_HANDLE_NEW_STA;
+	} else {
+		/* The station's end starts with its port open; it takes
+		 * control of it when the response reaches it
+		 */
+		peer = sta ? __vwifi_link(ap, sta, ap->bss.secured, false) :
+			     __vwifi_link_remote(ap, mgmt->sa, lower, ap->bss.secured);
+		if (!peer)
+			status = WLAN_STATUS_UNSPECIFIED_FAILURE;
+	}
+	if (peer) {
+		peer->aid = aid;
+		vwifi_ap_negotiate(ap, ies, ies_len, &peer->mode);
+	}
+	__vwifi_ap_send_assoc_resp(ap, mgmt->sa, re, status, aid, lower);
+	/* After the response, so that hostapd's first EAPOL frame follows it */
+	if (peer)
+		vwifi_notify_new_sta(ap, mgmt->sa, ies, ies_len);
+	else if (replaced)
+		vwifi_compat_del_sta(ap, mgmt->sa);
+	return true;
 }
 
 static int vwifi_stop_ap(struct wiphy *wiphy, struct net_device *ndev,
@@ -2505,21 +2903,24 @@ static struct {
 	atomic_long_t tx_no_ack;	/* ... to an address nobody has */
 	atomic_long_t rx;		/* taken by a local interface */
 	atomic_long_t rx_unhandled;	/* ... for which nobody registered */
+	atomic_long_t sme_tx;		/* authentication and association frames sent */
+	atomic_long_t sme_rx;		/* ... taken by the interface addressed */
+	atomic_long_t rx_invalid;	/* management frames malformed or unexpected */
 } vwifi_mgmt;
 
 static bool vwifi_virtio_on(void);
 static bool vwifi_virtio_send_frame(struct vwifi_vif *tx, u32 freq, const u8 *buf,
-				    size_t len);
+				    size_t len, const u8 *lower);
 
 /*
  * The channel @vif sends and listens on: that of the BSS it runs, joined
- * or is associated to (bss.active, as for get_channel); 0 for none.  Under
- * vwifi_mutex.
+ * or is associated to (bss.active, as for get_channel), or a station's
+ * while its SME talks to an AP; 0 for none.  Under vwifi_mutex.
  */
 static u32 __vwifi_vif_freq(const struct vwifi_vif *vif)
 {
 	lockdep_assert_held(&vwifi_mutex);
-	return vif->bss.active ? vif->bss.freq : 0;
+	return vif->bss.active || vif->sme != VWIFI_SME_IDLE ? vif->bss.freq : 0;
 }
 
 /*
@@ -2598,7 +2999,7 @@ static int vwifi_mgmt_tx(struct wiphy *wiphy, struct wireless_dev *wdev,
 	acked = __vwifi_frame_deliver(vif, vif->ndev->dev_addr, freq, params->buf,
 				      params->len);
 	if (vwifi_virtio_on())
-		acked |= vwifi_virtio_send_frame(vif, freq, params->buf, params->len);
+		acked |= vwifi_virtio_send_frame(vif, freq, params->buf, params->len, NULL);
 	acked |= is_multicast_ether_addr(mgmt->da);
 	if (!acked)
 		atomic_long_inc(&vwifi_mgmt.tx_no_ack);
@@ -2607,6 +3008,165 @@ static int vwifi_mgmt_tx(struct wiphy *wiphy, struct wireless_dev *wdev,
 		cfg80211_mgmt_tx_status(wdev, *cookie, params->buf, params->len, acked,
 					GFP_KERNEL);
 	return 0;
+}
+
+/*
+ * Authentication and association frames between local interfaces travel
+ * through the air's queue: each hop is received from vwifi_air_work,
+ * never inside its sender's call, so the SMEs on both ends run as they
+ * would on two radios.  Frames from other guests arrive from the virtio
+ * transport's work.  At most VWIFI_AIR_QUEUE_MAX wait; beyond, a frame is
+ * lost (and its sender tries again).
+ */
+#define VWIFI_AIR_QUEUE_MAX	256
+
+struct vwifi_air_cb {
+	u32 freq;
+};
+
+static struct sk_buff_head vwifi_air_q;
+static struct work_struct vwifi_air_work;
+
+/* The running local interface with address @addr.  Under RCU or vwifi_mutex. */
+static struct vwifi_vif *vwifi_vif_by_addr(const u8 *addr)
+{
+	struct vwifi_vif *vif;
+
+	list_for_each_entry_rcu(vif, &vwifi_vifs, list, lockdep_is_held(&vwifi_mutex))
+		if (ether_addr_equal(vif->ndev->dev_addr, addr))
+			return netif_running(vif->ndev) ? vif : NULL;
+	return NULL;
+}
+
+/*
+ * The length below which a management frame of the subtype in @fc is
+ * malformed, for the subtypes that travel the air; 0 for the others
+ */
+static size_t vwifi_mgmt_min_len(__le16 fc)
+{
+	if (!ieee80211_is_mgmt(fc))
+		return 0;
+	if (ieee80211_is_auth(fc))
+		return VWIFI_AUTH_LEN;
+	if (ieee80211_is_assoc_req(fc))
+		return VWIFI_ASSOC_REQ_LEN;
+	if (ieee80211_is_reassoc_req(fc))
+		return VWIFI_REASSOC_REQ_LEN;
+	if (ieee80211_is_assoc_resp(fc) || ieee80211_is_reassoc_resp(fc))
+		return VWIFI_ASSOC_RESP_LEN;
+	if (ieee80211_is_action(fc))
+		return VWIFI_MIN_ACTION_LEN;
+	return 0;
+}
+
+/*
+ * Send the authentication or association frame @buf, @len bytes, on @freq
+ * from the local interface @tx: to another guest's interface at @lower
+ * (its guest's address), else to a local one through the air's queue.
+ * Under vwifi_mutex, in process context.
+ */
+static void __vwifi_air_send_mgmt(struct vwifi_vif *tx, u32 freq, const void *buf, size_t len,
+				  const u8 *lower)
+{
+	struct sk_buff *skb;
+
+	lockdep_assert_held(&vwifi_mutex);
+	atomic_long_inc(&vwifi_mgmt.sme_tx);
+	if (lower) {
+		if (vwifi_virtio_on())
+			vwifi_virtio_send_frame(tx, freq, buf, len, lower);
+		return;
+	}
+	if (skb_queue_len(&vwifi_air_q) >= VWIFI_AIR_QUEUE_MAX)
+		return;
+	skb = alloc_skb(len, GFP_KERNEL);
+	if (!skb)
+		return;
+	skb_put_data(skb, buf, len);
+	((struct vwifi_air_cb *)skb->cb)->freq = freq;
+	skb_queue_tail(&vwifi_air_q, skb);
+	queue_work(vwifi_wq, &vwifi_air_work);
+}
+
+/* An AP's SME takes requests for its BSS; false if @mgmt is none */
+static bool __vwifi_ap_rx_sme(struct vwifi_vif *ap, struct vwifi_vif *tx, const u8 *lower,
+			      const struct ieee80211_mgmt *mgmt, size_t len)
+{
+	__le16 fc = mgmt->frame_control;
+
+	if (!ap->bss.active || !ether_addr_equal(mgmt->bssid, ap->bss.bssid))
+		return false;
+	if (ieee80211_is_auth(fc))
+		return __vwifi_ap_rx_auth(ap, lower, mgmt);
+	/* Our stations' SMEs are the only local senders of requests */
+	if ((ieee80211_is_assoc_req(fc) || ieee80211_is_reassoc_req(fc)) &&
+	    (!tx || vwifi_vif_is(tx, NL80211_IFTYPE_STATION)))
+		return __vwifi_ap_rx_assoc(ap, tx, lower, mgmt, len);
+	return false;
+}
+
+/* A station's SME takes the answers of the AP it talks to; false if @mgmt is none */
+static bool __vwifi_sta_rx_sme(struct vwifi_vif *sta, struct vwifi_vif *tx,
+			       const struct ieee80211_mgmt *mgmt, size_t len)
+{
+	__le16 fc = mgmt->frame_control;
+
+	if (sta->sme == VWIFI_SME_IDLE || !ether_addr_equal(mgmt->sa, sta->bss.bssid) ||
+	    !tx != sta->sme_remote)
+		return false;
+	if (ieee80211_is_auth(fc))
+		return __vwifi_sme_rx_auth(sta, mgmt);
+	if (ieee80211_is_assoc_resp(fc) || ieee80211_is_reassoc_resp(fc))
+		return __vwifi_sme_rx_assoc_resp(sta, tx, mgmt, len);
+	return false;
+}
+
+/*
+ * An authentication or association frame on the air, @len bytes (at least
+ * vwifi_mgmt_min_len()), sent on @freq by the local interface @tx or, if
+ * @tx is NULL, by one in another guest reached at @lower.  The interface
+ * it is addressed to takes it if it listens on @freq and hears the
+ * sender.  A frame it takes but has no use for is counted invalid.
+ * Under vwifi_mutex.
+ */
+static void __vwifi_air_rx_sme(struct vwifi_vif *tx, const u8 *lower, u32 freq,
+			       const u8 *buf, size_t len)
+{
+	const struct ieee80211_mgmt *mgmt = (const void *)buf;
+	struct vwifi_vif *rx = vwifi_vif_by_addr(mgmt->da);
+	bool ok = false;
+
+	lockdep_assert_held(&vwifi_mutex);
+	if (!rx || rx == tx || __vwifi_vif_freq(rx) != freq ||
+	    (tx && !vwifi_air_hears(rx, tx)))
+		return;
+	atomic_long_inc(&vwifi_mgmt.sme_rx);
+	if (vwifi_vif_is(rx, NL80211_IFTYPE_AP))
+		ok = __vwifi_ap_rx_sme(rx, tx, lower, mgmt, len);
+	else if (vwifi_vif_is(rx, NL80211_IFTYPE_STATION))
+		ok = __vwifi_sta_rx_sme(rx, tx, mgmt, len);
+	if (!ok)
+		atomic_long_inc(&vwifi_mgmt.rx_invalid);
+}
+
+/* Frames between local interfaces reach their receiver here */
+static void vwifi_air_work_fn(struct work_struct *work)
+{
+	const struct ieee80211_mgmt *mgmt;
+	struct vwifi_vif *tx;
+	struct sk_buff *skb;
+
+	mutex_lock(&vwifi_mutex);
+	while ((skb = skb_dequeue(&vwifi_air_q))) {
+		mgmt = (const void *)skb->data;
+		/* A sender that went away meanwhile sent nothing */
+		tx = vwifi_vif_by_addr(mgmt->sa);
+		if (tx)
+			__vwifi_air_rx_sme(tx, NULL, ((struct vwifi_air_cb *)skb->cb)->freq,
+					   skb->data, skb->len);
+		consume_skb(skb);
+	}
+	mutex_unlock(&vwifi_mutex);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2619,7 +3179,9 @@ static int vwifi_mgmt_tx(struct wiphy *wiphy, struct wireless_dev *wdev,
  * experimental), to the vwifi instances of the other guests on the same
  * bridge.  Every frame starts with struct vwifi_wire_hdr; all fields are
  * big endian.  The version changes with the format: a frame of another
- * version is counted (rx_version) and not read.  Access points and IBSS members beacon every
+ * version is counted (rx_version) and not read.  Authentication,
+ * association and action frames travel as 802.11 frames (VWIFI_WIRE_FRAME).
+ * Access points and IBSS members beacon every
  * VWIFI_VIRTIO_TICK_MS; a station sends keepalives to its AP.  A remote
  * interface silent for VWIFI_VIRTIO_TIMEOUT_MS is gone.  Every received
  * frame is untrusted: it is checked before use and dropped (and counted)
@@ -2627,25 +3189,21 @@ static int vwifi_mgmt_tx(struct wiphy *wiphy, struct wireless_dev *wdev,
  */
 #define ETH_P_VWIFI			0x88b5
 #define VWIFI_WIRE_MAGIC		0x56
-#define VWIFI_WIRE_VERSION		2	/* 2: VWIFI_WIRE_FRAME */
+#define VWIFI_WIRE_VERSION		3	/* 2: VWIFI_WIRE_FRAME; 3: association in it */
 #define VWIFI_VIRTIO_MAX_IFACES		63	/* the addresses derived per guest */
 #define VWIFI_VIRTIO_MAX_BSS		64	/* remote BSSs remembered */
-#define VWIFI_VIRTIO_MAX_IES		1024
 #define VWIFI_VIRTIO_MAX_MGMT		64	/* management frames queued */
 #define VWIFI_VIRTIO_MAX_MGMT_LEN	(sizeof(struct vwifi_wire_frame) + IEEE80211_MAX_DATA_LEN)
-#define VWIFI_VIRTIO_MAX_STATIONS	2007	/* highest association ID */
 #define VWIFI_VIRTIO_TICK_MS		500
 #define VWIFI_VIRTIO_TIMEOUT_MS		5000
-#define VWIFI_ASSOC_TIMEOUT_MS		3000
 
+/* 2 and 3 carried association requests and responses before version 3 */
 enum vwifi_wire_type {
 	VWIFI_WIRE_BEACON = 1,
-	VWIFI_WIRE_ASSOC_REQ,
-	VWIFI_WIRE_ASSOC_RESP,
-	VWIFI_WIRE_DEAUTH,
+	VWIFI_WIRE_DEAUTH = 4,
 	VWIFI_WIRE_DATA,
 	VWIFI_WIRE_KEEPALIVE,
-	VWIFI_WIRE_FRAME,		/* an 802.11 management (action) frame */
+	VWIFI_WIRE_FRAME,		/* an 802.11 management frame */
 };
 
 struct vwifi_wire_hdr {
@@ -2678,20 +3236,6 @@ struct vwifi_wire_beacon {
 
 #define VWIFI_WIRE_AP		1
 #define VWIFI_WIRE_IBSS		2
-
-struct vwifi_wire_assoc_req {
-	u8 ssid_len;
-	u8 ssid[IEEE80211_MAX_SSID_LEN];
-	u8 pad;
-	__be16 ies_len;
-	u8 ies[];
-} __packed;
-
-struct vwifi_wire_assoc_resp {
-	__be16 status;
-	__be16 ies_len;
-	u8 ies[];
-} __packed;
 
 struct vwifi_wire_deauth {
 	__be16 reason;
@@ -2837,12 +3381,17 @@ drop:
 	return false;
 }
 
-static void vwifi_virtio_deauth(struct vwifi_peer *peer, u16 reason)
+/* Tell the interface @ra of the guest at @lower that @ta leaves it */
+static void vwifi_virtio_deauth_to(const u8 *ta, const u8 *ra, const u8 *lower, u16 reason)
 {
 	struct vwifi_wire_deauth d = { .reason = cpu_to_be16(reason) };
 
-	vwifi_wire_send_mgmt(VWIFI_WIRE_DEAUTH, peer->owner->ndev->dev_addr,
-			     peer->addr, peer->lower, &d, sizeof(d), NULL, 0);
+	vwifi_wire_send_mgmt(VWIFI_WIRE_DEAUTH, ta, ra, lower, &d, sizeof(d), NULL, 0);
+}
+
+static void vwifi_virtio_deauth(struct vwifi_peer *peer, u16 reason)
+{
+	vwifi_virtio_deauth_to(peer->owner->ndev->dev_addr, peer->addr, peer->lower, reason);
 }
 
 /* Beacon the BSS @vif runs or has joined */
@@ -2947,15 +3496,6 @@ static int vwifi_rbss_signal_dbm(const struct vwifi_vif *vif, const struct vwifi
 	return vwifi_remote_signal_dbm(vif->ndev->dev_addr, r->ta);
 }
 
-static struct cfg80211_bss *vwifi_rbss_inform(struct vwifi_vif *vif,
-					      const struct vwifi_rbss *r, bool reveal,
-					      bool probe_resp)
-{
-	return vwifi_inform(vif, &r->bss, vwifi_rbss_signal_dbm(vif, r),
-			    vwifi_air_tsf_now() + READ_ONCE(r->tsf_offset), reveal,
-			    probe_resp, GFP_ATOMIC);
-}
-
 /* __vwifi_air_walk() over the BSSs of other guests.  Under RCU. */
 static bool vwifi_virtio_walk(struct vwifi_air_walk *walk)
 {
@@ -3000,15 +3540,16 @@ static bool vwifi_virtio_lower_of(struct vwifi_vif *tx, const u8 *addr, u8 *lowe
 }
 
 /*
- * An action frame from @tx to the other guests: to the one that has its
- * destination, if known (then it counts as acknowledged), else to all
+ * A management frame from @tx to the other guests: to the one that has
+ * its destination (at @lower, or found from @tx's links and the BSSs
+ * heard), if known (then it counts as acknowledged), else to all
  */
 static bool vwifi_virtio_send_frame(struct vwifi_vif *tx, u32 freq, const u8 *buf,
-				    size_t len)
+				    size_t len, const u8 *lower)
 {
 	const struct ieee80211_mgmt *mgmt = (const void *)buf;
 	struct vwifi_wire_frame f = { .freq = cpu_to_be32(freq) };
-	u8 lower[ETH_ALEN];
+	u8 dst[ETH_ALEN];
 	bool known;
 
 	if (vwifi_virtio.mtu < sizeof(struct vwifi_wire_hdr) ||
@@ -3016,135 +3557,18 @@ static bool vwifi_virtio_send_frame(struct vwifi_vif *tx, u32 freq, const u8 *bu
 		atomic_long_inc(&vwifi_virtio.tx_dropped);
 		return false;
 	}
-	rcu_read_lock();
-	known = !is_multicast_ether_addr(mgmt->da) && vwifi_virtio_lower_of(tx, mgmt->da, lower);
-	rcu_read_unlock();
-	return vwifi_wire_send_mgmt(VWIFI_WIRE_FRAME, mgmt->sa, mgmt->da,
-				    known ? lower : tx->ndev->broadcast, &f, sizeof(f),
-				    buf, len) && known;
-}
-
-/* ---- Station side of an association with a remote AP ---- */
-
-static void vwifi_virtio_assoc_clear(struct vwifi_vif *sta)
-{
-	sta->assoc_pending = false;
-	sta->assoc_roam = false;
-	kfree(sta->assoc_req_ies);
-	sta->assoc_req_ies = NULL;
-	sta->assoc_req_ies_len = 0;
-}
-
-/* Give up an association in flight (the AP may have accepted it already) */
-static void __vwifi_virtio_assoc_cancel(struct vwifi_vif *sta)
-{
-	struct vwifi_wire_deauth d = { .reason = cpu_to_be16(WLAN_REASON_DEAUTH_LEAVING) };
-
-	lockdep_assert_held(&vwifi_mutex);
-	if (!sta->assoc_pending)
-		return;
-	vwifi_wire_send_mgmt(VWIFI_WIRE_DEAUTH, sta->ndev->dev_addr, sta->bss.bssid,
-			     sta->assoc_lower, &d, sizeof(d), NULL, 0);
-	vwifi_virtio_assoc_clear(sta);
-	vwifi_bss_clear(&sta->bss);
-}
-
-/*
- * Ask the remote AP vwifi_ap_pick_visit() chose (its parameters in sta->bss)
- * for association (@roam: reassociation); 0 if the request is on its way
- */
-static int __vwifi_virtio_connect(struct vwifi_vif *sta,
-				  const struct cfg80211_connect_params *sme, bool roam)
-{
-	struct vwifi_wire_assoc_req req = {};
-
-	lockdep_assert_held(&vwifi_mutex);
-	sta->assoc_req_ies = vwifi_assoc_req_ies(sta, &sta->bss, sme->ie, sme->ie_len,
-						 &sta->assoc_req_ies_len);
-	if (!sta->assoc_req_ies || sta->assoc_req_ies_len > VWIFI_VIRTIO_MAX_IES) {
-		vwifi_virtio_assoc_clear(sta);
-		return -ENOMEM;
-	}
-	sta->assoc_pending = true;
-	sta->assoc_roam = roam;
-	sta->assoc_control_port = sme->crypto.control_port;
-	req.ssid_len = sta->bss.ssid_len;
-	memcpy(req.ssid, sta->bss.ssid, sta->bss.ssid_len);
-	req.ies_len = cpu_to_be16(sta->assoc_req_ies_len);
-	vwifi_wire_send_mgmt(VWIFI_WIRE_ASSOC_REQ, sta->ndev->dev_addr, sta->bss.bssid,
-			     sta->assoc_lower, &req, sizeof(req), sta->assoc_req_ies,
-			     sta->assoc_req_ies_len);
-	sta->assoc_deadline = jiffies + msecs_to_jiffies(VWIFI_ASSOC_TIMEOUT_MS);
-	mod_delayed_work(vwifi_wq, &sta->assoc_timeout,
-			 msecs_to_jiffies(VWIFI_ASSOC_TIMEOUT_MS));
-	return 0;
-}
-
-static void vwifi_assoc_timeout_work(struct work_struct *work)
-{
-	struct vwifi_vif *sta = container_of(to_delayed_work(work), struct vwifi_vif,
-					     assoc_timeout);
-
-	mutex_lock(&vwifi_mutex);
-	if (!sta->assoc_pending || time_before(jiffies, sta->assoc_deadline)) {
-		mutex_unlock(&vwifi_mutex);
-		return;
-	}
-	if (sta->assoc_roam) {
-		__vwifi_virtio_assoc_cancel(sta);
-		__vwifi_sta_roam_failed(sta);
+	if (lower) {
+		ether_addr_copy(dst, lower);
+		known = true;
 	} else {
-		cfg80211_connect_timeout(sta->ndev, sta->bss.bssid, sta->assoc_req_ies,
-					 sta->assoc_req_ies_len, GFP_KERNEL,
-					 NL80211_TIMEOUT_ASSOC);
-		__vwifi_virtio_assoc_cancel(sta);
-	}
-	mutex_unlock(&vwifi_mutex);
-}
-
-/* The remote AP @ta answered @sta's association request */
-static void __vwifi_virtio_assoc_done(struct vwifi_vif *sta, const u8 *ta, u16 status,
-				      const u8 *resp_ies, size_t resp_ies_len)
-{
-	struct cfg80211_bss *cbss = NULL;
-	struct vwifi_peer *link = NULL;
-	struct vwifi_rbss *r;
-
-	lockdep_assert_held(&vwifi_mutex);
-	if (!sta->assoc_pending || !ether_addr_equal(ta, sta->bss.bssid))
-		return;
-	cancel_delayed_work(&sta->assoc_timeout);
-	if (status == WLAN_STATUS_SUCCESS) {
 		rcu_read_lock();
-		r = vwifi_rbss_find(ta);
-		if (r)
-			cbss = vwifi_rbss_inform(sta, r, true, true);
+		known = !is_multicast_ether_addr(mgmt->da) &&
+			vwifi_virtio_lower_of(tx, mgmt->da, dst);
 		rcu_read_unlock();
-		if (cbss)
-			link = __vwifi_link_remote(sta, ta, sta->assoc_lower,
-						   sta->assoc_control_port);
-		if (!link)
-			status = WLAN_STATUS_UNSPECIFIED_FAILURE;
 	}
-	if (status != WLAN_STATUS_SUCCESS && sta->assoc_roam) {
-		if (cbss)
-			cfg80211_put_bss(sta->wdev.wiphy, cbss);
-		__vwifi_virtio_assoc_cancel(sta);
-		__vwifi_sta_roam_failed(sta);
-		return;
-	}
-	if (status != WLAN_STATUS_SUCCESS) {
-		if (cbss)
-			cfg80211_put_bss(sta->wdev.wiphy, cbss);
-		cfg80211_connect_bss(sta->ndev, ta, NULL, sta->assoc_req_ies,
-				     sta->assoc_req_ies_len, resp_ies, resp_ies_len,
-				     status, GFP_KERNEL, NL80211_TIMEOUT_UNSPECIFIED);
-		__vwifi_virtio_assoc_cancel(sta);
-		return;
-	}
-	__vwifi_sta_link_up(sta, link, cbss, sta->assoc_req_ies, sta->assoc_req_ies_len,
-			    resp_ies, resp_ies_len, sta->assoc_roam);
-	vwifi_virtio_assoc_clear(sta);
+	return vwifi_wire_send_mgmt(VWIFI_WIRE_FRAME, mgmt->sa, mgmt->da,
+				    known ? dst : tx->ndev->broadcast, &f, sizeof(f),
+				    buf, len) && known;
 }
 
 /* ---- IBSS cells across guests ---- */
@@ -3191,17 +3615,6 @@ static void __vwifi_virtio_ibss_merge(struct vwifi_vif *vif)
 
 /* ---- Receive ---- */
 
-/* The running local interface with address @addr.  Under RCU. */
-static struct vwifi_vif *vwifi_virtio_vif(const u8 *addr)
-{
-	struct vwifi_vif *vif;
-
-	list_for_each_entry_rcu(vif, &vwifi_vifs, list)
-		if (ether_addr_equal(vif->ndev->dev_addr, addr))
-			return netif_running(vif->ndev) ? vif : NULL;
-	return NULL;
-}
-
 /* Whether @addr is a local interface's, which no other guest may claim */
 static bool vwifi_virtio_is_local(const u8 *addr)
 {
@@ -3218,7 +3631,7 @@ static bool vwifi_virtio_is_local(const u8 *addr)
 /* The local end of the remote link @ra - @ta, if any.  Under RCU. */
 static struct vwifi_peer *vwifi_virtio_peer(const struct vwifi_wire_hdr *hdr)
 {
-	struct vwifi_vif *vif = vwifi_virtio_vif(hdr->ra);
+	struct vwifi_vif *vif = vwifi_vif_by_addr(hdr->ra);
 	struct vwifi_peer *peer = vif ? vwifi_peer_find(vif, hdr->ta) : NULL;
 
 	return peer && !peer->twin ? peer : NULL;
@@ -3354,8 +3767,6 @@ static void vwifi_wire_rx(struct sk_buff *skb)
 		ok = true;
 		break;
 	}
-	case VWIFI_WIRE_ASSOC_REQ:
-	case VWIFI_WIRE_ASSOC_RESP:
 	case VWIFI_WIRE_DEAUTH:
 	case VWIFI_WIRE_FRAME:
 		if (skb_queue_len(&vwifi_virtio.mgmt_q) >= VWIFI_VIRTIO_MAX_MGMT) {
@@ -3391,71 +3802,6 @@ static rx_handler_result_t vwifi_virtio_rx(struct sk_buff **pskb)
 
 /* ---- Management frames, under vwifi_mutex ---- */
 
-/* A remote station asks the local AP @ap to associate */
-static bool vwifi_virtio_mgmt_assoc_req(struct vwifi_vif *ap, struct sk_buff *skb,
-					const struct vwifi_wire_hdr *hdr)
-{
-	const struct vwifi_wire_assoc_req *req = (const void *)(hdr + 1);
-	size_t len = be16_to_cpu(hdr->len), ies_len;
-	struct vwifi_wire_assoc_resp resp = {};
-	const u8 *lower = eth_hdr(skb)->h_source;
-	struct vwifi_peer *peer;
-	bool reassoc = false;
-
-	if (len < sizeof(*req))
-		return false;
-	ies_len = be16_to_cpu(req->ies_len);
-	if (ies_len != len - sizeof(*req) || ies_len > VWIFI_VIRTIO_MAX_IES ||
-	    req->ssid_len > IEEE80211_MAX_SSID_LEN)
-		return false;
-	if (!vwifi_vif_is(ap, NL80211_IFTYPE_AP) || !ap->bss.active ||
-	    !vwifi_bss_ssid_is(&ap->bss, req->ssid, req->ssid_len))
-		return true;	/* not for a BSS here: no answer, like the air */
-	peer = vwifi_peer_find(ap, hdr->ta);
-	if (peer && peer->twin)
-		return true;	/* the address of a local station */
-	if (peer) {
-		/* Reassociation: it replaces the association, and hostapd,
-		 * told of the station again, starts it afresh
-		 */
-		__vwifi_unlink(peer);
-		reassoc = true;
-	}
-	if (ap->n_peers >= VWIFI_VIRTIO_MAX_STATIONS) {
-		resp.status = cpu_to_be16(WLAN_STATUS_AP_UNABLE_TO_HANDLE_NEW_STA);
-	} else {
-		peer = __vwifi_link_remote(ap, hdr->ta, lower, ap->bss.secured);
-		if (peer)
-			vwifi_ap_negotiate(ap, req->ies, ies_len, &peer->mode);
-		else
-			resp.status = cpu_to_be16(WLAN_STATUS_UNSPECIFIED_FAILURE);
-	}
-	resp.ies_len = cpu_to_be16(resp.status ? 0 : ap->bss.resp_ies_len);
-	vwifi_wire_send_mgmt(VWIFI_WIRE_ASSOC_RESP, ap->ndev->dev_addr, hdr->ta, lower,
-			     &resp, sizeof(resp), ap->bss.resp_ies,
-			     resp.status ? 0 : ap->bss.resp_ies_len);
-	/* After the response, so that hostapd's first EAPOL frame follows it */
-	if (!resp.status)
-		vwifi_notify_new_sta(ap, hdr->ta, req->ies, ies_len);
-	else if (reassoc)
-		vwifi_compat_del_sta(ap, hdr->ta);
-	return true;
-}
-
-static bool vwifi_virtio_mgmt_assoc_resp(struct vwifi_vif *sta,
-					 const struct vwifi_wire_hdr *hdr)
-{
-	const struct vwifi_wire_assoc_resp *resp = (const void *)(hdr + 1);
-	size_t len = be16_to_cpu(hdr->len);
-
-	if (len < sizeof(*resp) || be16_to_cpu(resp->ies_len) != len - sizeof(*resp))
-		return false;
-	if (vwifi_vif_is(sta, NL80211_IFTYPE_STATION))
-		__vwifi_virtio_assoc_done(sta, hdr->ta, be16_to_cpu(resp->status),
-					  resp->ies, len - sizeof(*resp));
-	return true;
-}
-
 /* The remote end of a link to @vif left it */
 static bool vwifi_virtio_mgmt_deauth(struct vwifi_vif *vif,
 				     const struct vwifi_wire_hdr *hdr)
@@ -3468,9 +3814,9 @@ static bool vwifi_virtio_mgmt_deauth(struct vwifi_vif *vif,
 	peer = vwifi_peer_find(vif, hdr->ta);
 	if (!peer || peer->twin) {
 		/* A refusal while we wait for the answer */
-		if (vif->assoc_pending && ether_addr_equal(hdr->ta, vif->bss.bssid))
-			__vwifi_virtio_assoc_done(vif, hdr->ta,
-						  WLAN_STATUS_UNSPECIFIED_FAILURE, NULL, 0);
+		if (vif->sme != VWIFI_SME_IDLE && vif->sme_remote &&
+		    ether_addr_equal(hdr->ta, vif->bss.bssid))
+			__vwifi_sme_done(vif, NULL, WLAN_STATUS_UNSPECIFIED_FAILURE, NULL, 0);
 		return true;
 	}
 	__vwifi_peer_gone(peer, be16_to_cpu(d->reason), false);
@@ -3478,23 +3824,29 @@ static bool vwifi_virtio_mgmt_deauth(struct vwifi_vif *vif,
 }
 
 /*
- * An 802.11 frame another guest's interface sent: on the air here like a
- * local one.  Only action frames travel this way yet.
+ * An 802.11 management frame another guest's interface sent (its guest's
+ * address: @lower): on the air here like a local one
  */
-static bool __vwifi_virtio_mgmt_frame(const struct vwifi_wire_hdr *hdr)
+static bool __vwifi_virtio_mgmt_frame(const struct vwifi_wire_hdr *hdr, const u8 *lower)
 {
 	const struct vwifi_wire_frame *f = (const void *)(hdr + 1);
-	size_t len = be16_to_cpu(hdr->len);
+	size_t len = be16_to_cpu(hdr->len), min;
 	const struct ieee80211_mgmt *mgmt;
 
-	if (len < sizeof(*f) + VWIFI_MIN_ACTION_LEN)
+	if (len < sizeof(*f) + VWIFI_MGMT_HDR_LEN)
 		return false;
 	len -= sizeof(*f);
 	mgmt = (const void *)f->frame;
-	if (!ieee80211_is_action(mgmt->frame_control) ||
+	min = vwifi_mgmt_min_len(mgmt->frame_control);
+	if (!min || len < min ||
 	    !ether_addr_equal(mgmt->sa, hdr->ta) || !ether_addr_equal(mgmt->da, hdr->ra))
 		return false;
-	__vwifi_frame_deliver(NULL, hdr->ta, be32_to_cpu(f->freq), f->frame, len);
+	if (ieee80211_is_action(mgmt->frame_control))
+		__vwifi_frame_deliver(NULL, hdr->ta, be32_to_cpu(f->freq), f->frame, len);
+	else if (!is_multicast_ether_addr(mgmt->da))
+		__vwifi_air_rx_sme(NULL, lower, be32_to_cpu(f->freq), f->frame, len);
+	else
+		return false;
 	return true;
 }
 
@@ -3507,20 +3859,11 @@ static bool __vwifi_virtio_mgmt_rx(struct sk_buff *skb)
 	if (vwifi_virtio_is_local(hdr->ta))
 		return false;	/* another guest cannot send as one of ours */
 	if (hdr->type == VWIFI_WIRE_FRAME)
-		return __vwifi_virtio_mgmt_frame(hdr);
-	rcu_read_lock();
-	vif = vwifi_virtio_vif(hdr->ra);
-	rcu_read_unlock();
+		return __vwifi_virtio_mgmt_frame(hdr, eth_hdr(skb)->h_source);
+	vif = vwifi_vif_by_addr(hdr->ra);
 	if (!vif)	/* gone, or not running: the frame is not for us */
 		return true;
-	switch (hdr->type) {
-	case VWIFI_WIRE_ASSOC_REQ:
-		return vwifi_virtio_mgmt_assoc_req(vif, skb, hdr);
-	case VWIFI_WIRE_ASSOC_RESP:
-		return vwifi_virtio_mgmt_assoc_resp(vif, hdr);
-	default:
-		return vwifi_virtio_mgmt_deauth(vif, hdr);
-	}
+	return vwifi_virtio_mgmt_deauth(vif, hdr);
 }
 
 static void vwifi_virtio_mgmt_work(struct work_struct *work)
@@ -4277,11 +4620,11 @@ static void vwifi_ndo_uninit(struct net_device *ndev)
 	unsigned int bkt;
 
 	cancel_delayed_work_sync(&vif->scan_work);
-	cancel_delayed_work_sync(&vif->assoc_timeout);
+	cancel_delayed_work_sync(&vif->sme_timeout);
 	mutex_lock(&vwifi_mutex);
 	vif->lost = false;	/* closed: ndo_stop told cfg80211 of any loss */
 	__vwifi_scan_finish(vif, true);
-	__vwifi_virtio_assoc_cancel(vif);
+	__vwifi_sme_cancel(vif);
 	hash_for_each_safe(vif->peers, bkt, tmp, peer, node)
 		__vwifi_unlink(peer);
 	vwifi_bss_clear(&vif->bss);
@@ -4677,7 +5020,10 @@ static int vwifi_nl_put_mgmt(struct sk_buff *msg)
 	return vwifi_nl_put_counter(msg, VWIFI_ATTR_MGMT_TX, &vwifi_mgmt.tx) ||
 	       vwifi_nl_put_counter(msg, VWIFI_ATTR_MGMT_TX_NO_ACK, &vwifi_mgmt.tx_no_ack) ||
 	       vwifi_nl_put_counter(msg, VWIFI_ATTR_MGMT_RX, &vwifi_mgmt.rx) ||
-	       vwifi_nl_put_counter(msg, VWIFI_ATTR_MGMT_RX_UNHANDLED, &vwifi_mgmt.rx_unhandled);
+	       vwifi_nl_put_counter(msg, VWIFI_ATTR_MGMT_RX_UNHANDLED, &vwifi_mgmt.rx_unhandled) ||
+	       vwifi_nl_put_counter(msg, VWIFI_ATTR_SME_TX, &vwifi_mgmt.sme_tx) ||
+	       vwifi_nl_put_counter(msg, VWIFI_ATTR_SME_RX, &vwifi_mgmt.sme_rx) ||
+	       vwifi_nl_put_counter(msg, VWIFI_ATTR_MGMT_RX_INVALID, &vwifi_mgmt.rx_invalid);
 }
 
 static int vwifi_nl_get_status(struct sk_buff *skb, struct genl_info *info)
@@ -5147,7 +5493,7 @@ static struct vwifi_vif *vwifi_vif_create(struct vwifi_radio *radio, const char 
 	INIT_LIST_HEAD(&vif->radio_node);
 	hash_init(vif->peers);
 	INIT_DELAYED_WORK(&vif->scan_work, vwifi_scan_work);
-	INIT_DELAYED_WORK(&vif->assoc_timeout, vwifi_assoc_timeout_work);
+	INIT_DELAYED_WORK(&vif->sme_timeout, vwifi_sme_timeout_work);
 	err = vwifi_addr_get(vif);
 	if (err) {
 		free_netdev(ndev);
@@ -5408,6 +5754,7 @@ static void vwifi_teardown(void)
 	vwifi_virtio_stop();
 	vwifi_destroy_all();
 	destroy_workqueue(vwifi_wq);
+	skb_queue_purge(&vwifi_air_q);	/* for interfaces that are gone */
 	rcu_barrier();		/* peers are freed by call_rcu() into this module */
 }
 
@@ -5428,6 +5775,8 @@ static int __init vwifi_init(void)
 	if (!vwifi_wq)
 		return -ENOMEM;
 	INIT_DELAYED_WORK(&vwifi_air_watch, vwifi_air_watch_work);
+	skb_queue_head_init(&vwifi_air_q);
+	INIT_WORK(&vwifi_air_work, vwifi_air_work_fn);
 	err = vwifi_virtio_init();
 	if (err) {
 		destroy_workqueue(vwifi_wq);

@@ -375,9 +375,51 @@ t_tool_deny_assoc() {
 	wait_for 40 tool_connected 2 || fail "vw2 did not connect: $(tail -n5 "$(bg_log wpa2)")"
 	sleep 3
 	! tool_connected 1 || fail "vw1 associated with an AP that denies it"
+	# The AP never heard its authentication: tried 3 times, then timed out
+	wait_for 20 grep -q 'CTRL-EVENT-ASSOC-REJECT .*timeout=auth' "$(bg_log wpa1)" ||
+		fail "wpa_supplicant saw no authentication timeout: $(grep -E 'ASSOC|auth' "$(bg_log wpa1)" | tail -n 3 | tr '\n' '|')"
 	tool_ok -c
 	wait_for 60 tool_connected 1 || fail "vw1 did not connect after -c: $(tail -n5 "$(bg_log wpa1)")"
 	tool_ping ns1 10.0.0.1 || fail "ping vw1 -> vw0 after -c"
+	tool_clean_log
+}
+
+# tool_sme_counts: the status's authentication and association frames, "SENT RECEIVED INVALID"
+tool_sme_counts() {
+	"$VWIFI_TOOL" | sed -n 's/^authentication and association frames: sent \([0-9]*\), received \([0-9]*\); invalid management frames \([0-9]*\)$/\1 \2 \3/p'
+}
+
+# tool_sme_sent_at_least N: the status counts N authentication and association frames sent
+tool_sme_sent_at_least() {
+	local c
+	c=$(tool_sme_counts)
+	[ -n "$c" ] && [ "${c%% *}" -ge "$1" ]
+}
+
+# Authentication and association are 802.11 frames on the air, retried as
+# hardware does: the station's first authentication goes unheard (the AP
+# denies it), the list is cleared, and a retry associates it without a
+# failed attempt; the counters show the lost frame and nothing invalid
+t_tool_sme_retry() {
+	local c sent rcvd inv
+	tool_need
+	tool_infra_ap
+	[ "$(tool_sme_counts)" = "0 0 0" ] || fail "frames counted before any station: $(tool_sme_counts)"
+	tool_ok -d vw0 -s vw1
+	tool_sta 1
+	wait_for 30 tool_sme_sent_at_least 1 || fail "no authentication frame sent: $("$VWIFI_TOOL" | tr '\n' '|')"
+	tool_ok -c
+	wait_for 30 tool_connected 1 || fail "vw1 did not connect: $(tail -n5 "$(bg_log wpa1)")"
+	! grep -q 'CTRL-EVENT-ASSOC-REJECT' "$(bg_log wpa1)" ||
+		fail "the retry did not save the attempt: $(grep 'ASSOC-REJECT' "$(bg_log wpa1)" | head -n 1)"
+	tool_ping ns1 10.0.0.1 || fail "ping vw1 -> vw0"
+	c=$(tool_sme_counts)
+	read -r sent rcvd inv <<<"$c"
+	info "authentication and association frames: sent $sent, received $rcvd, invalid $inv"
+	# authentication twice (or more), its answer, the request and the response
+	[ "$sent" -ge 5 ] || fail "only $sent frames sent"
+	[ "$rcvd" -lt "$sent" ] || fail "every one of $sent frames was received, the first should have been lost"
+	[ "$inv" = 0 ] || fail "$inv management frames counted invalid"
 	tool_clean_log
 }
 

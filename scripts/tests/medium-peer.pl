@@ -3,12 +3,15 @@
 # network device (one end of a veth pair whose other end vwifi uses).
 #
 #   medium-peer.pl DEV capture SECS          print the vwifi frames DEV receives
-#   medium-peer.pl DEV ap TA SSID FREQ SECS  beacon as an open AP, accept associations
-#   medium-peer.pl DEV sta TA RA SSID SECS   associate with the AP RA, then keepalives
+#   medium-peer.pl DEV ap TA SSID FREQ SECS  beacon as an open AP, authenticate and
+#                                            associate every station
+#   medium-peer.pl DEV sta TA RA SSID SECS   authenticate and associate with the AP RA,
+#                                            then keepalives
 #   medium-peer.pl DEV ibss TA BSSID SSID FREQ SECS   beacon as a member of an IBSS cell
 #   medium-peer.pl DEV fuzz SEED COUNT RA    random and malformed frames (RA: a target)
 #
-# The wire format is the one documented in vwifi.c ("Virtio medium").
+# The wire format is the one documented in vwifi.c ("Virtio transport", version 3):
+# authentication and association travel as 802.11 frames in FRAME.
 use strict;
 use warnings;
 use Socket;
@@ -20,8 +23,11 @@ $| = 1;
 # Seconds since boot, to 10 ms (perl-base has no Time::HiRes)
 sub now { open(my $f, '<', '/proc/uptime') or die "/proc/uptime: $!\n"; return (split(' ', <$f>))[0]; }
 
-my %TYPE = (BEACON => 1, ASSOC_REQ => 2, ASSOC_RESP => 3, DEAUTH => 4, DATA => 5,
-	    KEEPALIVE => 6, FRAME => 7);
+my %TYPE = (BEACON => 1, DEAUTH => 4, DATA => 5, KEEPALIVE => 6, FRAME => 7);
+# 802.11 management subtypes in FRAME, by frame control field (little endian)
+my %FC = (ASSOC_REQ => 0x0000, ASSOC_RESP => 0x0010, REASSOC_REQ => 0x0020,
+	  REASSOC_RESP => 0x0030, AUTH => 0x00b0, ACTION => 0x00d0);
+my %FCNAME = reverse %FC;
 my %NAME = reverse %TYPE;
 my $ETH_P_VWIFI = 0x88b5;
 my $BCAST = "\xff" x 6;
@@ -40,7 +46,7 @@ sub send_raw { send($sock, $_[0], 0) or die "send: $!\n"; }
 # A frame: Ethernet header, vwifi header, payload
 sub frame {
 	my ($type, $ta, $ra, $payload, %o) = @_;
-	my $hdr = pack('C C C C n a6 a6', $o{magic} // 0x56, $o{version} // 2, $type, 0,
+	my $hdr = pack('C C C C n a6 a6', $o{magic} // 0x56, $o{version} // 3, $type, 0,
 		       $o{len} // length($payload), $ta, $ra);
 	return pack('a6 a6 n', $o{dst} // $BCAST, $own, $o{proto} // $ETH_P_VWIFI) . $hdr . $payload;
 }
@@ -57,10 +63,35 @@ sub beacon_payload {
 		    $o{ies_len} // length($ies)) . $ies;
 }
 
+# FRAME's payload: the channel, then an 802.11 management frame
+sub wframe {
+	my ($freq, $fc, $da, $sa, $bssid, $body) = @_;
+	return pack('N v v a6 a6 a6 v', $freq, $fc, 0, $da, $sa, $bssid, 0) . $body;
+}
+
+sub auth_payload {
+	my ($freq, $da, $sa, $bssid, $seq, $status) = @_;
+	return wframe($freq, $FC{AUTH}, $da, $sa, $bssid, pack('v v v', 0, $seq, $status));
+}
+
 sub assoc_req_payload {
-	my ($ssid) = @_;
+	my ($freq, $da, $sa, $ssid) = @_;
 	my $ies = ie(0, $ssid) . ie(1, pack('C*', 0x82, 0x84, 0x8b, 0x96));
-	return pack('C a32 C n', length($ssid), $ssid, 0, length($ies)) . $ies;
+	return wframe($freq, $FC{ASSOC_REQ}, $da, $sa, $da, pack('v v', 0x0001, 10) . $ies);
+}
+
+sub assoc_resp_payload {
+	my ($freq, $da, $sa, $fc, $status) = @_;
+	return wframe($freq, $fc, $da, $sa, $sa, pack('v v v', 0x0001, $status, 0xc001) .
+		      ie(1, pack('C*', 0x82, 0x84, 0x8b, 0x96)));
+}
+
+# A FRAME payload's channel, frame control field and body after the header
+sub wframe_parse {
+	my ($p) = @_;
+	return () if length($p) < 4 + 24;
+	my ($freq, $fc) = unpack('N v', $p);
+	return ($freq, $fc, substr($p, 4 + 24));
 }
 
 # Receive one vwifi frame within $timeout s: (type, ta, ra, payload, src) or ()
@@ -84,14 +115,21 @@ sub recv_frame {
 
 sub describe {
 	my ($type, $ta, $ra, $p) = @_;
-	my $s = sprintf('%s ta=%s ra=%s len=%d', $NAME{$type} // "type$type", str($ta), str($ra), length($p));
-	if ($type == 1 && length($p) >= 58) {
+	my $name = $NAME{$type} // "type$type";
+	my ($freq, $fc, $body) = $type == $TYPE{FRAME} ? wframe_parse($p) : ();
+	$name = $FCNAME{$fc & 0xfc} // sprintf('FRAME(fc=0x%04x)', $fc) if defined $fc;
+	my $s = sprintf('%s ta=%s ra=%s len=%d', $name, str($ta), str($ra), length($p));
+	if (defined $fc && ($fc & 0xfc) == $FC{AUTH} && length($body) >= 6) {
+		$s .= sprintf(' alg=%d seq=%d status=%d', unpack('v v v', $body));
+	} elsif (defined $fc && ($fc & 0xdc) == $FC{ASSOC_RESP} && length($body) >= 6) {
+		$s .= sprintf(' status=%d aid=%d', (unpack('v v v', $body))[1], (unpack('v v v', $body))[2] & 0x3fff);
+	} elsif ($type == 1 && length($p) >= 58) {
 		my ($tsf, $freq, $bi, $capa, $iftype, $hidden, $sl, $ssid, $dtim, $bssid, $il) =
 			unpack('Q> N n n C C C a32 C a6 n', $p);
 		$s .= sprintf(' ssid=%s freq=%d bi=%d capa=0x%04x iftype=%d hidden=%d bssid=%s ies=%d',
 			      substr($ssid, 0, $sl), $freq, $bi, $capa, $iftype, $hidden, str($bssid), $il);
-	} elsif (($type == 3 || $type == 4) && length($p) >= 2) {
-		$s .= sprintf(' %s=%d', $type == 3 ? 'status' : 'reason', unpack('n', $p));
+	} elsif ($type == $TYPE{DEAUTH} && length($p) >= 2) {
+		$s .= sprintf(' reason=%d', unpack('n', $p));
 	}
 	return $s;
 }
@@ -116,8 +154,16 @@ if ($cmd eq 'capture') {
 		my ($type, $fta, $fra, $p, $src) = @f;
 		next unless $fra eq $ta;
 		print describe(@f), "\n";
-		send_raw(frame($TYPE{ASSOC_RESP}, $ta, $fta, pack('n n', 0, 0), dst => $src))
-			if $type == $TYPE{ASSOC_REQ};
+		next unless $type == $TYPE{FRAME};
+		my ($ffreq, $fc) = wframe_parse($p);
+		next unless defined $fc;
+		if (($fc & 0xfc) == $FC{AUTH}) {
+			send_raw(frame($TYPE{FRAME}, $ta, $fta, auth_payload($ffreq, $fta, $ta, $ta, 2, 0),
+				       dst => $src));
+		} elsif (($fc & 0xdc) == $FC{ASSOC_REQ}) {	# or REASSOC_REQ
+			send_raw(frame($TYPE{FRAME}, $ta, $fta,
+				       assoc_resp_payload($ffreq, $fta, $ta, $fc + 0x10, 0), dst => $src));
+		}
 	}
 } elsif ($cmd eq 'ibss') {
 	my ($ta, $bssid, $ssid, $freq, $secs) = @args;
@@ -136,24 +182,42 @@ if ($cmd eq 'capture') {
 		}
 	}
 } elsif ($cmd eq 'sta') {
-	# A station in another guest: associate, then keepalives every 0.5 s
+	# A station in another guest: authenticate, associate, then keepalives
+	# every 0.5 s
 	my ($ta, $ra, $ssid, $secs) = map { $_ } @args;
 	($ta, $ra) = (mac($ta), mac($ra));
-	# Like a real station, retry a request that got no answer
-	my $status;
-	for my $try (1 .. 5) {
-		send_raw(frame($TYPE{ASSOC_REQ}, $ta, $ra, assoc_req_payload($ssid)));
-		print STDERR "association request $try sent to ", str($ra), "\n";
-		my $end = now() + 1;
-		while (now() < $end) {
-			my @f = recv_frame($end - now()) or last;
-			next unless $f[0] == $TYPE{ASSOC_RESP} && $f[2] eq $ta;
-			$status = unpack('n', $f[3]);
-			last;
-		}
-		last if defined $status;
+	# The AP's channel, from its beacons (as a real station scans)
+	my ($freq, $bend) = (undef, now() + 5);
+	while (!defined $freq && now() < $bend) {
+		my @f = recv_frame($bend - now()) or last;
+		$freq = (unpack('Q> N', $f[3]))[1]
+			if $f[0] == $TYPE{BEACON} && $f[1] eq $ra && length($f[3]) >= 12;
 	}
-	die "no association response\n" unless defined $status;
+	die "no beacon from ", str($ra), "\n" unless defined $freq;
+	# The exchange's step: send $payload, await the answer of subtype $want
+	# (retried, as a real station does); its status
+	my $step = sub {
+		my ($what, $payload, $want) = @_;
+		for my $try (1 .. 5) {
+			send_raw(frame($TYPE{FRAME}, $ta, $ra, $payload));
+			print STDERR "$what $try sent to ", str($ra), "\n";
+			my $end = now() + 1;
+			while (now() < $end) {
+				my @f = recv_frame($end - now()) or last;
+				next unless $f[0] == $TYPE{FRAME} && $f[2] eq $ta;
+				my ($ffreq, $fc, $body) = wframe_parse($f[3]);
+				next unless defined $fc && ($fc & 0xfc) == $want && length($body) >= 6;
+				return $want == $FC{AUTH} ? (unpack('v v v', $body))[2] :
+							    (unpack('v v v', $body))[1];
+			}
+		}
+		die "no answer to the $what\n";
+	};
+	my $status = $step->('authentication', auth_payload($freq, $ra, $ta, $ra, 1, 0), $FC{AUTH});
+	print "auth status=$status\n";
+	exit 1 if $status;
+	$status = $step->('association request', assoc_req_payload($freq, $ra, $ta, $ssid),
+			  $FC{ASSOC_RESP});
 	print "assoc status=$status\n";
 	exit 1 if $status;
 	my $end = now() + $secs;
@@ -180,16 +244,20 @@ if ($cmd eq 'capture') {
 		sub { frame(1, $rmac->(), $BCAST, beacon_payload($rmac->(), 'z', 2437, ies_len => int(rand(65536)))) },
 		sub { frame(1, $rmac->(), $BCAST, beacon_payload($rmac->(), 'w', int(rand(2**32)), iftype => int(rand(4)))) },
 		sub { frame(1, $rmac->(), $BCAST, substr(beacon_payload($rmac->(), 'v', 2437), 0, int(rand(60)))) },
-		sub { frame(2, $rmac->(), $ra, pack('C a32 C n', 200, '', 0, 9000)) },
-		sub { frame(2, $rmac->(), $ra, substr(assoc_req_payload('test'), 0, int(rand(40)))) },
-		sub { frame(3, $rmac->(), $ra, pack('n n', int(rand(65536)), int(rand(65536)))) },
+		sub { frame(2 + int(rand(2)), $rmac->(), $ra, $rnd->(int(rand(64)))) },	# retired types
+		sub { my $ta = $rmac->(); frame(7, $ta, $ra, substr(assoc_req_payload(2412, $ra, $ta, 'test'), 0, int(rand(50)))) },
+		sub { my $ta = $rmac->(); frame(7, $ta, $ra, assoc_req_payload(2412, $ra, $ta, 'test') . "\x30\xff") },	# an IE past the end
+		sub { my $ta = $rmac->(); frame(7, $ta, $ra, auth_payload(2412, $ra, $ta, $ra, int(rand(4)), int(rand(65536)))) },
+		sub { my $ta = $rmac->(); frame(7, $ta, $ra, substr(auth_payload(2412, $ra, $ta, $ra, 1, 0), 0, 4 + 24 + int(rand(6)))) },
+		sub { my $ta = $rmac->(); frame(7, $ta, $ra, assoc_resp_payload(2412, $ra, $ta, 0x0010, int(rand(65536)))) },
+		sub { my $ta = $rmac->(); frame(7, $ta, $ra, wframe(2412, int(rand(65536)), $ra, $ta, $ra, $rnd->(int(rand(60))))) },
 		sub { frame(4, $rmac->(), $ra, $rnd->(int(rand(4)))) },
 		sub { frame(5, $rmac->(), $ra, $rnd->(int(rand(2000)))) },
 		sub { frame(5, $rmac->(), $ra, $rnd->(int(rand(14)))) },
 		sub { frame(6, $rmac->(), $ra, $rnd->(int(rand(8)))) },
 		sub { frame(1, "\xff" x 6, $BCAST, beacon_payload("\x01" x 6, 'm', 2437)) },
 		sub { frame(5, $rmac->(), $ra, '', len => 0) },
-		sub { frame(2, $ra, $ra, assoc_req_payload('test')) },	# spoofs the target
+		sub { frame(7, $ra, $ra, assoc_req_payload(2412, $ra, $ra, 'test')) },	# spoofs the target
 		sub { frame(1, $ra, $BCAST, beacon_payload($ra, 'test', 2437)) },
 		sub { pack('a6 a6 n', $BCAST, $own, $ETH_P_VWIFI) . $rnd->(int(rand(18))) },
 		sub { my $ta = $rmac->(); frame(7, $ta, $ra, pack('N v n', 2437, int(rand(65536)), 0) . $ra . $ta . $rnd->(int(rand(40)))) },

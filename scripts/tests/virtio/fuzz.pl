@@ -18,13 +18,13 @@
 # have MTU 9000.
 #
 # Wire format (after the Ethernet header, type 0x88B5), big endian:
-# u8 magic 0x56, u8 version 2, u8 type, u8 flags, be16 len, u8 ta[6], u8 ra[6];
+# u8 magic 0x56, u8 version 3, u8 type, u8 flags, be16 len, u8 ta[6], u8 ra[6];
 # 1 BEACON: be64 tsf, be32 freq, be16 beacon_int, be16 capability, u8 iftype,
 #   u8 hidden, u8 ssid_len, u8 ssid[32], u8 pad, be16 ies_len, ies
-# 2 ASSOC_REQ: u8 ssid_len, u8 ssid[32], u8 pad, be16 ies_len, ies
-# 3 ASSOC_RESP: be16 status; 4 DEAUTH: be16 reason; 5 DATA: 802.3 frame;
-# 6 KEEPALIVE: no payload; 7 FRAME: be32 freq, an 802.11 action frame (SA = ta,
-#   DA = ra)
+# 4 DEAUTH: be16 reason; 5 DATA: 802.3 frame; 6 KEEPALIVE: no payload;
+# 7 FRAME: be32 freq, an 802.11 management frame (SA = ta, DA = ra):
+#   authentication, (re)association request or response, action.
+# Types 2 and 3 (association before version 3) are unknown now.
 use strict;
 use warnings;
 use Socket;
@@ -79,7 +79,7 @@ sub pick { $_[rint(scalar @_)] }
 sub eth { my ($dst, $type) = @_; $dst . $SRC . pack('n', $type // 0x88B5) }
 sub hdr {
 	my (%h) = @_;
-	pack('C C C C n a6 a6', $h{magic} // 0x56, $h{ver} // 2, $h{type}, $h{flags} // 0,
+	pack('C C C C n a6 a6', $h{magic} // 0x56, $h{ver} // 3, $h{type}, $h{flags} // 0,
 		$h{len}, $h{ta} // rmac(), $h{ra} // $VW);
 }
 # frame(type => T, payload => P, [len => L, ta, ra, magic, ver, flags, dst])
@@ -111,11 +111,32 @@ sub beacon {
 		$b{hidden} // pick(0, 1, 2, 255), $b{ssid_len} // length($ssid), $ssid, 0,
 		$b{ies_len} // length($ies)) . $ies;
 }
+# FRAME's payload: a channel, then an 802.11 management frame from $ta to $da
+sub mgmt {
+	my (%a) = @_;
+	pack('N', $a{freq} // pick(2437, 2437, 2412, 5180, 0, rint(2**31))) .
+		pack('v n', $a{fc}, 0) . $a{da} . $a{ta} . ($a{bssid} // $a{da}) .
+		pack('v', rint(65536)) . ($a{body} // '');
+}
+sub auth {
+	my (%a) = @_;
+	mgmt(%a, fc => 0x00b0, body => pack('v v v', pick(0, 0, 1, 3, rint(65536)),
+		pick(1, 1, 2, 3, rint(65536)), pick(0, 0, 1, rint(65536))) . rbytes(pick(0, 0, 0, 20)));
+}
+# a (re)association request for $ssid: SSID element with a true length
+# unless ssid_len is given, then the IEs of ies()
 sub assoc_req {
 	my (%a) = @_;
 	my $ssid = $a{ssid} // rbytes(rint(33));
-	my $ies = $a{ies} // ies();
-	pack('C a32 C n', $a{ssid_len} // length($ssid), $ssid, 0, $a{ies_len} // length($ies)) . $ies;
+	my $fc = pick(0x0000, 0x0020);
+	mgmt(%a, fc => $fc, body => pack('v v', rint(65536), pick(10, 0, rint(65536))) .
+		($fc == 0x0020 ? rmac() : '') .
+		pack('C C', 0, $a{ssid_len} // length($ssid)) . $ssid . ($a{ies} // ies()));
+}
+sub assoc_resp {
+	my (%a) = @_;
+	mgmt(%a, fc => pick(0x0010, 0x0030), body => pack('v v v', rint(65536), pick(0, 0, rint(65536)),
+		rint(65536)) . ies());
 }
 # an 802.11 action frame from $ta to $da in BSS $bssid (fc: action, unless given)
 sub action {
@@ -136,17 +157,18 @@ my @kinds = (
 	[random => sub { eth(pick($DST, $DST, $BCAST)) . rbytes(rint(1500)) }],
 	[short => sub { eth($DST) . rbytes(rint(18)) }],
 	[bad_magic => sub { my $m = rint(255); $m++ if $m >= 0x56; frame(type => 1 + rint(7), magic => $m, payload => rbytes(rint(64))) }],
-	[bad_version => sub { my $p = rbytes(rint(64)); frame(type => 1 + rint(7), ver => pick(0, 1, 3, 255), payload => $p) }],
+	[bad_version => sub { my $p = rbytes(rint(64)); frame(type => 1 + rint(7), ver => pick(0, 1, 2, 4, 255), payload => $p) }],
 	[bad_type => sub { frame(type => pick(0, 8, 127, 255, rint(256)), payload => rbytes(rint(100))) }],
 	[bad_flags => sub { frame(type => 6, flags => 1 + rint(255)) }],
 	[len_too_big => sub {
 		my $t = 1 + rint(7);
-		my $p = $t == 1 ? beacon() : $t == 2 ? assoc_req() : rbytes(rint(64));
+		my $p = $t == 1 ? beacon() : $t == 7 ? assoc_req(ta => rmac(), da => $VW) : rbytes(rint(64));
 		frame(type => $t, payload => $p, len => length($p) + 1 + rint(65535 - length($p)))
 	}],
 	[len_too_small => sub {
 		my $t = 1 + rint(7);
-		my $p = $t == 1 ? beacon() : $t == 2 ? assoc_req() : $t == 5 ? inner(60 + rint(200)) : rbytes(2 + rint(64));
+		my $p = $t == 1 ? beacon() : $t == 7 ? assoc_req(ta => rmac(), da => $VW) :
+			$t == 5 ? inner(60 + rint(200)) : rbytes(2 + rint(64));
 		frame(type => $t, payload => $p, len => rint(length($p)))
 	}],
 	[beacon_ssid_len => sub { frame(type => 1, dst => pick($DST, $BCAST), payload => beacon(ssid_len => pick(200, 33, 255, 32 + rint(224)))) }],
@@ -154,16 +176,19 @@ my @kinds = (
 	[beacon_truncated => sub { frame(type => 1, payload => substr(beacon(), 0, rint(54))) }],
 	[beacon_unknown => sub { frame(type => 1, dst => pick($DST, $BCAST), ra => pick($BCAST, $BCAST, $VW, rmac()), payload => beacon()) }],
 	[beacon_test_ssid => sub { frame(type => 1, dst => pick($DST, $BCAST), ra => $BCAST, payload => beacon(ssid => 'test', iftype => pick(1, 2))) }],
+	[auth => sub { my $ta = rmac(); frame(type => 7, ta => $ta, payload => auth(ta => $ta, da => $VW)) }],
+	[auth_truncated => sub { my $ta = rmac(); frame(type => 7, ta => $ta, payload => substr(auth(ta => $ta, da => $VW), 0, 4 + rint(30))) }],
 	[assoc_req_bad => sub {
+		my $ta = rmac();
 		my $r = rint(3);
-		my $p = $r == 0 ? assoc_req(ssid_len => 33 + rint(223)) :
-			$r == 1 ? do { my $i = ies(); assoc_req(ies => $i, ies_len => length($i) + 1 + rint(4000)) } :
-			substr(assoc_req(), 0, rint(36));
-		frame(type => 2, payload => $p)
+		my $p = $r == 0 ? assoc_req(ta => $ta, da => $VW, ssid => 'test', ssid_len => 5 + rint(250)) :
+			$r == 1 ? assoc_req(ta => $ta, da => $VW, ies => ies() . pack('C C', rint(256), 1 + rint(255))) :
+			substr(assoc_req(ta => $ta, da => $VW), 0, 4 + rint(30));
+		frame(type => 7, ta => $ta, payload => $p)
 	}],
-	[assoc_req_unknown => sub { frame(type => 2, payload => assoc_req(ssid => pick('test', 'tes', 'testtest', rbytes(rint(33))))) }],
-	[assoc_resp => sub { frame(type => 3, ta => pick(rmac(), $PEER // rmac()), payload => pack('n', rint(65536)) . rbytes(pick(0, 0, 1, 100))) }],
-	[assoc_resp_short => sub { frame(type => 3, payload => rbytes(rint(2))) }],
+	[assoc_req_unknown => sub { my $ta = rmac(); frame(type => 7, ta => $ta, payload => assoc_req(ta => $ta, da => $VW, bssid => pick($VW, rmac()), ssid => pick('test', 'tes', 'testtest', rbytes(rint(33))))) }],
+	[assoc_resp => sub { my $ta = pick(rmac(), $PEER // rmac()); frame(type => 7, ta => $ta, payload => assoc_resp(ta => $ta, da => $VW)) }],
+	[retired_types => sub { frame(type => pick(2, 3), payload => rbytes(rint(80))) }],
 	[deauth_unknown => sub { frame(type => 4, payload => pack('n', rint(65536)) . rbytes(pick(0, 0, 50))) }],
 	[deauth_short => sub { frame(type => 4, payload => rbytes(rint(2))) }],
 	[data_truncated => sub { frame(type => 5, payload => inner(rint(14))) }],
