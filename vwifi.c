@@ -15,7 +15,7 @@
  * In virtio mode the medium extends to other QEMU guests: a virtio-net
  * device carries vwifi's own frames (beacons, 802.11 management, data) to the
  * vwifi instances of the guests on the same host bridge, whose interfaces
- * then appear here as remote peers (a peer entry without a twin).
+ * then appear here as remote peers (a peer entry without a local @vif).
  *
  * Sections, in order: parameters and types, compatibility, air (who
  * hears whom: the denylist rules, the signal), peers, data path, IEs and
@@ -65,6 +65,8 @@
 #define VWIFI_HT_MCS		7	/* the top MCS of one spatial stream */
 #define VWIFI_HT_RATE		650	/* MCS 7, 20 MHz, long GI */
 #define VWIFI_HT_RATE_SGI	722	/* ... short GI */
+#define VWIFI_HT40_RATE		1350	/* MCS 7, 40 MHz, long GI */
+#define VWIFI_HT40_RATE_SGI	1500	/* ... short GI */
 #define VWIFI_NOISE_DBM		(-92)	/* the noise floor of every channel */
 #define VWIFI_MAX_SEQ_LEN	16	/* longest key RSC/PN userspace may give */
 #define VWIFI_MAX_AID		2007	/* stations an AP takes: the highest association ID */
@@ -72,6 +74,7 @@
 #define VWIFI_SME_TIMEOUT_MS	1000	/* per try of an authentication or association */
 #define VWIFI_SME_TRIES		3
 #define VWIFI_LISTEN_INTERVAL	10	/* beacon intervals, in association requests */
+#define VWIFI_MAX_WAIT_MS	5000	/* a wait mgmt_tx accepts (and does not do) */
 
 static int station = 2;
 module_param(station, int, 0444);
@@ -106,8 +109,9 @@ struct vwifi_stats {
 
 /* What an association (or IBSS meeting) negotiated for one end of a link */
 struct vwifi_link_mode {
-	bool ht;			/* HT20, MCS 0-7; else legacy OFDM */
-	bool ht_sgi;			/* HT with the short guard interval */
+	bool ht;			/* HT, MCS 0-7, 20 MHz unless ht40; else legacy OFDM */
+	s8 ht40;			/* HT40: +1 secondary channel above, -1 below */
+	bool ht_sgi;			/* HT with the short guard interval (of its width) */
 	u32 sta_flags;			/* BIT(NL80211_STA_FLAG_WME, _MFP, _SHORT_PREAMBLE) */
 };
 
@@ -123,17 +127,20 @@ struct vwifi_vif;
 
 /*
  * One end of a link: the entry @owner keeps for the remote interface
- * @vif.  Entries are created and destroyed in pairs (@twin is the other
- * end) under vwifi_mutex and read under RCU on the data path.  A peer in
- * another guest (virtio mode) has no @vif and no @twin: its frames go
- * over the medium device to @lower.
+ * @vif.  Entries are created under vwifi_mutex, in pairs (@twin is the
+ * other end) or, when each end's SME makes its own (an AP whose userspace
+ * adds its stations), one at a time: the second is the first's twin.
+ * Read under RCU on the data path, where a local entry without a twin
+ * carries nothing yet.  A link is destroyed whole.  A peer in another
+ * guest (virtio mode) has no @vif and no @twin: its frames go over the
+ * medium device to @lower.
  */
 struct vwifi_peer {
 	struct hlist_node node;		/* in owner->peers */
 	struct rcu_head rcu;
 	struct vwifi_vif *owner;
 	struct vwifi_vif *vif;		/* NULL for a remote peer */
-	struct vwifi_peer *twin;	/* NULL for a remote peer */
+	struct vwifi_peer *twin;	/* NULL: remote, or a half link; READ_ONCE */
 	u8 addr[ETH_ALEN];		/* vif's address when linked */
 	u8 lower[ETH_ALEN];		/* remote peer: its guest's virtio-net address */
 	unsigned long last_heard;	/* remote peer: jiffies of its last frame */
@@ -170,7 +177,7 @@ struct vwifi_bss {
 	size_t ies_len;
 	u8 *resp_ies;			/* association response IEs */
 	size_t resp_ies_len;
-	/* AP: mode.ht if the BSS runs HT20; station: what it negotiated */
+	/* AP: mode.ht (and ht40) as the BSS runs; station: what it negotiated */
 	struct vwifi_link_mode mode;
 	u64 up_ns;			/* boot time when it came up */
 	struct vwifi_stats up_stats;	/* the interface's counters then */
@@ -201,6 +208,10 @@ struct vwifi_vif {
 	DECLARE_HASHTABLE(peers, VWIFI_PEER_HASH_BITS);	/* by MAC address */
 	struct vwifi_peer __rcu *ap_link;	/* station: the link to the AP */
 	bool ap_isolate;		/* AP: do not relay between stations */
+	/* The management subtypes userspace registered for here,
+	 * BIT(stype >> 4); written by cfg80211 (WRITE_ONCE), read anywhere
+	 */
+	u32 mgmt_regs;
 	struct vwifi_pcpu_stats __percpu *stats;
 	atomic_long_t tx_dropped;
 	atomic_long_t rx_dropped;
@@ -310,7 +321,7 @@ static struct workqueue_struct *vwifi_wq;
 static bool vwifi_virtio_xmit(struct vwifi_peer *tx, struct sk_buff *skb);
 static void vwifi_virtio_deauth(struct vwifi_peer *peer, u16 reason);
 static void vwifi_virtio_deauth_to(const u8 *ta, const u8 *ra, const u8 *lower, u16 reason);
-static void __vwifi_air_send_mgmt(struct vwifi_vif *tx, u32 freq, const void *buf, size_t len,
+static bool __vwifi_air_send_mgmt(struct vwifi_vif *tx, u32 freq, const void *buf, size_t len,
 				  const u8 *lower);
 static const struct net_device_ops vwifi_netdev_ops;
 static int vwifi_radio_check_ifaces(struct vwifi_radio *radio, struct vwifi_vif *vif,
@@ -340,6 +351,8 @@ static void vwifi_radio_free(struct vwifi_radio *radio);
  * Where an older kernel's differ, vwifi_cfg_ops points at a vwifi_op_*
  * wrapper here that has the old signature and calls the op.
  */
+static int vwifi_add_station(struct wiphy *wiphy, struct wireless_dev *wdev,
+			     const u8 *mac, struct station_parameters *params);
 static int vwifi_del_station(struct wiphy *wiphy, struct wireless_dev *wdev,
 			     struct station_del_parameters *params);
 static int vwifi_change_station(struct wiphy *wiphy, struct wireless_dev *wdev,
@@ -372,6 +385,7 @@ static int vwifi_update_beacon(struct wiphy *wiphy, struct net_device *ndev,
 
 /* 7.1 passes the wireless_dev, not the net_device, to key and station ops */
 #if VWIFI_KERNEL_AT_LEAST(7, 1, 0)
+#define vwifi_op_add_station		vwifi_add_station
 #define vwifi_op_del_station		vwifi_del_station
 #define vwifi_op_change_station		vwifi_change_station
 #define vwifi_op_get_station		vwifi_get_station
@@ -392,6 +406,12 @@ static void vwifi_compat_del_sta(struct vwifi_vif *vif, const u8 *mac)
 	cfg80211_del_sta(&vif->wdev, mac, GFP_KERNEL);
 }
 #else
+static int vwifi_op_add_station(struct wiphy *wiphy, struct net_device *dev,
+				const u8 *mac, struct station_parameters *params)
+{
+	return vwifi_add_station(wiphy, dev->ieee80211_ptr, mac, params);
+}
+
 static int vwifi_op_del_station(struct wiphy *wiphy, struct net_device *dev,
 				struct station_del_parameters *params)
 {
@@ -693,6 +713,19 @@ static bool vwifi_vif_is(const struct vwifi_vif *vif, enum nl80211_iftype type)
 	return vif->wdev.iftype == type;
 }
 
+/* A management subtype's bit in a registration mask */
+#define VWIFI_STYPE(s)		BIT(IEEE80211_STYPE_ ## s >> 4)
+
+/*
+ * Whether @ap's userspace runs the AP SME: it takes association requests
+ * (iwd).  hostapd, with the device's SME, takes action, authentication
+ * and probe request frames, which the device's SME answers itself.
+ */
+static bool vwifi_ap_sme_in_userspace(const struct vwifi_vif *ap)
+{
+	return READ_ONCE(ap->mgmt_regs) & VWIFI_STYPE(ASSOC_REQ);
+}
+
 /* The air's clock, which every TSF follows: microseconds since boot */
 static u64 vwifi_air_tsf_now(void)
 {
@@ -777,6 +810,25 @@ static struct vwifi_peer *vwifi_peer_find(struct vwifi_vif *vif, const u8 *addr)
 	return NULL;
 }
 
+/* The local interface with address @addr.  Under RCU or vwifi_mutex. */
+static struct vwifi_vif *vwifi_vif_find(const u8 *addr)
+{
+	struct vwifi_vif *vif;
+
+	list_for_each_entry_rcu(vif, &vwifi_vifs, list, lockdep_is_held(&vwifi_mutex))
+		if (ether_addr_equal(vif->ndev->dev_addr, addr))
+			return vif;
+	return NULL;
+}
+
+/* The same, if it is running */
+static struct vwifi_vif *vwifi_vif_by_addr(const u8 *addr)
+{
+	struct vwifi_vif *vif = vwifi_vif_find(addr);
+
+	return vif && netif_running(vif->ndev) ? vif : NULL;
+}
+
 static struct vwifi_peer *vwifi_peer_alloc(struct vwifi_vif *owner, const u8 *addr,
 					   bool port_control)
 {
@@ -840,6 +892,32 @@ static struct vwifi_peer *__vwifi_link(struct vwifi_vif *a, struct vwifi_vif *b,
 	return pa;
 }
 
+/*
+ * @owner's end of a link with the local interface @far, made by @owner's
+ * SME alone (@ctrl: it controls its port).  If @far made its end already,
+ * the two become twins and the link carries frames.
+ */
+static struct vwifi_peer *__vwifi_link_half(struct vwifi_vif *owner, struct vwifi_vif *far,
+					    bool ctrl)
+{
+	struct vwifi_peer *p, *other;
+
+	lockdep_assert_held(&vwifi_mutex);
+	p = vwifi_peer_alloc(owner, far->ndev->dev_addr, ctrl);
+	if (!p)
+		return NULL;
+	p->vif = far;
+	other = vwifi_peer_find(far, owner->ndev->dev_addr);
+	if (other && other->vif == owner && !other->twin) {
+		p->twin = other;
+		/* @p is complete before the data path can reach it */
+		smp_store_release(&other->twin, p);
+	}
+	hash_add_rcu(owner->peers, &p->node, ether_addr_to_u64(p->addr));
+	owner->n_peers++;
+	return p;
+}
+
 /* Link @owner with the interface @addr of another guest, reached at @lower */
 static struct vwifi_peer *__vwifi_link_remote(struct vwifi_vif *owner, const u8 *addr,
 					      const u8 *lower, bool port_control)
@@ -866,11 +944,26 @@ static void vwifi_unlink_one(struct vwifi_peer *peer)
 	call_rcu(&peer->rcu, vwifi_peer_free_rcu);
 }
 
-/* Break the link @peer belongs to: both ends, or the local one of a remote link */
+/*
+ * Whether the far end of @peer keeps its entry until its userspace
+ * removes it: an AP whose userspace runs the SME (NL80211_CMD_DEL_STATION)
+ */
+static bool vwifi_peer_kept_by_far_end(const struct vwifi_peer *peer)
+{
+	return peer->twin && vwifi_vif_is(peer->vif, NL80211_IFTYPE_AP) &&
+	       vwifi_ap_sme_in_userspace(peer->vif);
+}
+
+/*
+ * Break the link @peer belongs to: both ends (but a far end its userspace
+ * keeps, which carries nothing more), or the local one of a remote link
+ */
 static void __vwifi_unlink(struct vwifi_peer *peer)
 {
 	lockdep_assert_held(&vwifi_mutex);
-	if (peer->twin)
+	if (vwifi_peer_kept_by_far_end(peer))
+		WRITE_ONCE(peer->twin->twin, NULL);
+	else if (peer->twin)
 		vwifi_unlink_one(peer->twin);
 	vwifi_unlink_one(peer);
 }
@@ -984,12 +1077,14 @@ static bool vwifi_receive(struct vwifi_vif *dst, struct vwifi_peer *rx,
 static bool vwifi_link_xmit(struct vwifi_peer *tx, struct sk_buff *skb,
 			    const struct vwifi_vif *origin)
 {
-	struct vwifi_peer *rx = tx->twin;
+	struct vwifi_peer *rx = READ_ONCE(tx->twin);
 	struct vwifi_vif *dst = tx->vif;
 	unsigned int len = skb->len;
 
-	if (!rx)
+	if (!dst)
 		return vwifi_virtio_xmit(tx, skb);
+	if (!rx)
+		goto drop;	/* the far end has not made its end yet */
 	/* Until both ends open their port, only EAPOL passes */
 	if ((!READ_ONCE(tx->authorized) || !READ_ONCE(rx->authorized)) &&
 	    !vwifi_is_eapol(skb))
@@ -1158,6 +1253,8 @@ static u8 *vwifi_put_ie(u8 *pos, u8 id, const void *data, u8 len)
 #define VWIFI_ASSOC_REQ_LEN	offsetof(struct ieee80211_mgmt, u.assoc_req.variable)
 #define VWIFI_REASSOC_REQ_LEN	offsetof(struct ieee80211_mgmt, u.reassoc_req.variable)
 #define VWIFI_ASSOC_RESP_LEN	offsetof(struct ieee80211_mgmt, u.assoc_resp.variable)
+/* A disassociation has the deauthentication's layout */
+#define VWIFI_DEAUTH_LEN	offsetofend(struct ieee80211_mgmt, u.deauth.reason_code)
 
 /* The header of a management frame of subtype @stype; the rest is zero */
 static void vwifi_mgmt_hdr(struct ieee80211_mgmt *mgmt, u16 stype, const u8 *da,
@@ -1247,6 +1344,30 @@ static u8 *vwifi_put_mode_ies(u8 *pos, const struct ieee80211_supported_band *ba
 	return pos;
 }
 
+/*
+ * Whether the HT Operation element in @ies says the BSS runs 40 MHz wide:
+ * +1 with its secondary channel above, -1 below, 0 if 20 MHz
+ */
+static s8 vwifi_ht40_offset(const u8 *ies, size_t len)
+{
+	const struct element *e = cfg80211_find_elem(WLAN_EID_HT_OPERATION, ies, len);
+	const struct ieee80211_ht_operation *op;
+
+	if (!e || e->datalen < sizeof(*op))
+		return 0;
+	op = (const void *)e->data;
+	if (!(op->ht_param & IEEE80211_HT_PARAM_CHAN_WIDTH_ANY))
+		return 0;
+	switch (op->ht_param & IEEE80211_HT_PARAM_CHA_SEC_OFFSET) {
+	case IEEE80211_HT_PARAM_CHA_SEC_ABOVE:
+		return 1;
+	case IEEE80211_HT_PARAM_CHA_SEC_BELOW:
+		return -1;
+	default:
+		return 0;
+	}
+}
+
 /* Pairwise TKIP and WEP rule HT out (802.11n-2009, 11.9.3) */
 static bool vwifi_sme_allows_ht(const struct cfg80211_connect_params *sme)
 {
@@ -1276,14 +1397,18 @@ static void vwifi_sta_negotiate(struct vwifi_vif *sta, const struct vwifi_bss *b
 {
 	struct ieee80211_supported_band *band = vwifi_band_of(sta->wdev.wiphy, bss->freq);
 	const struct ieee80211_ht_cap *ht = vwifi_find_ht_cap(bss->ies, bss->ies_len);
+	u16 caps;
 
 	memset(mode, 0, sizeof(*mode));
 	if (!band)
 		return;
 	if (ht && band->ht_cap.ht_supported && vwifi_sme_allows_ht(sme)) {
+		caps = band->ht_cap.cap & le16_to_cpu(ht->cap_info);
 		mode->ht = true;
-		mode->ht_sgi = band->ht_cap.cap & le16_to_cpu(ht->cap_info) &
-			       IEEE80211_HT_CAP_SGI_20;
+		if (caps & IEEE80211_HT_CAP_SUP_WIDTH_20_40)
+			mode->ht40 = vwifi_ht40_offset(bss->ies, bss->ies_len);
+		mode->ht_sgi = caps & (mode->ht40 ? IEEE80211_HT_CAP_SGI_40 :
+					     IEEE80211_HT_CAP_SGI_20);
 	}
 	if (vwifi_has_wmm(bss->ies, bss->ies_len))
 		mode->sta_flags |= BIT(NL80211_STA_FLAG_WME);
@@ -1307,11 +1432,16 @@ static void vwifi_ap_negotiate(const struct vwifi_vif *ap, const u8 *ies, size_t
 	const struct ieee80211_ht_cap *sta_ht = vwifi_find_ht_cap(ies, len);
 	struct ieee80211_channel *chan = ieee80211_get_channel(ap->wdev.wiphy, bss->freq);
 
+	u16 caps;
+
 	memset(mode, 0, sizeof(*mode));
 	if (bss->mode.ht && ap_ht && sta_ht) {
+		caps = le16_to_cpu(ap_ht->cap_info) & le16_to_cpu(sta_ht->cap_info);
 		mode->ht = true;
-		mode->ht_sgi = le16_to_cpu(ap_ht->cap_info) & le16_to_cpu(sta_ht->cap_info) &
-			       IEEE80211_HT_CAP_SGI_20;
+		if (caps & IEEE80211_HT_CAP_SUP_WIDTH_20_40)
+			mode->ht40 = bss->mode.ht40;
+		mode->ht_sgi = caps & (mode->ht40 ? IEEE80211_HT_CAP_SGI_40 :
+					     IEEE80211_HT_CAP_SGI_20);
 	}
 	if (vwifi_has_wmm(bss->ies, bss->ies_len) && vwifi_has_wmm(ies, len))
 		mode->sta_flags |= BIT(NL80211_STA_FLAG_WME);
@@ -1791,6 +1921,17 @@ static void __vwifi_sta_mark_lost(struct vwifi_vif *sta, u16 reason, bool locall
 	wiphy_work_queue(sta->wdev.wiphy, &sta->radio->lost_work);
 }
 
+/* @tx tells the local interface @rx that it leaves, over the air */
+static void __vwifi_send_deauth(struct vwifi_vif *tx, struct vwifi_vif *rx, u16 reason)
+{
+	struct ieee80211_mgmt deauth = {};
+
+	vwifi_mgmt_hdr(&deauth, IEEE80211_STYPE_DEAUTH, rx->ndev->dev_addr, tx->ndev->dev_addr,
+		       rx->bss.bssid);
+	deauth.u.deauth.reason_code = cpu_to_le16(reason);
+	__vwifi_air_send_mgmt(tx, rx->bss.freq, &deauth, VWIFI_DEAUTH_LEN, NULL);
+}
+
 /*
  * The far end of @peer is gone (it left, or in virtio mode went silent):
  * the owner's side learns of it, a station as a lost association
@@ -1818,17 +1959,24 @@ static void __vwifi_peer_gone(struct vwifi_peer *peer, u16 reason, bool locally)
 
 /*
  * The owner of @peer ends their link, and the far end learns of it with
- * @reason: a local interface as from __vwifi_peer_gone(), a remote one from
+ * @reason: a local interface as from __vwifi_peer_gone() (an AP whose
+ * userspace runs the SME from a deauthentication frame), a remote one from
  * a deauthentication over the medium.
  */
 static void __vwifi_peer_leave(struct vwifi_peer *peer, u16 reason)
 {
 	lockdep_assert_held(&vwifi_mutex);
+	if (vwifi_peer_kept_by_far_end(peer)) {
+		__vwifi_send_deauth(peer->owner, peer->vif, reason);
+		__vwifi_unlink(peer);
+		return;
+	}
 	if (peer->twin) {
 		__vwifi_peer_gone(peer->twin, reason, false);
 		return;
 	}
-	vwifi_virtio_deauth(peer, reason);
+	if (!peer->vif)
+		vwifi_virtio_deauth(peer, reason);
 	__vwifi_unlink(peer);
 }
 
@@ -1854,9 +2002,9 @@ static void vwifi_disassociate(struct vwifi_peer *link, u16 reason)
 static void __vwifi_sta_beacon_loss(struct vwifi_peer *link)
 {
 	lockdep_assert_held(&vwifi_mutex);
-	if (link->twin)
+	if (link->twin && !vwifi_peer_kept_by_far_end(link))
 		vwifi_compat_del_sta(link->vif, link->owner->ndev->dev_addr);
-	else
+	else if (!link->vif)
 		vwifi_virtio_deauth(link, WLAN_REASON_DISASSOC_DUE_TO_INACTIVITY);
 	__vwifi_peer_gone(link, WLAN_REASON_DISASSOC_DUE_TO_INACTIVITY, true);
 }
@@ -1879,7 +2027,7 @@ static bool __vwifi_sta_watch_beacons(struct vwifi_vif *sta)
 	unsigned long limit;
 
 	lockdep_assert_held(&vwifi_mutex);
-	if (!link || !link->twin || vwifi_air_hears(sta, link->vif)) {
+	if (!link || !link->vif || vwifi_air_hears(sta, link->vif)) {
 		sta->unheard_since = 0;
 		return false;
 	}
@@ -2080,9 +2228,9 @@ static bool vwifi_sme_inform_visit(struct vwifi_air_walk *walk, const struct vwi
 
 /*
  * The exchange ended with the AP's @status, and on success the IEs of its
- * association response.  A local AP (@ap) made both ends of the link when
- * it accepted the station; for one in another guest the station makes its
- * own.
+ * association response.  A local AP (@ap) whose device SME accepted the
+ * station made both ends of the link; otherwise the station makes its own
+ * (the AP's userspace adds the other, a remote AP has its own).
  */
 static void __vwifi_sme_done(struct vwifi_vif *sta, struct vwifi_vif *ap, u16 status,
 			     const u8 *resp_ies, size_t resp_len)
@@ -2097,7 +2245,8 @@ static void __vwifi_sme_done(struct vwifi_vif *sta, struct vwifi_vif *ap, u16 st
 	if (status == WLAN_STATUS_SUCCESS) {
 		__vwifi_air_walk(&sw.walk);
 		if (sw.cbss && ap)
-			link = vwifi_peer_find(sta, sta->bss.bssid);
+			link = vwifi_peer_find(sta, sta->bss.bssid) ?:
+			       __vwifi_link_half(sta, ap, sta->sme_control_port);
 		else if (sw.cbss)
 			link = __vwifi_link_remote(sta, sta->bss.bssid, sta->sme_lower,
 						   sta->sme_control_port);
@@ -2119,7 +2268,7 @@ static void __vwifi_sme_done(struct vwifi_vif *sta, struct vwifi_vif *ap, u16 st
 		return;
 	}
 	if (ap) {
-		/* The AP made our end with its port open: ours to control */
+		/* A device SME made our end with its port open: ours to control */
 		link->port_control = sta->sme_control_port;
 		WRITE_ONCE(link->authorized, !sta->sme_control_port);
 	}
@@ -2378,8 +2527,11 @@ static int vwifi_start_ap(struct wiphy *wiphy, struct net_device *ndev,
 	bss->beacon_int = settings->beacon_interval;
 	bss->dtim_period = settings->dtim_period;
 	bss->secured = settings->privacy || settings->crypto.wpa_versions;
-	/* The wiphy offers no wider channel than HT20 */
-	bss->mode.ht = settings->chandef.width == NL80211_CHAN_WIDTH_20;
+	/* The wiphy offers no wider channel than HT40 */
+	bss->mode.ht = settings->chandef.width == NL80211_CHAN_WIDTH_20 ||
+		       settings->chandef.width == NL80211_CHAN_WIDTH_40;
+	if (settings->chandef.width == NL80211_CHAN_WIDTH_40)
+		bss->mode.ht40 = settings->chandef.center_freq1 > bss->freq ? 1 : -1;
 	ether_addr_copy(bss->bssid, ndev->dev_addr);
 	vwifi_bss_up(ap);
 	netif_carrier_on(ndev);
@@ -2652,6 +2804,58 @@ static int vwifi_change_station(struct wiphy *wiphy, struct wireless_dev *wdev,
 	return err;
 }
 
+/*
+ * NL80211_CMD_NEW_STATION, under the wiphy lock: the AP's userspace SME
+ * accepted the station @mac (it answered its association request itself)
+ * and adds it with what the association negotiated.  The station's own
+ * end of the link comes from its SME, before or after this one.  Only a
+ * station of this guest: one in another guest is reached through the
+ * device's SME.
+ */
+static int vwifi_add_station(struct wiphy *wiphy, struct wireless_dev *wdev,
+			     const u8 *mac, struct station_parameters *params)
+{
+	const struct ieee80211_ht_cap *ht = params->link_sta_params.ht_capa;
+	u32 flags = BIT(NL80211_STA_FLAG_WME) | BIT(NL80211_STA_FLAG_MFP) |
+		    BIT(NL80211_STA_FLAG_SHORT_PREAMBLE);
+	struct vwifi_vif *ap = vwifi_wdev_vif(wdev), *sta;
+	struct vwifi_peer *peer;
+	int err = 0;
+
+	if (!vwifi_vif_is(ap, NL80211_IFTYPE_AP))
+		return -EOPNOTSUPP;
+	mutex_lock(&vwifi_mutex);
+	sta = vwifi_vif_by_addr(mac);
+	if (!ap->bss.active) {
+		err = -ENETDOWN;
+	} else if (vwifi_peer_find(ap, mac)) {
+		err = -EEXIST;
+	} else if (!sta || !vwifi_vif_is(sta, NL80211_IFTYPE_STATION)) {
+		err = -ENOENT;
+	} else {
+		peer = __vwifi_link_half(ap, sta, ap->bss.secured);
+		if (!peer)
+			goto nomem;
+		peer->aid = params->aid;
+		peer->mode.ht = ap->bss.mode.ht && ht;
+		if (peer->mode.ht && le16_to_cpu(ht->cap_info) & IEEE80211_HT_CAP_SUP_WIDTH_20_40)
+			peer->mode.ht40 = ap->bss.mode.ht40;
+		peer->mode.ht_sgi = peer->mode.ht &&
+				    le16_to_cpu(ht->cap_info) &
+				    (peer->mode.ht40 ? IEEE80211_HT_CAP_SGI_40 :
+						       IEEE80211_HT_CAP_SGI_20);
+		peer->mode.sta_flags = params->sta_flags_set & params->sta_flags_mask & flags;
+		if (params->sta_flags_set & params->sta_flags_mask &
+		    BIT(NL80211_STA_FLAG_AUTHORIZED))
+			WRITE_ONCE(peer->authorized, true);
+	}
+	mutex_unlock(&vwifi_mutex);
+	return err;
+nomem:
+	mutex_unlock(&vwifi_mutex);
+	return -ENOMEM;
+}
+
 /* ------------------------------------------------------------------ */
 /* IBSS mode                                                          */
 /* ------------------------------------------------------------------ */
@@ -2883,18 +3087,36 @@ static int vwifi_leave_ibss(struct wiphy *wiphy, struct net_device *ndev)
 /*
  * Userspace sends action frames (NL80211_CMD_FRAME) and registers for the
  * ones it handles (NL80211_CMD_REGISTER_FRAME) in every mode: BSS
- * transition management, SA query, radio measurement, ANQP.  cfg80211
- * checks each frame's type, length and source address against these
- * before mgmt_tx sees it.
+ * transition management, SA query, radio measurement, ANQP.  An AP's
+ * userspace may also run the AP SME itself (iwd does): it registers for
+ * authentication, (re)association, deauthentication and disassociation
+ * frames, answers with its own and adds the stations it accepts
+ * (NL80211_CMD_NEW_STATION).  cfg80211 checks each frame's type, length
+ * and source address against these before mgmt_tx sees it.
  */
-#define VWIFI_STYPE_ACTION	BIT(IEEE80211_STYPE_ACTION >> 4)
+#define VWIFI_STYPE_ACTION	VWIFI_STYPE(ACTION)
 #define VWIFI_MIN_ACTION_LEN	offsetofend(struct ieee80211_mgmt, u.action.category)
 
 static const struct ieee80211_txrx_stypes vwifi_mgmt_stypes[NUM_NL80211_IFTYPES] = {
 	[NL80211_IFTYPE_STATION] = { .tx = VWIFI_STYPE_ACTION, .rx = VWIFI_STYPE_ACTION },
-	[NL80211_IFTYPE_AP] = { .tx = VWIFI_STYPE_ACTION, .rx = VWIFI_STYPE_ACTION },
+	[NL80211_IFTYPE_AP] = {
+		.tx = VWIFI_STYPE_ACTION | VWIFI_STYPE(AUTH) | VWIFI_STYPE(ASSOC_RESP) |
+		      VWIFI_STYPE(REASSOC_RESP) | VWIFI_STYPE(DEAUTH) | VWIFI_STYPE(DISASSOC),
+		/* Probe requests: taken, none is sent yet */
+		.rx = VWIFI_STYPE_ACTION | VWIFI_STYPE(AUTH) | VWIFI_STYPE(ASSOC_REQ) |
+		      VWIFI_STYPE(REASSOC_REQ) | VWIFI_STYPE(DEAUTH) | VWIFI_STYPE(DISASSOC) |
+		      VWIFI_STYPE(PROBE_REQ),
+	},
 	[NL80211_IFTYPE_ADHOC] = { .tx = VWIFI_STYPE_ACTION, .rx = VWIFI_STYPE_ACTION },
 };
+
+/* Under the wiphy lock: the subtypes userspace now registered for on @wdev */
+static void vwifi_update_mgmt_frame_registrations(struct wiphy *wiphy,
+						  struct wireless_dev *wdev,
+						  struct mgmt_frame_regs *upd)
+{
+	WRITE_ONCE(vwifi_wdev_vif(wdev)->mgmt_regs, upd->interface_stypes);
+}
 
 /* What became of the management frames userspace and other guests sent */
 static struct {
@@ -2969,48 +3191,6 @@ static bool __vwifi_frame_deliver(struct vwifi_vif *tx, const u8 *ta, u32 freq,
 }
 
 /*
- * NL80211_CMD_FRAME, under the wiphy lock: an action frame on the
- * interface's channel (vwifi does not go off channel).  Its status is
- * reported at once: acknowledged if a receiver took it, or if it was
- * group addressed.
- */
-static int vwifi_mgmt_tx(struct wiphy *wiphy, struct wireless_dev *wdev,
-			 struct cfg80211_mgmt_tx_params *params, u64 *cookie)
-{
-	const struct ieee80211_mgmt *mgmt = (const void *)params->buf;
-	struct vwifi_vif *vif = vwifi_wdev_vif(wdev);
-	bool acked;
-	u32 freq;
-
-	if (params->len < VWIFI_MIN_ACTION_LEN || !ieee80211_is_action(mgmt->frame_control))
-		return -EINVAL;
-	mutex_lock(&vwifi_mutex);
-	freq = __vwifi_vif_freq(vif);
-	if (!freq || !netif_running(wdev->netdev)) {
-		mutex_unlock(&vwifi_mutex);
-		return -ENOTCONN;
-	}
-	if (params->chan && params->chan->center_freq != freq) {
-		mutex_unlock(&vwifi_mutex);
-		return -EBUSY;
-	}
-	*cookie = atomic64_inc_return(&vwifi_mgmt.cookie);
-	atomic_long_inc(&vwifi_mgmt.tx);
-	acked = __vwifi_frame_deliver(vif, vif->ndev->dev_addr, freq, params->buf,
-				      params->len);
-	if (vwifi_virtio_on())
-		acked |= vwifi_virtio_send_frame(vif, freq, params->buf, params->len, NULL);
-	acked |= is_multicast_ether_addr(mgmt->da);
-	if (!acked)
-		atomic_long_inc(&vwifi_mgmt.tx_no_ack);
-	mutex_unlock(&vwifi_mutex);
-	if (!params->dont_wait_for_ack)
-		cfg80211_mgmt_tx_status(wdev, *cookie, params->buf, params->len, acked,
-					GFP_KERNEL);
-	return 0;
-}
-
-/*
  * Authentication and association frames between local interfaces travel
  * through the air's queue: each hop is received from vwifi_air_work,
  * never inside its sender's call, so the SMEs on both ends run as they
@@ -3026,17 +3206,6 @@ struct vwifi_air_cb {
 
 static struct sk_buff_head vwifi_air_q;
 static struct work_struct vwifi_air_work;
-
-/* The running local interface with address @addr.  Under RCU or vwifi_mutex. */
-static struct vwifi_vif *vwifi_vif_by_addr(const u8 *addr)
-{
-	struct vwifi_vif *vif;
-
-	list_for_each_entry_rcu(vif, &vwifi_vifs, list, lockdep_is_held(&vwifi_mutex))
-		if (ether_addr_equal(vif->ndev->dev_addr, addr))
-			return netif_running(vif->ndev) ? vif : NULL;
-	return NULL;
-}
 
 /*
  * The length below which a management frame of the subtype in @fc is
@@ -3054,55 +3223,100 @@ static size_t vwifi_mgmt_min_len(__le16 fc)
 		return VWIFI_REASSOC_REQ_LEN;
 	if (ieee80211_is_assoc_resp(fc) || ieee80211_is_reassoc_resp(fc))
 		return VWIFI_ASSOC_RESP_LEN;
+	if (ieee80211_is_deauth(fc) || ieee80211_is_disassoc(fc))
+		return VWIFI_DEAUTH_LEN;
 	if (ieee80211_is_action(fc))
 		return VWIFI_MIN_ACTION_LEN;
 	return 0;
 }
 
 /*
- * Send the authentication or association frame @buf, @len bytes, on @freq
- * from the local interface @tx: to another guest's interface at @lower
- * (its guest's address), else to a local one through the air's queue.
- * Under vwifi_mutex, in process context.
+ * Send the authentication, association or deauthentication frame @buf,
+ * @len bytes, on @freq from the local interface @tx: to another guest's
+ * interface at @lower (its guest's address) or, if it is not local, where
+ * the virtio transport finds it; to a local one through the air's queue.
+ * Whether it is acknowledged: a local receiver listens on @freq and
+ * hears @tx, or the guest of a remote one is known.  Under vwifi_mutex, in
+ * process context.
  */
-static void __vwifi_air_send_mgmt(struct vwifi_vif *tx, u32 freq, const void *buf, size_t len,
+static bool __vwifi_air_send_mgmt(struct vwifi_vif *tx, u32 freq, const void *buf, size_t len,
 				  const u8 *lower)
 {
+	const struct ieee80211_mgmt *mgmt = buf;
+	struct vwifi_vif *rx;
 	struct sk_buff *skb;
 
 	lockdep_assert_held(&vwifi_mutex);
 	atomic_long_inc(&vwifi_mgmt.sme_tx);
-	if (lower) {
-		if (vwifi_virtio_on())
-			vwifi_virtio_send_frame(tx, freq, buf, len, lower);
-		return;
-	}
+	rx = lower ? NULL : vwifi_vif_by_addr(mgmt->da);
+	if (!rx)
+		return vwifi_virtio_on() && vwifi_virtio_send_frame(tx, freq, buf, len, lower);
 	if (skb_queue_len(&vwifi_air_q) >= VWIFI_AIR_QUEUE_MAX)
-		return;
+		return false;
 	skb = alloc_skb(len, GFP_KERNEL);
 	if (!skb)
-		return;
+		return false;
 	skb_put_data(skb, buf, len);
 	((struct vwifi_air_cb *)skb->cb)->freq = freq;
 	skb_queue_tail(&vwifi_air_q, skb);
 	queue_work(vwifi_wq, &vwifi_air_work);
+	return __vwifi_vif_freq(rx) == freq && vwifi_air_hears(rx, tx);
 }
 
-/* An AP's SME takes requests for its BSS; false if @mgmt is none */
+/* A station that leaves with @mgmt (deauthentication or disassociation) */
+static bool __vwifi_ap_rx_leave(struct vwifi_vif *ap, const struct ieee80211_mgmt *mgmt)
+{
+	struct vwifi_peer *peer = vwifi_peer_find(ap, mgmt->sa);
+
+	if (!peer)
+		return false;
+	__vwifi_peer_gone(peer, le16_to_cpu(mgmt->u.deauth.reason_code), false);
+	return true;
+}
+
+/*
+ * An AP takes the frames for its BSS: its userspace, if it runs the SME,
+ * or else the device's SME.  False if @mgmt is none of those.
+ */
 static bool __vwifi_ap_rx_sme(struct vwifi_vif *ap, struct vwifi_vif *tx, const u8 *lower,
-			      const struct ieee80211_mgmt *mgmt, size_t len)
+			      u32 freq, int signal, const struct ieee80211_mgmt *mgmt,
+			      size_t len)
 {
 	__le16 fc = mgmt->frame_control;
 
 	if (!ap->bss.active || !ether_addr_equal(mgmt->bssid, ap->bss.bssid))
 		return false;
+	if (vwifi_ap_sme_in_userspace(ap))
+		return cfg80211_rx_mgmt(&ap->wdev, freq, signal, (const u8 *)mgmt, len, 0);
 	if (ieee80211_is_auth(fc))
 		return __vwifi_ap_rx_auth(ap, lower, mgmt);
+	if (ieee80211_is_deauth(fc) || ieee80211_is_disassoc(fc))
+		return __vwifi_ap_rx_leave(ap, mgmt);
 	/* Our stations' SMEs are the only local senders of requests */
 	if ((ieee80211_is_assoc_req(fc) || ieee80211_is_reassoc_req(fc)) &&
 	    (!tx || vwifi_vif_is(tx, NL80211_IFTYPE_STATION)))
 		return __vwifi_ap_rx_assoc(ap, tx, lower, mgmt, len);
 	return false;
+}
+
+/*
+ * The AP @tx (NULL: in another guest) ends @sta's association, or refuses
+ * the exchange in progress, with a deauthentication or disassociation
+ */
+static bool __vwifi_sta_rx_leave(struct vwifi_vif *sta, struct vwifi_vif *tx,
+				 const struct ieee80211_mgmt *mgmt)
+{
+	struct vwifi_peer *link = rcu_dereference_protected(sta->ap_link,
+							    lockdep_is_held(&vwifi_mutex));
+
+	if (link && link->vif == tx && ether_addr_equal(link->addr, mgmt->sa)) {
+		__vwifi_peer_gone(link, le16_to_cpu(mgmt->u.deauth.reason_code), false);
+		return true;
+	}
+	if (sta->sme == VWIFI_SME_IDLE || !ether_addr_equal(mgmt->sa, sta->bss.bssid))
+		return false;
+	__vwifi_sme_done(sta, NULL, WLAN_STATUS_UNSPECIFIED_FAILURE, NULL, 0);
+	return true;
 }
 
 /* A station's SME takes the answers of the AP it talks to; false if @mgmt is none */
@@ -3111,6 +3325,8 @@ static bool __vwifi_sta_rx_sme(struct vwifi_vif *sta, struct vwifi_vif *tx,
 {
 	__le16 fc = mgmt->frame_control;
 
+	if (ieee80211_is_deauth(fc) || ieee80211_is_disassoc(fc))
+		return __vwifi_sta_rx_leave(sta, tx, mgmt);
 	if (sta->sme == VWIFI_SME_IDLE || !ether_addr_equal(mgmt->sa, sta->bss.bssid) ||
 	    !tx != sta->sme_remote)
 		return false;
@@ -3122,7 +3338,8 @@ static bool __vwifi_sta_rx_sme(struct vwifi_vif *sta, struct vwifi_vif *tx,
 }
 
 /*
- * An authentication or association frame on the air, @len bytes (at least
+ * An authentication, association or deauthentication frame on the air,
+ * @len bytes (at least
  * vwifi_mgmt_min_len()), sent on @freq by the local interface @tx or, if
  * @tx is NULL, by one in another guest reached at @lower.  The interface
  * it is addressed to takes it if it listens on @freq and hears the
@@ -3142,7 +3359,10 @@ static void __vwifi_air_rx_sme(struct vwifi_vif *tx, const u8 *lower, u32 freq,
 		return;
 	atomic_long_inc(&vwifi_mgmt.sme_rx);
 	if (vwifi_vif_is(rx, NL80211_IFTYPE_AP))
-		ok = __vwifi_ap_rx_sme(rx, tx, lower, mgmt, len);
+		ok = __vwifi_ap_rx_sme(rx, tx, lower, freq,
+				       tx ? vwifi_signal_dbm(rx, tx) :
+					    vwifi_remote_signal_dbm(rx->ndev->dev_addr, mgmt->sa),
+				       mgmt, len);
 	else if (vwifi_vif_is(rx, NL80211_IFTYPE_STATION))
 		ok = __vwifi_sta_rx_sme(rx, tx, mgmt, len);
 	if (!ok)
@@ -3159,14 +3379,102 @@ static void vwifi_air_work_fn(struct work_struct *work)
 	mutex_lock(&vwifi_mutex);
 	while ((skb = skb_dequeue(&vwifi_air_q))) {
 		mgmt = (const void *)skb->data;
-		/* A sender that went away meanwhile sent nothing */
-		tx = vwifi_vif_by_addr(mgmt->sa);
+		/* A sender gone meanwhile sent nothing; one that went down
+		 * (its deauthentication on the way) did
+		 */
+		tx = vwifi_vif_find(mgmt->sa);
 		if (tx)
 			__vwifi_air_rx_sme(tx, NULL, ((struct vwifi_air_cb *)skb->cb)->freq,
 					   skb->data, skb->len);
 		consume_skb(skb);
 	}
 	mutex_unlock(&vwifi_mutex);
+}
+
+/*
+ * An AP's userspace SME sends @mgmt to every station, group addressed:
+ * its local stations take it (stations in other guests learn from the
+ * transport when the AP stops).  Under vwifi_mutex.
+ */
+static void __vwifi_ap_tx_group_leave(struct vwifi_vif *ap, const struct ieee80211_mgmt *mgmt)
+{
+	struct vwifi_peer *peer;
+	struct hlist_node *tmp;
+	unsigned int bkt;
+
+	lockdep_assert_held(&vwifi_mutex);
+	hash_for_each_safe(ap->peers, bkt, tmp, peer, node)
+		if (peer->twin && vwifi_air_hears(peer->vif, ap))
+			__vwifi_sta_rx_leave(peer->vif, ap, mgmt);
+}
+
+/*
+ * NL80211_CMD_FRAME, under the wiphy lock: an action frame or, from an
+ * AP's userspace SME, an authentication, (re)association response,
+ * deauthentication or disassociation.  It goes out on the interface's
+ * channel or, if userspace allows it (iwd always does), on the one it
+ * names; vwifi receives only on the interface's channel, so a wait for an
+ * answer elsewhere ends at once.  Its status is reported at once:
+ * acknowledged if a receiver took it, or if it was group addressed.
+ */
+static int vwifi_mgmt_tx(struct wiphy *wiphy, struct wireless_dev *wdev,
+			 struct cfg80211_mgmt_tx_params *params, u64 *cookie)
+{
+	const struct ieee80211_mgmt *mgmt = (const void *)params->buf;
+	size_t min = vwifi_mgmt_min_len(mgmt->frame_control);
+	struct vwifi_vif *vif = vwifi_wdev_vif(wdev);
+	bool action, acked;
+	u32 freq;
+
+	if (!min || params->len < min)
+		return -EINVAL;
+	action = ieee80211_is_action(mgmt->frame_control);
+	if (!action && is_multicast_ether_addr(mgmt->da) &&
+	    !ieee80211_is_deauth(mgmt->frame_control) &&
+	    !ieee80211_is_disassoc(mgmt->frame_control))
+		return -EINVAL;
+	mutex_lock(&vwifi_mutex);
+	freq = __vwifi_vif_freq(vif);
+	if (params->chan && params->chan->center_freq != freq) {
+		if (!params->offchan) {
+			mutex_unlock(&vwifi_mutex);
+			return -EBUSY;
+		}
+		freq = params->chan->center_freq;
+	}
+	if (!freq || !netif_running(wdev->netdev)) {
+		mutex_unlock(&vwifi_mutex);
+		return -ENOTCONN;
+	}
+	*cookie = atomic64_inc_return(&vwifi_mgmt.cookie);
+	if (action) {
+		atomic_long_inc(&vwifi_mgmt.tx);
+		acked = __vwifi_frame_deliver(vif, vif->ndev->dev_addr, freq, params->buf,
+					      params->len);
+		if (vwifi_virtio_on())
+			acked |= vwifi_virtio_send_frame(vif, freq, params->buf, params->len,
+							 NULL);
+		acked |= is_multicast_ether_addr(mgmt->da);
+		if (!acked)
+			atomic_long_inc(&vwifi_mgmt.tx_no_ack);
+	} else if (is_multicast_ether_addr(mgmt->da)) {
+		atomic_long_inc(&vwifi_mgmt.sme_tx);
+		__vwifi_ap_tx_group_leave(vif, mgmt);
+		acked = true;
+	} else {
+		acked = __vwifi_air_send_mgmt(vif, freq, params->buf, params->len, NULL);
+	}
+	mutex_unlock(&vwifi_mutex);
+	if (!params->dont_wait_for_ack)
+		cfg80211_mgmt_tx_status(wdev, *cookie, params->buf, params->len, acked,
+					GFP_KERNEL);
+	return 0;
+}
+
+/* A wait mgmt_tx was asked for is over already */
+static int vwifi_mgmt_tx_cancel_wait(struct wiphy *wiphy, struct wireless_dev *wdev, u64 cookie)
+{
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -3529,7 +3837,7 @@ static bool vwifi_virtio_lower_of(struct vwifi_vif *tx, const u8 *addr, u8 *lowe
 	struct vwifi_peer *peer = vwifi_peer_find(tx, addr);
 	struct vwifi_rbss *r;
 
-	if (peer && !peer->twin) {
+	if (peer && !peer->vif) {
 		ether_addr_copy(lower, peer->lower);
 		return true;
 	}
@@ -3634,7 +3942,7 @@ static struct vwifi_peer *vwifi_virtio_peer(const struct vwifi_wire_hdr *hdr)
 	struct vwifi_vif *vif = vwifi_vif_by_addr(hdr->ra);
 	struct vwifi_peer *peer = vif ? vwifi_peer_find(vif, hdr->ta) : NULL;
 
-	return peer && !peer->twin ? peer : NULL;
+	return peer && !peer->vif ? peer : NULL;
 }
 
 /* A beaconing interface is alive for every local interface linked to it */
@@ -3645,7 +3953,7 @@ static void vwifi_virtio_heard(const u8 *ta)
 
 	list_for_each_entry_rcu(vif, &vwifi_vifs, list) {
 		peer = vwifi_peer_find(vif, ta);
-		if (peer && !peer->twin)
+		if (peer && !peer->vif)
 			vwifi_touch(&peer->last_heard);
 	}
 }
@@ -3812,7 +4120,7 @@ static bool vwifi_virtio_mgmt_deauth(struct vwifi_vif *vif,
 	if (be16_to_cpu(hdr->len) != sizeof(*d))
 		return false;
 	peer = vwifi_peer_find(vif, hdr->ta);
-	if (!peer || peer->twin) {
+	if (!peer || peer->vif) {
 		/* A refusal while we wait for the answer */
 		if (vif->sme != VWIFI_SME_IDLE && vif->sme_remote &&
 		    ether_addr_equal(hdr->ta, vif->bss.bssid))
@@ -3891,7 +4199,7 @@ static void __vwifi_virtio_expire_peers(struct vwifi_vif *vif, bool all)
 
 	lockdep_assert_held(&vwifi_mutex);
 	hash_for_each_safe(vif->peers, bkt, tmp, peer, node) {
-		if (peer->twin ||
+		if (peer->vif ||
 		    (!all && time_before(jiffies, READ_ONCE(peer->last_heard) + timeout)))
 			continue;
 		if (rcu_access_pointer(vif->ap_link) == peer)
@@ -3909,7 +4217,7 @@ static void vwifi_virtio_announce(struct vwifi_vif *vif)
 	if (vif->bss.active && (vwifi_vif_is(vif, NL80211_IFTYPE_AP) ||
 				vwifi_vif_is(vif, NL80211_IFTYPE_ADHOC)))
 		__vwifi_virtio_beacon(vif);
-	else if (ap && !ap->twin)
+	else if (ap && !ap->vif)
 		vwifi_wire_send_mgmt(VWIFI_WIRE_KEEPALIVE, vif->ndev->dev_addr, ap->addr,
 				     ap->lower, NULL, 0, NULL, 0);
 }
@@ -4178,6 +4486,22 @@ out:
 	return err;
 }
 
+/*
+ * The length of @cipher's packet number, which get_key reports whole as
+ * hardware does (iwd reads a group key's 6 bytes); the slot keeps room
+ * for it, zero past what userspace set
+ */
+static u8 vwifi_cipher_seq_len(u32 cipher)
+{
+	switch (cipher) {
+	case WLAN_CIPHER_SUITE_WEP40:
+	case WLAN_CIPHER_SUITE_WEP104:
+		return 0;
+	default:
+		return IEEE80211_CCMP_PN_LEN;	/* TKIP, GCMP and BIP: 6 too */
+	}
+}
+
 static int vwifi_get_key(struct wiphy *wiphy, struct wireless_dev *wdev,
 			 int link_id, u8 idx, bool pairwise, const u8 *mac,
 			 void *cookie,
@@ -4198,7 +4522,7 @@ static int vwifi_get_key(struct wiphy *wiphy, struct wireless_dev *wdev,
 		params.key = key->key;
 		params.key_len = key->key_len;
 		params.seq = key->seq;
-		params.seq_len = key->seq_len;
+		params.seq_len = max(key->seq_len, vwifi_cipher_seq_len(key->cipher));
 		callback(cookie, &params);
 	}
 	mutex_unlock(&vwifi_mutex);
@@ -4259,7 +4583,7 @@ static void vwifi_fill_rate(const struct vwifi_link_mode *mode, struct rate_info
 	if (mode->ht_sgi)
 		rate->flags |= RATE_INFO_FLAGS_SHORT_GI;
 	rate->mcs = VWIFI_HT_MCS;
-	rate->bw = RATE_INFO_BW_20;
+	rate->bw = mode->ht40 ? RATE_INFO_BW_40 : RATE_INFO_BW_20;
 }
 
 /* The same in units of 100 kbit/s */
@@ -4267,6 +4591,8 @@ static u32 vwifi_mode_rate(const struct vwifi_link_mode *mode)
 {
 	if (!mode->ht)
 		return VWIFI_LEGACY_RATE;
+	if (mode->ht40)
+		return mode->ht_sgi ? VWIFI_HT40_RATE_SGI : VWIFI_HT40_RATE;
 	return mode->ht_sgi ? VWIFI_HT_RATE_SGI : VWIFI_HT_RATE;
 }
 
@@ -4443,18 +4769,22 @@ static int vwifi_get_channel(struct wiphy *wiphy, struct wireless_dev *wdev,
 			     unsigned int link_id, struct cfg80211_chan_def *chandef)
 {
 	struct vwifi_vif *vif = vwifi_wdev_vif(wdev);
+	enum nl80211_channel_type type = NL80211_CHAN_NO_HT;
 	struct ieee80211_channel *chan = NULL;
-	bool ht = false;
 
 	mutex_lock(&vwifi_mutex);
 	if (vif->bss.active) {
 		chan = ieee80211_get_channel(wiphy, vif->bss.freq);
-		ht = vif->bss.mode.ht;
+		if (vif->bss.mode.ht40)
+			type = vif->bss.mode.ht40 > 0 ? NL80211_CHAN_HT40PLUS :
+							NL80211_CHAN_HT40MINUS;
+		else if (vif->bss.mode.ht)
+			type = NL80211_CHAN_HT20;
 	}
 	mutex_unlock(&vwifi_mutex);
 	if (!chan)
 		return -ENODATA;
-	cfg80211_chandef_create(chandef, chan, ht ? NL80211_CHAN_HT20 : NL80211_CHAN_NO_HT);
+	cfg80211_chandef_create(chandef, chan, type);
 	return 0;
 }
 
@@ -5331,7 +5661,8 @@ static void vwifi_band_init(struct ieee80211_supported_band *band,
 	band->n_bitrates = id == NL80211_BAND_2GHZ ? ARRAY_SIZE(vwifi_rates) :
 						     ARRAY_SIZE(vwifi_rates) - 4;
 	band->ht_cap.ht_supported = true;
-	band->ht_cap.cap = IEEE80211_HT_CAP_SGI_20;
+	band->ht_cap.cap = IEEE80211_HT_CAP_SUP_WIDTH_20_40 | IEEE80211_HT_CAP_SGI_20 |
+			   IEEE80211_HT_CAP_SGI_40;
 	band->ht_cap.ampdu_factor = IEEE80211_HT_MAX_AMPDU_64K;
 	band->ht_cap.ampdu_density = IEEE80211_HT_MPDU_DENSITY_NONE;
 	band->ht_cap.mcs.rx_mask[0] = 0xff;
@@ -5449,8 +5780,13 @@ static void vwifi_radio_setup(struct vwifi_radio *radio)
 	wiphy->iface_combinations = &vwifi_iface_combination;
 	wiphy->n_iface_combinations = 1;
 	wiphy->flags |= WIPHY_FLAG_NETNS_OK | WIPHY_FLAG_HAVE_AP_SME |
-			WIPHY_FLAG_IBSS_RSN;
-	wiphy->features |= NL80211_FEATURE_MAC_ON_CREATE;
+			WIPHY_FLAG_IBSS_RSN | WIPHY_FLAG_OFFCHAN_TX;
+	/* How long mgmt_tx may be asked to wait; it never waits */
+	wiphy->max_remain_on_channel_duration = VWIFI_MAX_WAIT_MS;
+	/* FULL_AP_CLIENT_STATE: an AP's userspace SME adds stations with
+	 * their authenticated and associated flags (iwd 2.3 needs it)
+	 */
+	wiphy->features |= NL80211_FEATURE_MAC_ON_CREATE | NL80211_FEATURE_FULL_AP_CLIENT_STATE;
 	wiphy->mgmt_stypes = vwifi_mgmt_stypes;
 	wiphy->signal_type = CFG80211_SIGNAL_TYPE_MBM;
 	wiphy->max_scan_ssids = 16;
@@ -5573,6 +5909,7 @@ static const struct cfg80211_ops vwifi_cfg_ops = {
 	.change_beacon = vwifi_op_change_beacon,
 	.stop_ap = vwifi_stop_ap,
 	.change_bss = vwifi_change_bss,
+	.add_station = vwifi_op_add_station,
 	.del_station = vwifi_op_del_station,
 	.change_station = vwifi_op_change_station,
 	.get_station = vwifi_op_get_station,
@@ -5591,6 +5928,8 @@ static const struct cfg80211_ops vwifi_cfg_ops = {
 	.set_power_mgmt = vwifi_set_power_mgmt,
 	.dump_survey = vwifi_dump_survey,
 	.mgmt_tx = vwifi_mgmt_tx,
+	.mgmt_tx_cancel_wait = vwifi_mgmt_tx_cancel_wait,
+	.update_mgmt_frame_registrations = vwifi_update_mgmt_frame_registrations,
 };
 
 /*

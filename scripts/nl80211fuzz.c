@@ -1215,12 +1215,15 @@ static void op_bss(void)
 static size_t action_frame(const struct target *t, uint8_t *b, size_t max)
 {
 	static const uint8_t cats[] = { 4, 5, 8, 10, 127, 9, 0 };
+	/* authentication, (re)association response, deauthentication, disassociation */
+	static const uint8_t sme[] = { 0xb0, 0x10, 0x30, 0xc0, 0xa0 };
 	size_t len = 24 + 2 + rnd_len(200);
 
 	if (len > max)
 		len = max;
 	memset(b, 0, len);
-	b[0] = chance(90) ? 0xd0 : (uint8_t)rnd(256);	/* action, or another type */
+	/* action, an AP SME's frame (only an AP may send those), or another type */
+	b[0] = chance(70) ? 0xd0 : chance(70) ? sme[rnd(sizeof(sme))] : (uint8_t)rnd(256);
 	rnd_mac(b + 4);					/* DA */
 	if (chance(90))
 		memcpy(b + 10, t->mac, 6);		/* SA: ours, as cfg80211 wants */
@@ -1238,9 +1241,14 @@ static size_t action_frame(const struct target *t, uint8_t *b, size_t max)
 	return len;
 }
 
-/* Frame registrations and action frames (REGISTER_FRAME, FRAME, FRAME_WAIT_CANCEL) */
+/*
+ * Frame registrations and management frames: action frames, and the AP
+ * SME's (REGISTER_FRAME, FRAME, FRAME_WAIT_CANCEL)
+ */
 static void op_frame(void)
 {
+	/* an AP's SME frames: the AP hands them up while they are registered */
+	static const uint16_t sme_types[] = { 0x00b0, 0x0000, 0x0020, 0x00c0, 0x00a0, 0x0040 };
 	struct target *t = pick();
 	uint8_t b[400];
 	size_t len;
@@ -1251,7 +1259,8 @@ static void op_frame(void)
 		put_ifindex(t);
 		if (chance(90))
 			put_u16(NL80211_ATTR_FRAME_TYPE,
-				chance(80) ? 0x00d0 : (uint16_t)rnd(65536));
+				chance(60) ? 0x00d0 : chance(60) ? sme_types[rnd(6)] :
+				(uint16_t)rnd(65536));
 		len = rnd_len(8);
 		rnd_bytes(b, len);
 		if (chance(80))
