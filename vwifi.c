@@ -75,6 +75,7 @@
 #define VWIFI_SME_TRIES		3
 #define VWIFI_LISTEN_INTERVAL	10	/* beacon intervals, in association requests */
 #define VWIFI_MAX_WAIT_MS	5000	/* a wait mgmt_tx accepts (and does not do) */
+#define VWIFI_ASKERS		16	/* remote stations an AP's userspace SME can answer */
 
 static int station = 2;
 module_param(station, int, 0444);
@@ -212,6 +213,15 @@ struct vwifi_vif {
 	 * BIT(stype >> 4); written by cfg80211 (WRITE_ONCE), read anywhere
 	 */
 	u32 mgmt_regs;
+	/* AP whose userspace runs the SME: the stations of other guests
+	 * that sent it frames last, and where (their guest's virtio-net
+	 * address), for its answers and NEW_STATION; under vwifi_mutex
+	 */
+	struct {
+		u8 addr[ETH_ALEN];
+		u8 lower[ETH_ALEN];
+	} askers[VWIFI_ASKERS];
+	u8 next_asker;
 	struct vwifi_pcpu_stats __percpu *stats;
 	atomic_long_t tx_dropped;
 	atomic_long_t rx_dropped;
@@ -1921,6 +1931,21 @@ static void __vwifi_sta_mark_lost(struct vwifi_vif *sta, u16 reason, bool locall
 	wiphy_work_queue(sta->wdev.wiphy, &sta->radio->lost_work);
 }
 
+/*
+ * The userspace SME of @ap hears the station @sa of another guest leave
+ * with @reason: a deauthentication frame, as the air would carry it
+ */
+static void __vwifi_ap_hear_deauth(struct vwifi_vif *ap, const u8 *sa, u16 reason)
+{
+	struct ieee80211_mgmt deauth = {};
+
+	vwifi_mgmt_hdr(&deauth, IEEE80211_STYPE_DEAUTH, ap->ndev->dev_addr, sa, ap->bss.bssid);
+	deauth.u.deauth.reason_code = cpu_to_le16(reason);
+	cfg80211_rx_mgmt(&ap->wdev, ap->bss.freq,
+			 vwifi_remote_signal_dbm(ap->ndev->dev_addr, sa), (const u8 *)&deauth,
+			 VWIFI_DEAUTH_LEN, 0);
+}
+
 /* @tx tells the local interface @rx that it leaves, over the air */
 static void __vwifi_send_deauth(struct vwifi_vif *tx, struct vwifi_vif *rx, u16 reason)
 {
@@ -2574,12 +2599,43 @@ static int __vwifi_ap_remove_stations(struct vwifi_vif *ap, const u8 *mac, u16 r
 static void __vwifi_ap_stop(struct vwifi_vif *ap)
 {
 	lockdep_assert_held(&vwifi_mutex);
+	memset(ap->askers, 0, sizeof(ap->askers));
 	__vwifi_ap_remove_stations(ap, NULL, WLAN_REASON_DEAUTH_LEAVING);
 	__vwifi_bss_end(ap);
 	ap->ap_isolate = false;
 }
 
 /* ---- The AP's SME (the device's): it answers authentication and association ---- */
+
+/* @ap's userspace SME heard the station @addr of the guest at @lower */
+static void __vwifi_ap_note_asker(struct vwifi_vif *ap, const u8 *addr, const u8 *lower)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&vwifi_mutex);
+	for (i = 0; i < VWIFI_ASKERS; i++)
+		if (ether_addr_equal(ap->askers[i].addr, addr))
+			break;
+	if (i == VWIFI_ASKERS) {
+		i = ap->next_asker;
+		ap->next_asker = (i + 1) % VWIFI_ASKERS;
+	}
+	ether_addr_copy(ap->askers[i].addr, addr);
+	ether_addr_copy(ap->askers[i].lower, lower);
+}
+
+/* Where the station @addr of another guest that asked @ap is, or NULL */
+static const u8 *__vwifi_ap_asker_lower(const struct vwifi_vif *ap, const u8 *addr)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&vwifi_mutex);
+	for (i = 0; i < VWIFI_ASKERS; i++)
+		if (is_valid_ether_addr(ap->askers[i].addr) &&
+		    ether_addr_equal(ap->askers[i].addr, addr))
+			return ap->askers[i].lower;
+	return NULL;
+}
 
 static void __vwifi_ap_send_auth(struct vwifi_vif *ap, const u8 *da, u16 alg, u16 status,
 				 const u8 *lower)
@@ -2808,9 +2864,9 @@ static int vwifi_change_station(struct wiphy *wiphy, struct wireless_dev *wdev,
  * NL80211_CMD_NEW_STATION, under the wiphy lock: the AP's userspace SME
  * accepted the station @mac (it answered its association request itself)
  * and adds it with what the association negotiated.  The station's own
- * end of the link comes from its SME, before or after this one.  Only a
- * station of this guest: one in another guest is reached through the
- * device's SME.
+ * end of the link comes from its SME, before or after this one.  A
+ * station in another guest must have sent the AP frames lately (its
+ * guest's address is known then).
  */
 static int vwifi_add_station(struct wiphy *wiphy, struct wireless_dev *wdev,
 			     const u8 *mac, struct station_parameters *params)
@@ -2820,20 +2876,23 @@ static int vwifi_add_station(struct wiphy *wiphy, struct wireless_dev *wdev,
 		    BIT(NL80211_STA_FLAG_SHORT_PREAMBLE);
 	struct vwifi_vif *ap = vwifi_wdev_vif(wdev), *sta;
 	struct vwifi_peer *peer;
+	const u8 *lower;
 	int err = 0;
 
 	if (!vwifi_vif_is(ap, NL80211_IFTYPE_AP))
 		return -EOPNOTSUPP;
 	mutex_lock(&vwifi_mutex);
 	sta = vwifi_vif_by_addr(mac);
+	lower = __vwifi_ap_asker_lower(ap, mac);
 	if (!ap->bss.active) {
 		err = -ENETDOWN;
 	} else if (vwifi_peer_find(ap, mac)) {
 		err = -EEXIST;
-	} else if (!sta || !vwifi_vif_is(sta, NL80211_IFTYPE_STATION)) {
+	} else if ((!sta || !vwifi_vif_is(sta, NL80211_IFTYPE_STATION)) && !lower) {
 		err = -ENOENT;
 	} else {
-		peer = __vwifi_link_half(ap, sta, ap->bss.secured);
+		peer = sta ? __vwifi_link_half(ap, sta, ap->bss.secured) :
+			     __vwifi_link_remote(ap, mac, lower, ap->bss.secured);
 		if (!peer)
 			goto nomem;
 		peer->aid = params->aid;
@@ -3286,8 +3345,11 @@ static bool __vwifi_ap_rx_sme(struct vwifi_vif *ap, struct vwifi_vif *tx, const 
 
 	if (!ap->bss.active || !ether_addr_equal(mgmt->bssid, ap->bss.bssid))
 		return false;
-	if (vwifi_ap_sme_in_userspace(ap))
+	if (vwifi_ap_sme_in_userspace(ap)) {
+		if (!tx)
+			__vwifi_ap_note_asker(ap, mgmt->sa, lower);
 		return cfg80211_rx_mgmt(&ap->wdev, freq, signal, (const u8 *)mgmt, len, 0);
+	}
 	if (ieee80211_is_auth(fc))
 		return __vwifi_ap_rx_auth(ap, lower, mgmt);
 	if (ieee80211_is_deauth(fc) || ieee80211_is_disassoc(fc))
@@ -3462,7 +3524,8 @@ static int vwifi_mgmt_tx(struct wiphy *wiphy, struct wireless_dev *wdev,
 		__vwifi_ap_tx_group_leave(vif, mgmt);
 		acked = true;
 	} else {
-		acked = __vwifi_air_send_mgmt(vif, freq, params->buf, params->len, NULL);
+		acked = __vwifi_air_send_mgmt(vif, freq, params->buf, params->len,
+					      __vwifi_ap_asker_lower(vif, mgmt->da));
 	}
 	mutex_unlock(&vwifi_mutex);
 	if (!params->dont_wait_for_ack)
@@ -4125,6 +4188,11 @@ static bool vwifi_virtio_mgmt_deauth(struct vwifi_vif *vif,
 		if (vif->sme != VWIFI_SME_IDLE && vif->sme_remote &&
 		    ether_addr_equal(hdr->ta, vif->bss.bssid))
 			__vwifi_sme_done(vif, NULL, WLAN_STATUS_UNSPECIFIED_FAILURE, NULL, 0);
+		return true;
+	}
+	if (vwifi_vif_is(vif, NL80211_IFTYPE_AP) && vwifi_ap_sme_in_userspace(vif)) {
+		/* Its userspace removes the station, as after a local one's */
+		__vwifi_ap_hear_deauth(vif, hdr->ta, be16_to_cpu(d->reason));
 		return true;
 	}
 	__vwifi_peer_gone(peer, be16_to_cpu(d->reason), false);

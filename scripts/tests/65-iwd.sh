@@ -8,60 +8,13 @@
 # shellcheck source=scripts/tests/wifi.sh
 . "$VWIFI_REPO/scripts/tests/wifi.sh"
 
-# iwd_bin: the daemon (Debian installs it in /usr/libexec)
-iwd_bin() {
-	local b
-	for b in /usr/libexec/iwd /usr/lib/iwd/iwd; do
-		[ -x "$b" ] && { echo "$b"; return 0; }
-	done
-	return 1
-}
-
-# iwd_up N: a system bus, then iwd on vwN only (in nsN), its state and
-# configuration in the case dir; waits until iwctl lists vwN
-iwd_up() {
-	local n=$1 iwd etc=$CASE_DIR/iwd-etc state=$CASE_DIR/iwd-state
-	iwd=$(iwd_bin) || skip "needs iwd"
-	need dbus-daemon iwctl
-	mkdir -p /run/dbus "$etc" "$state"
-	# a bus of the case's own, without service activation: iwctl would
-	# otherwise start a second iwd (in the wrong netns) before ours has
-	# its name
-	cat >"$CASE_DIR/dbus.conf" <<-CONF
-	<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
-	 "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-	<busconfig>
-	  <type>system</type>
-	  <listen>unix:path=/run/dbus/system_bus_socket</listen>
-	  <auth>EXTERNAL</auth>
-	  <policy context="default">
-	    <allow user="*"/>
-	    <allow own="*"/>
-	    <allow send_destination="*"/>
-	    <allow receive_sender="*"/>
-	  </policy>
-	</busconfig>
-	CONF
-	rm -f /run/dbus/system_bus_socket
-	bg dbus dbus-daemon --config-file="$CASE_DIR/dbus.conf" --nofork --nopidfile
-	wait_for 10 test -S /run/dbus/system_bus_socket || fail "no system bus: $(tail -n 3 "$(bg_log dbus)")"
-	# keep the interface vwifi made (iwd would delete and re-create it),
-	# no DHCP (the case sets the addresses)
-	cat >"$etc/main.conf" <<-CONF
-	[General]
-	EnableNetworkConfiguration=false
-	UseDefaultInterface=true
-	[DriverQuirks]
-	DefaultInterface=*
-	CONF
-	in_ns "ns$n" ip link set "vw$n" up
-	bg "iwd-vw$n" ip netns exec "ns$n" env CONFIGURATION_DIRECTORY="$etc" STATE_DIRECTORY="$state" \
-		"$iwd" -d -i "vw$n"
-	wait_for 20 eval "iwctl device list 2>/dev/null | grep -q 'vw$n'" ||
-		fail "iwd does not list vw$n: $(grep -iE 'error|fail|vw' "$(bg_log "iwd-vw$n")" | tail -n 4 | tr '\n' '|')"
-}
-
 iwd_log() { bg_log "iwd-vw$1"; }
+
+# iwd_up N: iwd on vwN in nsN
+iwd_up() {
+	in_ns "ns$1" ip link set "vw$1" up
+	iwd_start "vw$1" "ns$1"
+}
 
 # An iwd access point (WPA2, channel of its choice) serves a wpa_supplicant
 # station: association, iwd's 4-way handshake, the port opens, ping both
@@ -73,12 +26,7 @@ t_iwd_ap() {
 	vw_load station=2
 	vw_netns 0 1
 	iwd_up 0
-	out=$(iwctl device vw0 set-property Mode ap 2>&1) || fail "iwctl set-property Mode ap: $out"
-	wait_for 10 eval "iwctl ap list 2>/dev/null | grep -q vw0" || fail "vw0 is not in AP mode: $(iwctl ap list 2>&1 | tr '\n' '|')"
-	out=$(iwctl ap vw0 start test 12345678 2>&1) ||
-		fail "iwctl ap start: $out: $(grep -iE 'error|fail|-[0-9]+' "$(iwd_log 0)" | tail -n 5 | tr '\n' '|')"
-	wait_for 10 eval "iwctl ap vw0 show 2>/dev/null | grep -q 'Started *yes'" ||
-		fail "the iwd AP did not start: $(iwctl ap vw0 show 2>&1 | tr '\n' '|')"
+	iwd_ap_start vw0
 	start_sta 1
 	wait_sta 1 40
 	expect_ping 1 0

@@ -143,3 +143,77 @@ infra_up() {
 
 # link_field N FIELD: a value from `iw dev vwN link` (e.g. "SSID", "freq")
 link_field() { in_ns "ns$1" iw dev "vw$1" link | sed -n "s/^[[:space:]]*$2: //p"; }
+
+# iwd_bin: the daemon (Debian installs it in /usr/libexec)
+iwd_bin() {
+	local b
+	for b in /usr/libexec/iwd /usr/lib/iwd/iwd; do
+		[ -x "$b" ] && { echo "$b"; return 0; }
+	done
+	return 1
+}
+
+# iwd_start IFACE [NS]: a system bus, then iwd on IFACE only (in NS if
+# given), its state and configuration in the case dir (log: bg_log
+# iwd-IFACE); waits until iwctl lists IFACE
+iwd_start() {
+	local ifc=$1 ns=${2:-} iwd etc=$CASE_DIR/iwd-etc state=$CASE_DIR/iwd-state
+	iwd=$(iwd_bin) || skip "needs iwd"
+	need dbus-daemon iwctl
+	mkdir -p /run/dbus "$etc" "$state"
+	# a bus of the case's own, without service activation: iwctl would
+	# otherwise start a second iwd (in the wrong netns) before ours has
+	# its name
+	cat >"$CASE_DIR/dbus.conf" <<-CONF
+	<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+	 "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+	<busconfig>
+	  <type>system</type>
+	  <listen>unix:path=/run/dbus/system_bus_socket</listen>
+	  <auth>EXTERNAL</auth>
+	  <policy context="default">
+	    <allow user="*"/>
+	    <allow own="*"/>
+	    <allow send_destination="*"/>
+	    <allow receive_sender="*"/>
+	  </policy>
+	</busconfig>
+	CONF
+	rm -f /run/dbus/system_bus_socket
+	bg dbus dbus-daemon --config-file="$CASE_DIR/dbus.conf" --nofork --nopidfile
+	wait_for 10 test -S /run/dbus/system_bus_socket || fail "no system bus: $(tail -n 3 "$(bg_log dbus)")"
+	# keep the interface vwifi made (iwd would delete and re-create it),
+	# no DHCP (the case sets the addresses)
+	cat >"$etc/main.conf" <<-CONF
+	[General]
+	EnableNetworkConfiguration=false
+	UseDefaultInterface=true
+	[DriverQuirks]
+	DefaultInterface=*
+	CONF
+	# the kernel crypto iwd asks for at start (AF_ALG and its algorithms):
+	# loaded first, each modprobe can take seconds under TCG
+	modprobe -q -a af_alg algif_hash algif_skcipher cmac ecb cbc ctr ccm hmac sha1 \
+		sha256 sha512 md4 aes 2>/dev/null
+	if [ -n "$ns" ]; then
+		bg "iwd-$ifc" ip netns exec "$ns" env CONFIGURATION_DIRECTORY="$etc" \
+			STATE_DIRECTORY="$state" "$iwd" -d -i "$ifc"
+	else
+		bg "iwd-$ifc" env CONFIGURATION_DIRECTORY="$etc" STATE_DIRECTORY="$state" \
+			"$iwd" -d -i "$ifc"
+	fi
+	wait_for 60 eval "iwctl device list 2>/dev/null | grep -q '$ifc'" ||
+		fail "iwd does not list $ifc: $(grep -iE 'error|fail|vw' "$(bg_log "iwd-$ifc")" | tail -n 4 | tr '\n' '|')"
+}
+
+# iwd_ap_start IFACE: iwd's IFACE in AP mode, WPA2 AP "test" (12345678) started
+iwd_ap_start() {
+	local out
+	out=$(iwctl device "$1" set-property Mode ap 2>&1) || fail "iwctl set-property Mode ap: $out"
+	wait_for 10 eval "iwctl ap list 2>/dev/null | grep -q '$1'" ||
+		fail "$1 is not in AP mode: $(iwctl ap list 2>&1 | tr '\n' '|')"
+	out=$(iwctl ap "$1" start test 12345678 2>&1) ||
+		fail "iwctl ap start: $out: $(grep -iE 'error|fail|-[0-9]+' "$(bg_log "iwd-$1")" | tail -n 5 | tr '\n' '|')"
+	wait_for 10 eval "iwctl ap '$1' show 2>/dev/null | grep -q 'Started *yes'" ||
+		fail "the iwd AP did not start: $(iwctl ap "$1" show 2>&1 | tr '\n' '|')"
+}

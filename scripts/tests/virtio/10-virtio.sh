@@ -199,6 +199,55 @@ roam_sta() {
 	sync_wait 90 done-g2
 }
 
+# iwd's AP in guest 1 (it runs the AP SME: the station's authentication and
+# association reach it over the transport, its answers go back to guest 2,
+# it adds the station with NEW_STATION) serves wpa_supplicant in guest 2:
+# WPA2, both ways ping; the station leaves and iwd removes it
+VNET_GUESTS[virtio_iwd_ap]=3
+CASE_TIMEOUT[virtio_iwd_ap]=240
+t_virtio_iwd_ap() {
+	virtio_case_start 2 || return 0
+	virtio_load
+	case $G in
+	1) iwd_ap_guest ;;
+	*) iwd_sta_guest ;;
+	esac
+}
+
+iwd_ap_guest() {
+	local s2
+	s2=$(virtio_mac 2)
+	ip link set vw0 up
+	iwd_start vw0
+	iwd_ap_start vw0
+	sync_put ap-up
+	sync_wait 150 sta-up
+	wait_for 20 eval "iw dev vw0 station get $s2 | grep -Eq 'authorized:[[:space:]]*yes'" ||
+		fail "the iwd AP does not list guest 2's station authorized: $(iw dev vw0 station dump | tr '\n' '|')"
+	v_ping 2
+	sync_put ap-checked
+	sync_wait 90 sta-left
+	wait_for 15 eval "! iw dev vw0 station get $s2" ||
+		fail "the iwd AP still lists guest 2's station after it left"
+	! grep -q 'STATION failed' "$(bg_log iwd-vw0)" ||
+		fail "iwd: $(grep 'STATION failed' "$(bg_log iwd-vw0)" | head -n 1)"
+	no_kernel_warnings
+	vw_counters
+}
+
+iwd_sta_guest() {
+	sync_wait 150 ap-up
+	v_start_sta
+	v_wait_sta 90
+	v_check_link "$(virtio_mac 1)"
+	v_ping 1
+	sync_put sta-up
+	sync_wait 90 ap-checked
+	v_sta_cli disconnect >/dev/null
+	sync_put sta-left
+	no_kernel_warnings
+}
+
 # Two "hosts": guests 1 and 2 on one bridge, guests 3 and 4 on another, in
 # another netns, the bridges joined by a VXLAN tunnel (vmnet.sh --site-b 3;
 # with this case selected, every case of the boot runs on that topology).
