@@ -954,14 +954,20 @@ static void vwifi_unlink_one(struct vwifi_peer *peer)
 	call_rcu(&peer->rcu, vwifi_peer_free_rcu);
 }
 
+/* Whether the far end of @peer is a local AP whose userspace runs the SME */
+static bool vwifi_peer_to_userspace_ap(const struct vwifi_peer *peer)
+{
+	return peer->vif && vwifi_vif_is(peer->vif, NL80211_IFTYPE_AP) &&
+	       vwifi_ap_sme_in_userspace(peer->vif);
+}
+
 /*
  * Whether the far end of @peer keeps its entry until its userspace
- * removes it: an AP whose userspace runs the SME (NL80211_CMD_DEL_STATION)
+ * removes it (NL80211_CMD_DEL_STATION): such an AP's
  */
 static bool vwifi_peer_kept_by_far_end(const struct vwifi_peer *peer)
 {
-	return peer->twin && vwifi_vif_is(peer->vif, NL80211_IFTYPE_AP) &&
-	       vwifi_ap_sme_in_userspace(peer->vif);
+	return peer->twin && vwifi_peer_to_userspace_ap(peer);
 }
 
 /*
@@ -1985,19 +1991,29 @@ static void __vwifi_peer_gone(struct vwifi_peer *peer, u16 reason, bool locally)
 /*
  * The owner of @peer ends their link, and the far end learns of it with
  * @reason: a local interface as from __vwifi_peer_gone() (an AP whose
- * userspace runs the SME from a deauthentication frame), a remote one from
- * a deauthentication over the medium.
+ * userspace runs the SME from a deauthentication frame, and it keeps its
+ * entry until that userspace deletes it), a remote one from a
+ * deauthentication over the medium.
  */
 static void __vwifi_peer_leave(struct vwifi_peer *peer, u16 reason)
 {
+	struct vwifi_peer *far = peer->twin;
+
 	lockdep_assert_held(&vwifi_mutex);
-	if (vwifi_peer_kept_by_far_end(peer)) {
+	if (vwifi_peer_to_userspace_ap(peer)) {
 		__vwifi_send_deauth(peer->owner, peer->vif, reason);
 		__vwifi_unlink(peer);
 		return;
 	}
-	if (peer->twin) {
-		__vwifi_peer_gone(peer->twin, reason, false);
+	if (far) {
+		/* Each end goes on its own, the far one as its owner learns
+		 * of it: the far end's rules (an AP that keeps entries) do
+		 * not keep @peer
+		 */
+		WRITE_ONCE(far->twin, NULL);
+		WRITE_ONCE(peer->twin, NULL);
+		__vwifi_peer_gone(far, reason, false);
+		vwifi_unlink_one(peer);
 		return;
 	}
 	if (!peer->vif)
@@ -2221,16 +2237,22 @@ static int __vwifi_sme_start(struct vwifi_vif *sta, const struct cfg80211_connec
 static void __vwifi_sme_cancel(struct vwifi_vif *sta)
 {
 	struct vwifi_peer *peer;
+	struct vwifi_vif *ap;
 
 	lockdep_assert_held(&vwifi_mutex);
 	if (sta->sme == VWIFI_SME_IDLE)
 		return;
 	peer = vwifi_peer_find(sta, sta->bss.bssid);
+	ap = sta->sme_remote ? NULL : vwifi_vif_by_addr(sta->bss.bssid);
 	if (peer && peer != rcu_access_pointer(sta->ap_link))
 		__vwifi_peer_leave(peer, WLAN_REASON_DEAUTH_LEAVING);
 	else if (sta->sme == VWIFI_SME_ASSOC && sta->sme_remote)
 		vwifi_virtio_deauth_to(sta->ndev->dev_addr, sta->bss.bssid, sta->sme_lower,
 				       WLAN_REASON_DEAUTH_LEAVING);
+	else if (sta->sme == VWIFI_SME_ASSOC && ap && vwifi_vif_is(ap, NL80211_IFTYPE_AP) &&
+		 vwifi_ap_sme_in_userspace(ap))
+		/* Its userspace may have accepted us already */
+		__vwifi_send_deauth(sta, ap, WLAN_REASON_DEAUTH_LEAVING);
 	vwifi_sme_clear(sta);
 	vwifi_bss_clear(&sta->bss);
 }
@@ -2271,7 +2293,8 @@ static void __vwifi_sme_done(struct vwifi_vif *sta, struct vwifi_vif *ap, u16 st
 		__vwifi_air_walk(&sw.walk);
 		if (sw.cbss && ap)
 			link = vwifi_peer_find(sta, sta->bss.bssid) ?:
-			       __vwifi_link_half(sta, ap, sta->sme_control_port);
+			       (vwifi_ap_sme_in_userspace(ap) ?
+				__vwifi_link_half(sta, ap, sta->sme_control_port) : NULL);
 		else if (sw.cbss)
 			link = __vwifi_link_remote(sta, sta->bss.bssid, sta->sme_lower,
 						   sta->sme_control_port);
@@ -2741,6 +2764,11 @@ static bool __vwifi_ap_rx_assoc(struct vwifi_vif *ap, struct vwifi_vif *sta, con
 	ssid = cfg80211_find_elem(WLAN_EID_SSID, ies, ies_len);
 	if (!ssid || !vwifi_bss_ssid_is(&ap->bss, ssid->data, ssid->datalen))
 		return true;	/* not for this BSS: no answer, as on the air */
+	/* A request that waited past the local station's giving up: it
+	 * would not hear the answer
+	 */
+	if (sta && (sta->sme != VWIFI_SME_ASSOC || !ether_addr_equal(sta->bss.bssid, ap->bss.bssid)))
+		return true;
 	peer = vwifi_peer_find(ap, mgmt->sa);
 	if (peer && sta) {
 		/* A local station asks again while the link the AP made for
@@ -3307,7 +3335,9 @@ static bool __vwifi_air_send_mgmt(struct vwifi_vif *tx, u32 freq, const void *bu
 
 	lockdep_assert_held(&vwifi_mutex);
 	atomic_long_inc(&vwifi_mgmt.sme_tx);
-	rx = lower ? NULL : vwifi_vif_by_addr(mgmt->da);
+	rx = lower ? NULL : vwifi_vif_find(mgmt->da);
+	if (rx && !netif_running(rx->ndev))
+		return false;	/* a local interface that is down hears nothing */
 	if (!rx)
 		return vwifi_virtio_on() && vwifi_virtio_send_frame(tx, freq, buf, len, lower);
 	if (skb_queue_len(&vwifi_air_q) >= VWIFI_AIR_QUEUE_MAX)
@@ -5007,6 +5037,24 @@ static int vwifi_ndo_init(struct net_device *ndev)
 }
 
 /*
+ * The entries other interfaces keep for @vif alone (an AP whose userspace
+ * keeps them, a half link) go, their owners told as of a departure
+ */
+static void __vwifi_forget_far_ends(struct vwifi_vif *vif)
+{
+	struct vwifi_peer *peer;
+	struct hlist_node *tmp;
+	struct vwifi_vif *v;
+	unsigned int bkt;
+
+	lockdep_assert_held(&vwifi_mutex);
+	list_for_each_entry(v, &vwifi_vifs, list)
+		hash_for_each_safe(v->peers, bkt, tmp, peer, node)
+			if (peer->vif == vif)
+				__vwifi_peer_gone(peer, WLAN_REASON_DEAUTH_LEAVING, false);
+}
+
+/*
  * Unregistering: drop every link so nobody sends here any more.  Under
  * rtnl, and the wiphy lock when cfg80211 deletes the interface.
  */
@@ -5025,6 +5073,7 @@ static void vwifi_ndo_uninit(struct net_device *ndev)
 	__vwifi_sme_cancel(vif);
 	hash_for_each_safe(vif->peers, bkt, tmp, peer, node)
 		__vwifi_unlink(peer);
+	__vwifi_forget_far_ends(vif);
 	vwifi_bss_clear(&vif->bss);
 	__vwifi_deny_forget(vif);
 	/* The medium's receive path looks interfaces up under RCU */

@@ -19,7 +19,8 @@ iwd_up() {
 # An iwd access point (WPA2, channel of its choice) serves a wpa_supplicant
 # station: association, iwd's 4-way handshake, the port opens, ping both
 # ways; the AP lists the station authorized; the station leaves and the AP
-# no longer lists it
+# no longer lists it; it comes back, then its interface is deleted and the
+# AP forgets it
 t_iwd_ap() {
 	local out
 	need wpa_supplicant iw ping
@@ -45,4 +46,14 @@ t_iwd_ap() {
 		fail "the iwd AP still lists vw1 after it left"
 	! grep -q 'STATION failed' "$(iwd_log 0)" ||
 		fail "iwd: $(grep 'STATION failed' "$(iwd_log 0)" | head -n 1)"
+	# back, then its interface goes away: the AP's entry for it goes too
+	sta_cli 1 reconnect >/dev/null
+	wait_sta 1 40
+	wait_for 10 eval "in_ns ns0 iw dev vw0 station get $(vw_mac 1) | grep -Eq 'authorized:[[:space:]]*yes'" ||
+		fail "vw1 is not back at the iwd AP"
+	bg_stop wpas-vw1
+	in_ns ns1 iw dev vw1 del || fail "iw dev vw1 del"
+	wait_for 10 eval "! in_ns ns0 iw dev vw0 station dump | grep -q 'Station $(vw_mac 1)'" ||
+		fail "the iwd AP still lists vw1 after its interface went"
+	in_ns ns0 iw dev vw0 station dump >/dev/null || fail "station dump on the iwd AP"
 }
