@@ -2767,7 +2767,8 @@ static bool __vwifi_ap_rx_assoc(struct vwifi_vif *ap, struct vwifi_vif *sta, con
 	/* A request that waited past the local station's giving up: it
 	 * would not hear the answer
 	 */
-	if (sta && (sta->sme != VWIFI_SME_ASSOC || !ether_addr_equal(sta->bss.bssid, ap->bss.bssid)))
+	if (sta && (sta->sme != VWIFI_SME_ASSOC ||
+		    !ether_addr_equal(sta->bss.bssid, ap->bss.bssid)))
 		return true;
 	peer = vwifi_peer_find(ap, mgmt->sa);
 	if (peer && sta) {
