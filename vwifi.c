@@ -1283,6 +1283,14 @@ static void vwifi_mgmt_hdr(struct ieee80211_mgmt *mgmt, u16 stype, const u8 *da,
 	ether_addr_copy(mgmt->bssid, bssid);
 }
 
+/* A deauthentication from @sa to @da in @bssid, VWIFI_DEAUTH_LEN bytes */
+static void vwifi_deauth_frame(struct ieee80211_mgmt *deauth, const u8 *da, const u8 *sa,
+			       const u8 *bssid, u16 reason)
+{
+	vwifi_mgmt_hdr(deauth, IEEE80211_STYPE_DEAUTH, da, sa, bssid);
+	deauth->u.deauth.reason_code = cpu_to_le16(reason);
+}
+
 /* Whether @len bytes of IEs are whole elements, each within the buffer */
 static bool vwifi_ies_valid(const u8 *ies, size_t len)
 {
@@ -1943,10 +1951,9 @@ static void __vwifi_sta_mark_lost(struct vwifi_vif *sta, u16 reason, bool locall
  */
 static void __vwifi_ap_hear_deauth(struct vwifi_vif *ap, const u8 *sa, u16 reason)
 {
-	struct ieee80211_mgmt deauth = {};
+	struct ieee80211_mgmt deauth;
 
-	vwifi_mgmt_hdr(&deauth, IEEE80211_STYPE_DEAUTH, ap->ndev->dev_addr, sa, ap->bss.bssid);
-	deauth.u.deauth.reason_code = cpu_to_le16(reason);
+	vwifi_deauth_frame(&deauth, ap->ndev->dev_addr, sa, ap->bss.bssid, reason);
 	cfg80211_rx_mgmt(&ap->wdev, ap->bss.freq,
 			 vwifi_remote_signal_dbm(ap->ndev->dev_addr, sa), (const u8 *)&deauth,
 			 VWIFI_DEAUTH_LEN, 0);
@@ -1955,11 +1962,9 @@ static void __vwifi_ap_hear_deauth(struct vwifi_vif *ap, const u8 *sa, u16 reaso
 /* @tx tells the local interface @rx that it leaves, over the air */
 static void __vwifi_send_deauth(struct vwifi_vif *tx, struct vwifi_vif *rx, u16 reason)
 {
-	struct ieee80211_mgmt deauth = {};
+	struct ieee80211_mgmt deauth;
 
-	vwifi_mgmt_hdr(&deauth, IEEE80211_STYPE_DEAUTH, rx->ndev->dev_addr, tx->ndev->dev_addr,
-		       rx->bss.bssid);
-	deauth.u.deauth.reason_code = cpu_to_le16(reason);
+	vwifi_deauth_frame(&deauth, rx->ndev->dev_addr, tx->ndev->dev_addr, rx->bss.bssid, reason);
 	__vwifi_air_send_mgmt(tx, rx->bss.freq, &deauth, VWIFI_DEAUTH_LEN, NULL);
 }
 
