@@ -198,7 +198,7 @@ for name in "${CASES[@]}"; do
 	echo "<5>$VW_CASE_MARK" >/dev/kmsg
 	t=$(( ${CASE_TIMEOUT[$name]:-$VWIFI_CASE_TIMEOUT} * ${VWIFI_TIME_SCALE:-1} ))
 	start=$(vw_now_ms)
-	timeout -s TERM -k 5 "$t" setsid -w bash "$SELF" --case "$name" \
+	VW_CASE_SECONDS=$t timeout -s TERM -k 5 "$t" setsid -w bash "$SELF" --case "$name" \
 		</dev/null >"$CASE_DIR/log" 2>&1 3>"$CASE_DIR/.reason"
 	rc=$?
 	t1=$(vw_now_ms)

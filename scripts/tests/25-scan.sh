@@ -2,7 +2,7 @@
 # Scanning: what a station sees of APs on the medium.
 . "$VWIFI_REPO/scripts/tests/wifi.sh"
 
-scan_of() { in_ns "ns$1" iw dev "vw$1" scan "${@:2}" 2>&1; }
+scan_of() { iw_scan "ns$1" "vw$1" "${@:2}"; }
 
 # The AP appears with its BSSID, SSID, channel, RSN element, TSF and signal
 t_scan_sees_ap() {

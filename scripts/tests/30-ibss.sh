@@ -55,7 +55,7 @@ t_ibss_isolation() {
 	expect_no_ping 3 1
 	expect_no_ping 1 3
 	# the cell is visible to a scan
-	in_ns ns1 iw dev vw1 scan | grep -q 'SSID: ibss1' || fail "IBSS cell not in scan"
+	iw_scan ns1 vw1 | grep -q 'SSID: ibss1' || fail "IBSS cell not in scan"
 }
 
 # wpa_supplicant IBSS-RSN (the README's option 2)

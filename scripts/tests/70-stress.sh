@@ -559,7 +559,7 @@ t_stress_iftype_race() {
 	for ((r = 1; r <= rounds; r++)); do
 		out=$(stress_ns_sh ns1 "$scan_round" "$RANDOM" 2>&1) || fail "(a) round $r: $out"
 	done
-	out=$(in_ns ns1 iw dev vw1 scan 2>&1) || fail "(a) scan after the changes: $out"
+	out=$(iw_scan ns1 vw1) || fail "(a) scan after the changes: $out"
 	grep -qi "BSS $(vw_mac 0)" <<<"$out" || fail "(a) the scan after the changes misses the AP"
 	# (b) during a connect: the connect runs in the background, the change hits it
 	# shellcheck disable=SC2016

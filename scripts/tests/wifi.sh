@@ -9,6 +9,24 @@ ctrl_dir() { local d="/run/vwt/${CASE_NAME:-x}/$1"; mkdir -p "$d"; echo "$d"; }
 # Addresses vwifi derives from the interface index (vwifi_radio_addr())
 vw_mac() { printf '02:76:77:00:%02x:%02x\n' $(($1 >> 8)) $(($1 & 255)); }
 
+# iw_scan NS DEV [ARGS]: `iw dev DEV scan ARGS` in NS, output on stdout.
+# iw waits for the end of its scan on the socket it triggered from, and hangs
+# when that end came before the trigger's ack (a trigger preempted for the
+# scan's duration under TCG): after 60 s, once more. A scan vwifi never ended
+# fails the second time (the trigger gets EBUSY).
+iw_scan() {
+	local out rc
+	out=$(in_ns "$1" timeout 60 iw dev "$2" scan "${@:3}" 2>&1)
+	rc=$?
+	if [ $rc = 124 ]; then
+		info "iw dev $2 scan missed the end of its scan; once more"
+		out=$(in_ns "$1" timeout 60 iw dev "$2" scan "${@:3}" 2>&1)
+		rc=$?
+	fi
+	printf '%s\n' "$out"
+	return $rc
+}
+
 # own_frames NS DEV SECONDS: count frames DEV receives (not sends) whose
 # source MAC is DEV's own address, for SECONDS (a packet socket in perl)
 own_frames() {

@@ -114,11 +114,31 @@ wait_killed() {
 }
 
 # virtio_case_start N: begin a case that uses guests 1..N: the lab check
-# (first case of the boot only), then 1 in the guests that sit this case out
+# (first case of the boot only), then 1 in the guests that sit this case out.
+# Those wait until the players are over (over-gI, written when a player's case
+# process exits), so that all guests start the next case together: a guest
+# that went on at once waited the next case's whole sync_wait for a player
+# still busy with this one (an iwd case under TCG takes minutes).
 virtio_case_start() {
 	mkdir -p "$SYNC"
 	[ -e "$VSHARED/ethok-g$G" ] || lab_net_check
-	[ "$G" -le "$1" ] || { info "guest $G sits this case out"; return 1; }
+	if [ "$G" -gt "$1" ]; then
+		info "guest $G sits this case out"
+		sit_out "$1"
+		return 1
+	fi
+	trap 'vw_now_ms >"$SYNC/over-g$G" 2>/dev/null' EXIT
+}
+# sit_out N: until guests 1..N are over (or were killed), within this case's
+# time bound (VW_CASE_SECONDS, from verify.sh)
+sit_out() {
+	local j end=$(( $(vw_now_ms) + (${VW_CASE_SECONDS:-180} - 10) * 1000 ))
+	for j in $(seq 1 "$1"); do
+		while [ ! -e "$SYNC/over-g$j" ] && [ ! -e "$VSHARED/killed-g$j" ]; do
+			[ "$(vw_now_ms)" -lt "$end" ] || { info "guest $j still busy; going on"; return 0; }
+			sleep 0.5
+		done
+	done
 }
 
 # lab_net_check: load virtio_net, check eth0, and ping every other guest over
