@@ -1392,6 +1392,23 @@ static s8 vwifi_ht40_offset(const u8 *ies, size_t len)
 	}
 }
 
+/*
+ * @offset (as above) for a BSS on @freq if @wiphy may use that secondary
+ * channel there, else 0 (20 MHz): a beacon from another guest may name one
+ * that does not exist, as HT40- on channel 1
+ */
+static s8 vwifi_ht40_usable(struct wiphy *wiphy, u32 freq, s8 offset)
+{
+	struct ieee80211_channel *chan = ieee80211_get_channel(wiphy, freq);
+	struct cfg80211_chan_def def;
+
+	if (!offset || !chan)
+		return 0;
+	cfg80211_chandef_create(&def, chan,
+				offset > 0 ? NL80211_CHAN_HT40PLUS : NL80211_CHAN_HT40MINUS);
+	return cfg80211_chandef_usable(wiphy, &def, IEEE80211_CHAN_DISABLED) ? offset : 0;
+}
+
 /* Pairwise TKIP and WEP rule HT out (802.11n-2009, 11.9.3) */
 static bool vwifi_sme_allows_ht(const struct cfg80211_connect_params *sme)
 {
@@ -1430,7 +1447,9 @@ static void vwifi_sta_negotiate(struct vwifi_vif *sta, const struct vwifi_bss *b
 		caps = band->ht_cap.cap & le16_to_cpu(ht->cap_info);
 		mode->ht = true;
 		if (caps & IEEE80211_HT_CAP_SUP_WIDTH_20_40)
-			mode->ht40 = vwifi_ht40_offset(bss->ies, bss->ies_len);
+			mode->ht40 = vwifi_ht40_usable(sta->wdev.wiphy, bss->freq,
+						       vwifi_ht40_offset(bss->ies,
+									 bss->ies_len));
 		mode->ht_sgi = caps & (mode->ht40 ? IEEE80211_HT_CAP_SGI_40 :
 					     IEEE80211_HT_CAP_SGI_20);
 	}

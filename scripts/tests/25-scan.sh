@@ -31,6 +31,23 @@ t_scan_sees_ap() {
 	[ "$(grep -c '^BSS' <<<"$out")" -eq 1 ] || fail "scan lists $(grep -c '^BSS' <<<"$out") BSSs"
 }
 
+# An active scan learns of the AP from its probe response, a passive one from
+# its beacon (iw names the frame the entry's elements came from)
+t_scan_probe_resp_or_beacon() {
+	local out resp='Information elements from Probe Response frame'
+	vw_load station=2
+	vw_netns 0 1
+	start_ap 0 wpa2
+	in_ns ns1 ip link set vw1 up
+	out=$(scan_of 1 flush passive) || fail "passive scan: $out"
+	grep -qi "BSS $(vw_mac 0)" <<<"$out" || fail "AP not in a passive scan"
+	grep -q "$resp" <<<"$out" && fail "a passive scan reports a probe response"
+	grep -q 'SSID: test' <<<"$out" || fail "no SSID from the beacon"
+	out=$(scan_of 1 flush) || fail "active scan: $out"
+	grep -q "$resp" <<<"$out" || fail "an active scan reports no probe response: $(head -c 300 <<<"$out")"
+	grep -q 'RSN:' <<<"$out" || fail "no RSN element in the probe response"
+}
+
 # A scan limited to other frequencies does not see the AP
 t_scan_freq_filter() {
 	local out

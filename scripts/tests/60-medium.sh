@@ -89,7 +89,7 @@ t_medium_remote_ap() {
 	in_ns ns1 ip link set vw1 up
 	peer_bg fakeap ap "$FAKE_AP" far 2412 20
 	# perl may take a while to start under load: scan until its beacons came
-	wait_for 10 eval "in_ns ns1 iw dev vw1 scan >'$CASE_DIR/scan.txt' 2>&1 && grep -q 'BSS $FAKE_AP' '$CASE_DIR/scan.txt'" ||
+	wait_for 10 eval "in_ns ns1 timeout 15 iw dev vw1 scan >'$CASE_DIR/scan.txt' 2>&1 && grep -q 'BSS $FAKE_AP' '$CASE_DIR/scan.txt'" ||
 		fail "the remote AP is not in the scan: $(grep -E '^BSS|SSID|rror' "$CASE_DIR/scan.txt" | tr '\n' '|') $(head -n 2 "$(bg_log fakeap)" | tr '\n' '|')"
 	out=$(cat "$CASE_DIR/scan.txt")
 	grep -q "SSID: far" <<<"$out" || fail "no SSID 'far' in the scan"
@@ -107,6 +107,41 @@ t_medium_remote_ap() {
 	bg_stop fakeap
 	wait_for 10 eval "in_ns ns1 iw dev vw1 link | grep -q 'Not connected'" ||
 		fail "vw1 still connected 10 s after the remote AP vanished"
+}
+
+# A remote AP's HT Operation element sets the link's width when the channel
+# allows it: HT40+ on channel 1 gives 40 MHz, HT40- there (no channel
+# below) 20 MHz
+t_medium_remote_ap_ht40() {
+	local ap ht want side rate dev
+	medium_up
+	vw_netns 1
+	in_ns ns1 ip link set vw1 up
+	for ht in HT40+ HT40-; do
+		case $ht in
+		HT40+) ap=02:aa:00:00:00:41 want=40 side=above ;;
+		*) ap=02:aa:00:00:00:42 want=20 side=below ;;
+		esac
+		peer_bg "ap$want" ap "$ap" far 2412 30 "$ht"
+		wait_for 10 eval "in_ns ns1 timeout 15 iw dev vw1 scan flush >'$CASE_DIR/scan.txt' 2>&1 && grep -q 'BSS $ap' '$CASE_DIR/scan.txt'" ||
+			fail "the remote $ht AP is not in the scan: $(grep -E '^BSS|rror' "$CASE_DIR/scan.txt" | tr '\n' '|')"
+		grep -q "secondary channel offset: $side" "$CASE_DIR/scan.txt" ||
+			fail "the $ht AP's scan entry has no HT operation element with its secondary channel $side"
+		in_ns ns1 iw dev vw1 connect far 2412 "$ap" >/dev/null 2>&1 || fail "iw connect to the $ht AP"
+		wait_for 5 eval "in_ns ns1 iw dev vw1 link | grep -q 'Connected to $ap'" ||
+			fail "vw1 not connected to the $ht AP: $(in_ns ns1 iw dev vw1 link | tr '\n' '|')"
+		dev=$(in_ns ns1 iw dev vw1 info)
+		grep -q "width: $want MHz" <<<"$dev" ||
+			fail "$ht on channel 1: vw1 is $(grep -o 'width: [^,]*' <<<"$dev"), expected $want MHz"
+		rate=$(link_field 1 'tx bitrate')
+		case $want in
+		40) [[ $rate == *"MCS 7 40MHz"* ]] || fail "$ht link's tx bitrate: $rate" ;;
+		*) [[ $rate == *"MCS 7"* && $rate != *40MHz* ]] || fail "$ht link's tx bitrate: $rate" ;;
+		esac
+		info "$ht: $(grep -o 'channel [^,]*, width: [^,]*' <<<"$dev"); tx bitrate $rate"
+		in_ns ns1 iw dev vw1 disconnect
+		bg_stop "ap$want"
+	done
 }
 
 # A cell in another guest: a member alone merges into it (lower BSSID)
@@ -211,7 +246,7 @@ t_medium_runtime_ifaces() {
 		fail "wl1 has $(cat /sys/class/net/wl1/address), not $(medium_vw_mac 3)"
 	ip link set wl1 up
 	peer_bg fakeap ap "$FAKE_AP" far 2412 20
-	wait_for 10 eval "iw dev wl1 scan >'$CASE_DIR/scan.txt' 2>&1 && grep -q 'BSS $FAKE_AP' '$CASE_DIR/scan.txt'" ||
+	wait_for 10 eval "timeout 15 iw dev wl1 scan >'$CASE_DIR/scan.txt' 2>&1 && grep -q 'BSS $FAKE_AP' '$CASE_DIR/scan.txt'" ||
 		fail "wl1 does not see the remote AP: $(grep -E '^BSS|rror' "$CASE_DIR/scan.txt" | tr '\n' '|')"
 	out=$(iw dev wl1 connect far 2>&1) || fail "iw connect far: $out"
 	wait_for 5 eval "iw dev wl1 link | grep -q 'Connected to $FAKE_AP'" ||

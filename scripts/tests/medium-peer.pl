@@ -3,8 +3,9 @@
 # network device (one end of a veth pair whose other end vwifi uses).
 #
 #   medium-peer.pl DEV capture SECS          print the vwifi frames DEV receives
-#   medium-peer.pl DEV ap TA SSID FREQ SECS  beacon as an open AP, authenticate and
-#                                            associate every station
+#   medium-peer.pl DEV ap TA SSID FREQ SECS [HT]  beacon as an open AP, authenticate
+#                                            and associate every station; HT: HT20,
+#                                            HT40+ or HT40- (its HT elements)
 #   medium-peer.pl DEV sta TA RA SSID SECS   authenticate and associate with the AP RA,
 #                                            then keepalives
 #   medium-peer.pl DEV ibss TA BSSID SSID FREQ SECS   beacon as a member of an IBSS cell
@@ -61,6 +62,16 @@ sub beacon_payload {
 	return pack('Q> N n n C C C a32 C a6 n', int(now() * 1e6), $freq, 100, $o{capa} // 0x0401,
 		    $o{iftype} // 1, 0, $o{ssid_len} // length($ssid), $ssid, 2, $bssid,
 		    $o{ies_len} // length($ies)) . $ies;
+}
+
+# HT Capabilities (20/40 MHz, short GI, MCS 0-7) and HT Operation elements
+# of a BSS on channel $chan, secondary channel above ('HT40+'), below
+# ('HT40-') or none ('HT20')
+sub ht_ies {
+	my ($chan, $ht) = @_;
+	my $sec = { 'HT20' => 0, 'HT40+' => 1, 'HT40-' => 3 }->{$ht} // die "bad HT mode $ht\n";
+	my $cap = ie(45, pack('v C a16 v V C', 0x0062, 0x17, "\xff" . "\0" x 15, 0, 0, 0));
+	return $cap . ie(61, pack('C C a20', $chan, $sec ? 0x04 | $sec : 0, ''));
 }
 
 # FRAME's payload: the channel, then an 802.11 management frame
@@ -142,12 +153,16 @@ if ($cmd eq 'capture') {
 	}
 } elsif ($cmd eq 'ap') {
 	# An open AP in another guest: beacons every 0.3 s, accepts every station
-	my ($ta, $ssid, $freq, $secs) = @args;
+	my ($ta, $ssid, $freq, $secs, $ht) = @args;
 	$ta = mac($ta);
+	my $chan = $freq == 2484 ? 14 : int(($freq - 2407) / 5);
+	my $ies = ie(0, $ssid) . ie(1, pack('C*', 0x82, 0x84, 0x8b, 0x96, 12, 18, 24, 36)) .
+		  ie(3, pack('C', $chan)) . ($ht ? ht_ies($chan, $ht) : '');
 	my ($end, $next) = (now() + $secs, 0);
 	while (now() < $end) {
 		if (now() >= $next) {
-			send_raw(frame($TYPE{BEACON}, $ta, $BCAST, beacon_payload($ta, $ssid, $freq)));
+			send_raw(frame($TYPE{BEACON}, $ta, $BCAST,
+				       beacon_payload($ta, $ssid, $freq, ies => $ies)));
 			$next = now() + 0.3;
 		}
 		my @f = recv_frame(0.1) or next;
