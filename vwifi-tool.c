@@ -386,6 +386,7 @@ struct status {
 	uint64_t rx_version;
 	uint64_t mgmt_tx, mgmt_tx_no_ack, mgmt_rx, mgmt_rx_unhandled;
 	uint64_t sme_tx, sme_rx, mgmt_rx_invalid;
+	uint64_t beacon_tx, beacon_rx, beacon_missed;
 	uint32_t n_radios, radio_max;
 };
 
@@ -421,6 +422,9 @@ static int status_cb(const struct nlmsghdr *nlh, void *arg)
 	st->sme_tx = attr_u64(tb[VWIFI_ATTR_SME_TX]);
 	st->sme_rx = attr_u64(tb[VWIFI_ATTR_SME_RX]);
 	st->mgmt_rx_invalid = attr_u64(tb[VWIFI_ATTR_MGMT_RX_INVALID]);
+	st->beacon_tx = attr_u64(tb[VWIFI_ATTR_BEACON_TX]);
+	st->beacon_rx = attr_u64(tb[VWIFI_ATTR_BEACON_RX]);
+	st->beacon_missed = attr_u64(tb[VWIFI_ATTR_BEACON_MISSED]);
 	return 0;
 }
 
@@ -516,6 +520,9 @@ static void show_status(struct nl *nl)
 	       "invalid management frames %llu\n",
 	       (unsigned long long)st.sme_tx, (unsigned long long)st.sme_rx,
 	       (unsigned long long)st.mgmt_rx_invalid);
+	printf("beacons to local stations: sent %llu, heard %llu, missed %llu\n",
+	       (unsigned long long)st.beacon_tx, (unsigned long long)st.beacon_rx,
+	       (unsigned long long)st.beacon_missed);
 	if (st.virtio) {
 		printf("medium: virtio on %s, %u remote BSS%s; ", st.medium, st.medium_bss,
 		       st.medium_bss == 1 ? "" : "s");

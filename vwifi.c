@@ -6,8 +6,8 @@
  * simulated medium with all the others, whatever network namespace it
  * lives in.  Interfaces run as stations (managed), access points (with
  * hostapd, the device doing the AP SME) or IBSS members.  Authentication,
- * association and action frames are 802.11 frames on the air, answered by
- * the receiver's SME; data frames are Ethernet frames handed from one
+ * association, action frames and an AP's beacons are 802.11 frames on the
+ * air, parsed by the receiver (its SME answers); data frames are Ethernet frames handed from one
  * net_device to another over "links": a link is a pair of peer entries,
  * one in each end's peer table, made when an AP accepts a station or two
  * IBSS members meet.
@@ -154,6 +154,13 @@ struct vwifi_peer {
 	atomic_long_t tx_failed;
 	struct vwifi_pcpu_stats __percpu *stats;
 	struct vwifi_link_mode mode;	/* under vwifi_mutex */
+	/* Station: the beacons it heard from its AP (from the virtio
+	 * transport's receive path too), the last one's signal (dBm,
+	 * WRITE_ONCE) and, under vwifi_mutex, the local AP's missed in a row
+	 */
+	atomic_long_t rx_beacons;
+	s8 beacon_signal;
+	u8 beacons_missed;
 	/* Keys, under vwifi_mutex: pairwise and (IBSS) per-peer group keys */
 	struct vwifi_key ptk[VWIFI_NUM_PTKS];
 	struct vwifi_key gtk[VWIFI_NUM_KEYS];
@@ -267,10 +274,11 @@ struct vwifi_vif {
 	bool lost;
 	bool lost_locally;		/* beacon loss: this end noticed it */
 	u16 lost_reason;
-	/* Station: when it stopped hearing its (local) AP, 0 while it hears
-	 * it; under vwifi_mutex
+
+	/* AP: sends its beacon at each target beacon transmission time
+	 * while a local station is associated to it (see vwifi_beacon_work())
 	 */
-	unsigned long unheard_since;
+	struct delayed_work beacon_work;
 };
 
 /* Every wireless_dev vwifi registers is embedded in a vif */
@@ -328,6 +336,21 @@ static LIST_HEAD(vwifi_vifs);
 static LIST_HEAD(vwifi_radios);
 static struct workqueue_struct *vwifi_wq;
 
+/* What became of the management frames userspace and other guests sent */
+static struct {
+	atomic64_t cookie;		/* the last mgmt_tx cookie */
+	atomic_long_t tx;		/* sent by a local interface */
+	atomic_long_t tx_no_ack;	/* ... to an address nobody has */
+	atomic_long_t rx;		/* taken by a local interface */
+	atomic_long_t rx_unhandled;	/* ... for which nobody registered */
+	atomic_long_t sme_tx;		/* authentication and association frames sent */
+	atomic_long_t sme_rx;		/* ... taken by the interface addressed */
+	atomic_long_t rx_invalid;	/* management frames malformed or unexpected */
+	atomic_long_t beacon_tx;	/* beacons local APs sent to local stations */
+	atomic_long_t beacon_rx;	/* ... that a station associated to the AP heard */
+	atomic_long_t beacon_missed;	/* ... that one did not hear */
+} vwifi_mgmt;
+
 static bool vwifi_virtio_xmit(struct vwifi_peer *tx, struct sk_buff *skb);
 static void vwifi_virtio_deauth(struct vwifi_peer *peer, u16 reason);
 static void vwifi_virtio_deauth_to(const u8 *ta, const u8 *ra, const u8 *lower, u16 reason);
@@ -337,6 +360,7 @@ static const struct net_device_ops vwifi_netdev_ops;
 static int vwifi_radio_check_ifaces(struct vwifi_radio *radio, struct vwifi_vif *vif,
 				    enum nl80211_iftype type);
 static void vwifi_addr_put(struct vwifi_vif *vif);
+static void __vwifi_ap_beacon_arm(struct vwifi_vif *ap);
 /* What vwifi_radio_add() made, for its caller to tell */
 struct vwifi_radio_made {
 	char wiphy[VWIFI_WIPHY_NAME_LEN];
@@ -589,18 +613,6 @@ struct vwifi_deny {
 	struct vwifi_vif *tx;
 };
 
-/*
- * The air changed so that someone may no longer hear someone: a station
- * that stops hearing its AP loses it by beacon loss.  The watch runs only
- * while such a station waits (see vwifi_air_watch_work()).
- */
-static struct delayed_work vwifi_air_watch;
-
-static void vwifi_air_changed(void)
-{
-	queue_delayed_work(vwifi_wq, &vwifi_air_watch, 0);
-}
-
 static DEFINE_HASHTABLE(vwifi_deny_hash, VWIFI_DENY_HASH_BITS);
 static LIST_HEAD(vwifi_deny_list);	/* under vwifi_mutex */
 /* Written under vwifi_mutex; read locklessly by vwifi_denied() */
@@ -658,7 +670,6 @@ static int __vwifi_deny_add(struct vwifi_vif *rx, struct vwifi_vif *tx,
 	hash_add_rcu(vwifi_deny_hash, &d->node, vwifi_deny_key(rx, tx));
 	WRITE_ONCE(vwifi_deny_count, vwifi_deny_count + 1);
 	vwifi_deny_gen++;
-	vwifi_air_changed();
 	return 0;
 }
 
@@ -1269,6 +1280,7 @@ static u8 *vwifi_put_ie(u8 *pos, u8 id, const void *data, u8 len)
 #define VWIFI_ASSOC_REQ_LEN	offsetof(struct ieee80211_mgmt, u.assoc_req.variable)
 #define VWIFI_REASSOC_REQ_LEN	offsetof(struct ieee80211_mgmt, u.reassoc_req.variable)
 #define VWIFI_ASSOC_RESP_LEN	offsetof(struct ieee80211_mgmt, u.assoc_resp.variable)
+#define VWIFI_BEACON_FIXED_LEN	offsetof(struct ieee80211_mgmt, u.beacon.variable)
 /* A disassociation has the deauthentication's layout */
 #define VWIFI_DEAUTH_LEN	offsetofend(struct ieee80211_mgmt, u.deauth.reason_code)
 
@@ -1908,6 +1920,8 @@ static void __vwifi_sta_link_up(struct vwifi_vif *sta, struct vwifi_peer *link,
 	link->mode = sta->bss.mode;
 	rcu_assign_pointer(sta->ap_link, link);
 	vwifi_bss_up(sta);
+	if (link->vif)
+		__vwifi_ap_beacon_arm(link->vif);
 	netif_carrier_on(sta->ndev);
 	if (roam)
 		cfg80211_roamed(sta->ndev, &info, GFP_KERNEL);
@@ -2074,55 +2088,41 @@ static void __vwifi_sta_beacon_loss(struct vwifi_peer *link)
 	__vwifi_peer_gone(link, WLAN_REASON_DISASSOC_DUE_TO_INACTIVITY, true);
 }
 
+/* ---- Beacons ---- */
+
 /* Beacons missed in a row before a station gives its AP up, as mac80211 */
 #define VWIFI_BEACON_LOSS_COUNT	7
-#define VWIFI_AIR_WATCH_MS	100	/* about a beacon interval */
 
 /*
- * Beacon loss: whether @sta, associated to a local AP it no longer hears,
- * still waits for its beacons.  After VWIFI_BEACON_LOSS_COUNT beacon
- * intervals it leaves: cfg80211 learns of it as a loss noticed locally,
- * and the AP as from the station's deauthentication.  (An AP in another
- * guest is timed out by the virtio transport.)
+ * @sta hears @mgmt, @len bytes, a beacon at @signal dBm: one of its AP's
+ * is counted, with its signal; anything else is counted invalid.
  */
-static bool __vwifi_sta_watch_beacons(struct vwifi_vif *sta)
+static void __vwifi_sta_rx_beacon(struct vwifi_vif *sta, struct vwifi_peer *link,
+				  const struct ieee80211_mgmt *mgmt, size_t len, int signal)
 {
-	struct vwifi_peer *link = rcu_dereference_protected(sta->ap_link,
-							    lockdep_is_held(&vwifi_mutex));
-	unsigned long limit;
-
 	lockdep_assert_held(&vwifi_mutex);
-	if (!link || !link->vif || vwifi_air_hears(sta, link->vif)) {
-		sta->unheard_since = 0;
-		return false;
+	if (len < VWIFI_BEACON_FIXED_LEN || !ieee80211_is_beacon(mgmt->frame_control) ||
+	    !ether_addr_equal(mgmt->bssid, sta->bss.bssid) ||
+	    !vwifi_ies_valid(mgmt->u.beacon.variable, len - VWIFI_BEACON_FIXED_LEN)) {
+		atomic_long_inc(&vwifi_mgmt.rx_invalid);
+		return;
 	}
-	if (!sta->unheard_since) {
-		sta->unheard_since = jiffies ?: 1;
-		return true;
-	}
-	limit = usecs_to_jiffies(VWIFI_BEACON_LOSS_COUNT * 1024 *
-				 (sta->bss.beacon_int ?: 100));
-	if (time_before(jiffies, sta->unheard_since + limit))
-		return true;
-	sta->unheard_since = 0;
-	__vwifi_sta_beacon_loss(link);
-	return false;
+	link->beacons_missed = 0;
+	atomic_long_inc(&link->rx_beacons);
+	WRITE_ONCE(link->beacon_signal, signal);
+	atomic_long_inc(&vwifi_mgmt.beacon_rx);
 }
 
-/* The air watch, from vwifi_air_changed(): again while a station waits */
-static void vwifi_air_watch_work(struct work_struct *work)
+/*
+ * The station end of @link did not hear its AP's beacon: after
+ * VWIFI_BEACON_LOSS_COUNT in a row it leaves (beacon loss)
+ */
+static void __vwifi_sta_miss_beacon(struct vwifi_peer *link)
 {
-	struct vwifi_vif *vif;
-	bool again = false;
-
-	mutex_lock(&vwifi_mutex);
-	list_for_each_entry(vif, &vwifi_vifs, list)
-		if (vwifi_vif_is(vif, NL80211_IFTYPE_STATION))
-			again |= __vwifi_sta_watch_beacons(vif);
-	mutex_unlock(&vwifi_mutex);
-	if (again)
-		queue_delayed_work(vwifi_wq, &vwifi_air_watch,
-				   msecs_to_jiffies(VWIFI_AIR_WATCH_MS));
+	lockdep_assert_held(&vwifi_mutex);
+	atomic_long_inc(&vwifi_mgmt.beacon_missed);
+	if (++link->beacons_missed >= VWIFI_BEACON_LOSS_COUNT)
+		__vwifi_sta_beacon_loss(link);
 }
 
 /*
@@ -2532,7 +2532,75 @@ static int vwifi_disconnect(struct wiphy *wiphy, struct net_device *ndev,
 /* Access point mode                                                  */
 /* ------------------------------------------------------------------ */
 
-#define VWIFI_BEACON_FIXED_LEN	offsetof(struct ieee80211_mgmt, u.beacon.variable)
+/*
+ * @ap sends its beacon, heard by each local station associated to it
+ * that hears @ap (the others miss it).  Whether such a station was there:
+ * with none, @ap stops beaconing.  (Other guests hear it from the virtio
+ * transport's tick.)
+ */
+static bool __vwifi_ap_beacon(struct vwifi_vif *ap)
+{
+	struct vwifi_peer *p, *link;
+	struct ieee80211_mgmt *beacon;
+	bool listened = false;
+	struct hlist_node *tmp;
+	struct vwifi_vif *sta;
+	unsigned int bkt;
+	size_t len;
+
+	lockdep_assert_held(&vwifi_mutex);
+	if (!ap->bss.active || !vwifi_vif_is(ap, NL80211_IFTYPE_AP))
+		return false;
+	beacon = vwifi_bss_frame(&ap->bss, false, ap->ndev->broadcast, vwifi_air_tsf_now(),
+				 false, &len, GFP_KERNEL);
+	if (beacon)
+		atomic_long_inc(&vwifi_mgmt.beacon_tx);
+	/* A beacon loss ends the link: @p and its twin go */
+	hash_for_each_safe(ap->peers, bkt, tmp, p, node) {
+		sta = p->vif;
+		if (!sta || !vwifi_vif_is(sta, NL80211_IFTYPE_STATION))
+			continue;
+		link = rcu_dereference_protected(sta->ap_link, lockdep_is_held(&vwifi_mutex));
+		if (!link || link->vif != ap)
+			continue;
+		listened = true;
+		if (beacon && vwifi_air_hears(sta, ap))
+			__vwifi_sta_rx_beacon(sta, link, beacon, len, vwifi_signal_dbm(sta, ap));
+		else
+			__vwifi_sta_miss_beacon(link);
+	}
+	kfree(beacon);
+	return listened;
+}
+
+/*
+ * Queue @ap's next beacon at its next target beacon transmission time
+ * (TSF a multiple of the beacon interval), unless it is queued already
+ */
+static void __vwifi_ap_beacon_arm(struct vwifi_vif *ap)
+{
+	u32 interval = (ap->bss.beacon_int ?: 100) * 1024;	/* TUs, in us */
+	u32 phase;
+
+	lockdep_assert_held(&vwifi_mutex);
+	if (!ap->bss.active)
+		return;
+	div_u64_rem(vwifi_air_tsf_now(), interval, &phase);
+	queue_delayed_work(vwifi_wq, &ap->beacon_work,
+			   usecs_to_jiffies(interval - phase) ?: 1);
+}
+
+/* An AP's beacon, from __vwifi_ap_beacon_arm() */
+static void vwifi_beacon_work(struct work_struct *work)
+{
+	struct vwifi_vif *ap = container_of(to_delayed_work(work), struct vwifi_vif,
+					    beacon_work);
+
+	mutex_lock(&vwifi_mutex);
+	if (__vwifi_ap_beacon(ap))
+		__vwifi_ap_beacon_arm(ap);
+	mutex_unlock(&vwifi_mutex);
+}
 
 /* Take the IEs and capabilities of a beacon hostapd built */
 static int __vwifi_ap_set_beacon(struct vwifi_vif *ap,
@@ -3229,18 +3297,6 @@ static void vwifi_update_mgmt_frame_registrations(struct wiphy *wiphy,
 {
 	WRITE_ONCE(vwifi_wdev_vif(wdev)->mgmt_regs, upd->interface_stypes);
 }
-
-/* What became of the management frames userspace and other guests sent */
-static struct {
-	atomic64_t cookie;		/* the last mgmt_tx cookie */
-	atomic_long_t tx;		/* sent by a local interface */
-	atomic_long_t tx_no_ack;	/* ... to an address nobody has */
-	atomic_long_t rx;		/* taken by a local interface */
-	atomic_long_t rx_unhandled;	/* ... for which nobody registered */
-	atomic_long_t sme_tx;		/* authentication and association frames sent */
-	atomic_long_t sme_rx;		/* ... taken by the interface addressed */
-	atomic_long_t rx_invalid;	/* management frames malformed or unexpected */
-} vwifi_mgmt;
 
 static bool vwifi_virtio_on(void);
 static bool vwifi_virtio_send_frame(struct vwifi_vif *tx, u32 freq, const u8 *buf,
@@ -4063,7 +4119,10 @@ static struct vwifi_peer *vwifi_virtio_peer(const struct vwifi_wire_hdr *hdr)
 	return peer && !peer->vif ? peer : NULL;
 }
 
-/* A beaconing interface is alive for every local interface linked to it */
+/*
+ * A beaconing interface is alive for every local interface linked to it,
+ * and a station associated to it heard its beacon
+ */
 static void vwifi_virtio_heard(const u8 *ta)
 {
 	struct vwifi_peer *peer;
@@ -4071,8 +4130,13 @@ static void vwifi_virtio_heard(const u8 *ta)
 
 	list_for_each_entry_rcu(vif, &vwifi_vifs, list) {
 		peer = vwifi_peer_find(vif, ta);
-		if (peer && !peer->vif)
-			vwifi_touch(&peer->last_heard);
+		if (!peer || peer->vif)
+			continue;
+		vwifi_touch(&peer->last_heard);
+		if (rcu_access_pointer(vif->ap_link) == peer) {
+			atomic_long_inc(&peer->rx_beacons);
+			WRITE_ONCE(peer->beacon_signal, vwifi_peer_signal_dbm(peer));
+		}
 	}
 }
 
@@ -4764,7 +4828,13 @@ static void vwifi_fill_sinfo(const struct vwifi_peer *peer, struct station_info 
 	if (vwifi_vif_is(owner, NL80211_IFTYPE_STATION)) {
 		const struct vwifi_bss *bss = &owner->bss;
 
-		sinfo->filled |= BIT_ULL(NL80211_STA_INFO_BSS_PARAM);
+		sinfo->filled |= BIT_ULL(NL80211_STA_INFO_BSS_PARAM) |
+				 BIT_ULL(NL80211_STA_INFO_BEACON_RX);
+		sinfo->rx_beacon = atomic_long_read(&peer->rx_beacons);
+		if (sinfo->rx_beacon) {
+			sinfo->filled |= BIT_ULL(NL80211_STA_INFO_BEACON_SIGNAL_AVG);
+			sinfo->rx_beacon_signal_avg = READ_ONCE(peer->beacon_signal);
+		}
 		sinfo->bss_param.dtim_period = bss->dtim_period;
 		sinfo->bss_param.beacon_interval = bss->beacon_int;
 		if (bss->capability & WLAN_CAPABILITY_SHORT_SLOT_TIME)
@@ -5105,6 +5175,8 @@ static void vwifi_ndo_uninit(struct net_device *ndev)
 	list_del_rcu(&vif->list);
 	list_del_init(&vif->radio_node);
 	mutex_unlock(&vwifi_mutex);
+	/* Only a station linked to it queues its beacon: none is any more */
+	cancel_delayed_work_sync(&vif->beacon_work);
 	vwifi_addr_put(vif);
 }
 
@@ -5495,7 +5567,10 @@ static int vwifi_nl_put_mgmt(struct sk_buff *msg)
 	       vwifi_nl_put_counter(msg, VWIFI_ATTR_MGMT_RX_UNHANDLED, &vwifi_mgmt.rx_unhandled) ||
 	       vwifi_nl_put_counter(msg, VWIFI_ATTR_SME_TX, &vwifi_mgmt.sme_tx) ||
 	       vwifi_nl_put_counter(msg, VWIFI_ATTR_SME_RX, &vwifi_mgmt.sme_rx) ||
-	       vwifi_nl_put_counter(msg, VWIFI_ATTR_MGMT_RX_INVALID, &vwifi_mgmt.rx_invalid);
+	       vwifi_nl_put_counter(msg, VWIFI_ATTR_MGMT_RX_INVALID, &vwifi_mgmt.rx_invalid) ||
+	       vwifi_nl_put_counter(msg, VWIFI_ATTR_BEACON_TX, &vwifi_mgmt.beacon_tx) ||
+	       vwifi_nl_put_counter(msg, VWIFI_ATTR_BEACON_RX, &vwifi_mgmt.beacon_rx) ||
+	       vwifi_nl_put_counter(msg, VWIFI_ATTR_BEACON_MISSED, &vwifi_mgmt.beacon_missed);
 }
 
 static int vwifi_nl_get_status(struct sk_buff *skb, struct genl_info *info)
@@ -5972,6 +6047,7 @@ static struct vwifi_vif *vwifi_vif_create(struct vwifi_radio *radio, const char 
 	hash_init(vif->peers);
 	INIT_DELAYED_WORK(&vif->scan_work, vwifi_scan_work);
 	INIT_DELAYED_WORK(&vif->sme_timeout, vwifi_sme_timeout_work);
+	INIT_DELAYED_WORK(&vif->beacon_work, vwifi_beacon_work);
 	err = vwifi_addr_get(vif);
 	if (err) {
 		free_netdev(ndev);
@@ -6231,7 +6307,6 @@ static int vwifi_create_all(int count)
 
 static void vwifi_teardown(void)
 {
-	cancel_delayed_work_sync(&vwifi_air_watch);	/* no rule changes any more */
 	vwifi_virtio_stop();
 	vwifi_destroy_all();
 	destroy_workqueue(vwifi_wq);
@@ -6255,7 +6330,6 @@ static int __init vwifi_init(void)
 	vwifi_wq = alloc_workqueue("vwifi", WQ_UNBOUND, 0);
 	if (!vwifi_wq)
 		return -ENOMEM;
-	INIT_DELAYED_WORK(&vwifi_air_watch, vwifi_air_watch_work);
 	skb_queue_head_init(&vwifi_air_q);
 	INIT_WORK(&vwifi_air_work, vwifi_air_work_fn);
 	err = vwifi_virtio_init();

@@ -110,6 +110,9 @@ enum vwifi_attr {
 	VWIFI_ATTR_SME_TX,		/* u64, reply: authentication/association frames sent */
 	VWIFI_ATTR_SME_RX,		/* u64, reply: ... taken by the interface addressed */
 	VWIFI_ATTR_MGMT_RX_INVALID,	/* u64, reply: management frames malformed or unexpected */
+	VWIFI_ATTR_BEACON_TX,		/* u64, reply: beacons local APs sent to local stations */
+	VWIFI_ATTR_BEACON_RX,		/* u64, reply: ... heard by a station of the AP */
+	VWIFI_ATTR_BEACON_MISSED,	/* u64, reply: ... not heard by one (the air's rules) */
 
 	__VWIFI_ATTR_MAX,
 	VWIFI_ATTR_MAX = __VWIFI_ATTR_MAX - 1

@@ -384,6 +384,61 @@ t_tool_deny_assoc() {
 	tool_clean_log
 }
 
+# tool_beacon_counts: the status's beacons to local stations, "SENT HEARD MISSED"
+tool_beacon_counts() {
+	"$VWIFI_TOOL" | sed -n 's/^beacons to local stations: sent \([0-9]*\), heard \([0-9]*\), missed \([0-9]*\)$/\1 \2 \3/p'
+}
+
+# tool_ap_alone: the AP vw0 lists no station
+tool_ap_alone() { [ -z "$(ip netns exec ns0 iw dev vw0 station dump 2>/dev/null)" ]; }
+
+# tool_beacon_field N FIELD: a beacon line of vwN's entry for its AP vw0 in
+# `iw station get` ("rx:" or "signal avg:"), its first word
+tool_beacon_field() {
+	ip netns exec "ns$1" iw dev "vw$1" station get "$(vw_mac 0)" |
+		sed -n "s/^[[:space:]]*beacon $2[[:space:]]*\([-0-9]*\).*/\1/p"
+}
+
+# Beacons on the air: an associated station hears its AP's at each beacon
+# interval (100 TU), which iw shows as beacon rx and beacon signal avg, and
+# the status counts; an AP no station listens to sends none
+t_tool_beacons() {
+	local b1 b2 t1 t2 most sig avg sent heard missed s1 s2
+	tool_need
+	tool_infra
+	t1=$(vw_now_ms)
+	b1=$(tool_beacon_field 1 rx:)
+	sleep 2
+	b2=$(tool_beacon_field 1 rx:)
+	t2=$(vw_now_ms)
+	info "vw1 heard $b1, then $b2 beacons $((t2 - t1)) ms later"
+	{ [ -n "$b1" ] && [ -n "$b2" ]; } || fail "no beacon rx in iw station get: $(ip netns exec ns1 iw dev vw1 station get "$(vw_mac 0)" | tr '\n' '|')"
+	# one per 102.4 ms at most; TCG may run the work late, never drop half
+	most=$(((t2 - t1) * 10 / 1024 + 2))
+	{ [ $((b2 - b1)) -ge $((most / 2)) ] && [ $((b2 - b1)) -le "$most" ]; } ||
+		fail "beacon rx grew by $((b2 - b1)) in $((t2 - t1)) ms (at most $most)"
+	sig=$(ip netns exec ns1 iw dev vw1 station get "$(vw_mac 0)" | awk '$1 == "signal:" { print $2 }')
+	avg=$(tool_beacon_field 1 "signal avg:")
+	{ [ -n "$sig" ] && [ "$avg" = "$sig" ]; } || fail "beacon signal avg $avg, signal $sig"
+	b1=$(tool_beacon_field 1 rx:)
+	b2=$(tool_beacon_field 2 rx:)
+	read -r sent heard missed <<<"$(tool_beacon_counts)"
+	info "beacons: sent $sent, heard $heard, missed $missed; vw1 heard $b1, vw2 $b2"
+	# every beacon vw1 and vw2 heard, and only those (a few more came meanwhile)
+	{ [ "$sent" -ge "$b1" ] && [ "$heard" -ge $((b1 + b2)) ] &&
+		[ "$heard" -le $((b1 + b2 + 10)) ] && [ "$missed" = 0 ]; } ||
+		fail "status: sent $sent, heard $heard, missed $missed (vw1 heard $b1, vw2 $b2)"
+	bg_stop wpa1
+	bg_stop wpa2
+	wait_for 10 tool_ap_alone || fail "the AP still lists stations"
+	sleep 0.5
+	read -r s1 heard missed <<<"$(tool_beacon_counts)"
+	sleep 1.5
+	read -r s2 heard missed <<<"$(tool_beacon_counts)"
+	[ "$s1" = "$s2" ] || fail "the AP beaconed with no station: sent $s1, then $s2"
+	tool_clean_log
+}
+
 # tool_sme_counts: the status's authentication and association frames, "SENT RECEIVED INVALID"
 tool_sme_counts() {
 	"$VWIFI_TOOL" | sed -n 's/^authentication and association frames: sent \([0-9]*\), received \([0-9]*\); invalid management frames \([0-9]*\)$/\1 \2 \3/p'
@@ -533,14 +588,20 @@ t_tool_radio_add_del() {
 # locally generated disconnection (reason 4), hostapd sees the station go,
 # the other station stays; once the pair is removed, vw1 associates again
 t_tool_deny_beacon_loss() {
-	local sta1
+	local sta1 c sent heard missed
 	tool_need
 	tool_infra
 	sta1=$(vw_mac 1)
 	tool_ping ns1 10.0.0.1 || fail "ping vw1 -> vw0 before any denylist"
+	read -r sent heard missed <<<"$(tool_beacon_counts)"
+	[ "$missed" = 0 ] || fail "beacons missed before any denylist: $(tool_beacon_counts)"
 	tool_ok -d vw1 -s vw0
 	wait_for 5 grep -q 'CTRL-EVENT-DISCONNECTED .*reason=4 locally_generated=1' "$(bg_log wpa1)" ||
 		fail "vw1 did not lose its AP: $(grep -E 'CTRL-EVENT' "$(bg_log wpa1)" | tail -n 2 | tr '\n' '|')"
+	c=$(tool_beacon_counts)
+	read -r sent heard missed <<<"$c"
+	info "beacons: sent $sent, heard $heard, missed $missed"
+	[ "$missed" = 7 ] || fail "vw1 left after $missed missed beacons, not 7"
 	wait_for 5 eval "! ip netns exec ns0 iw dev vw0 station get $sta1 >/dev/null 2>&1" ||
 		fail "the AP still lists vw1"
 	grep -q "AP-STA-DISCONNECTED $sta1" "$(bg_log hostapd)" || fail "hostapd did not see vw1 leave"
