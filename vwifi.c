@@ -7,10 +7,10 @@
  * lives in.  Interfaces run as stations (managed), access points (with
  * hostapd, the device doing the AP SME) or IBSS members.  Authentication,
  * association, action frames and an AP's beacons are 802.11 frames on the
- * air, parsed by the receiver (its SME answers); data frames are Ethernet frames handed from one
- * net_device to another over "links": a link is a pair of peer entries,
- * one in each end's peer table, made when an AP accepts a station or two
- * IBSS members meet.
+ * air, parsed by the receiver (its SME answers); data frames are Ethernet
+ * frames handed from one net_device to another over "links": a link is a
+ * pair of peer entries, one in each end's peer table, made when an AP
+ * accepts a station or two IBSS members meet.
  *
  * In virtio mode the medium extends to other QEMU guests: a virtio-net
  * device carries vwifi's own frames (beacons, 802.11 management, data) to the
@@ -3016,6 +3016,9 @@ static int vwifi_add_station(struct wiphy *wiphy, struct wireless_dev *wdev,
 			     __vwifi_link_remote(ap, mac, lower, ap->bss.secured);
 		if (!peer)
 			goto nomem;
+		/* The station may have taken the response and missed a beacon */
+		if (sta)
+			__vwifi_ap_beacon_arm(ap);
 		peer->aid = params->aid;
 		peer->mode.ht = ap->bss.mode.ht && ht;
 		if (peer->mode.ht && le16_to_cpu(ht->cap_info) & IEEE80211_HT_CAP_SUP_WIDTH_20_40)
