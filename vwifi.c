@@ -2094,22 +2094,32 @@ static void __vwifi_sta_beacon_loss(struct vwifi_peer *link)
 #define VWIFI_BEACON_LOSS_COUNT	7
 
 /*
- * @sta hears @mgmt, @len bytes, a beacon at @signal dBm: one of its AP's
- * is counted, with its signal; anything else is counted invalid.
+ * The station end of @link heard its AP's beacon at @signal dBm: for its
+ * station info.  Under vwifi_mutex or, for an AP in another guest, RCU.
  */
-static void __vwifi_sta_rx_beacon(struct vwifi_vif *sta, struct vwifi_peer *link,
-				  const struct ieee80211_mgmt *mgmt, size_t len, int signal)
+static void vwifi_link_count_beacon(struct vwifi_peer *link, int signal)
+{
+	atomic_long_inc(&link->rx_beacons);
+	WRITE_ONCE(link->beacon_signal, signal);
+}
+
+/*
+ * The station end of @link hears @mgmt, @len bytes, a beacon at @signal
+ * dBm: one of its AP's is counted, with its signal; anything else is
+ * counted invalid.
+ */
+static void __vwifi_sta_rx_beacon(struct vwifi_peer *link, const struct ieee80211_mgmt *mgmt,
+				  size_t len, int signal)
 {
 	lockdep_assert_held(&vwifi_mutex);
 	if (len < VWIFI_BEACON_FIXED_LEN || !ieee80211_is_beacon(mgmt->frame_control) ||
-	    !ether_addr_equal(mgmt->bssid, sta->bss.bssid) ||
+	    !ether_addr_equal(mgmt->bssid, link->owner->bss.bssid) ||
 	    !vwifi_ies_valid(mgmt->u.beacon.variable, len - VWIFI_BEACON_FIXED_LEN)) {
 		atomic_long_inc(&vwifi_mgmt.rx_invalid);
 		return;
 	}
 	link->beacons_missed = 0;
-	atomic_long_inc(&link->rx_beacons);
-	WRITE_ONCE(link->beacon_signal, signal);
+	vwifi_link_count_beacon(link, signal);
 	atomic_long_inc(&vwifi_mgmt.beacon_rx);
 }
 
@@ -2565,7 +2575,7 @@ static bool __vwifi_ap_beacon(struct vwifi_vif *ap)
 			continue;
 		listened = true;
 		if (beacon && vwifi_air_hears(sta, ap))
-			__vwifi_sta_rx_beacon(sta, link, beacon, len, vwifi_signal_dbm(sta, ap));
+			__vwifi_sta_rx_beacon(link, beacon, len, vwifi_signal_dbm(sta, ap));
 		else
 			__vwifi_sta_miss_beacon(link);
 	}
@@ -4136,10 +4146,8 @@ static void vwifi_virtio_heard(const u8 *ta)
 		if (!peer || peer->vif)
 			continue;
 		vwifi_touch(&peer->last_heard);
-		if (rcu_access_pointer(vif->ap_link) == peer) {
-			atomic_long_inc(&peer->rx_beacons);
-			WRITE_ONCE(peer->beacon_signal, vwifi_peer_signal_dbm(peer));
-		}
+		if (rcu_access_pointer(vif->ap_link) == peer)
+			vwifi_link_count_beacon(peer, vwifi_peer_signal_dbm(peer));
 	}
 }
 

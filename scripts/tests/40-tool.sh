@@ -10,6 +10,9 @@
 # clocksource watchdog complains when the TCG host is overloaded.
 TOOL_DMESG_ALLOW_RE="bytes leftover after parsing attributes|netlink: '[^']*': attribute type [0-9]+ has an invalid length|clocksource: "
 
+# shellcheck source=scripts/tests/wifi.sh
+. "$VWIFI_REPO/scripts/tests/wifi.sh"
+
 # valgrind under TCG is slow
 # shellcheck disable=SC2034,SC2154 # CASE_TIMEOUT is an associative array of verify.sh
 CASE_TIMEOUT[tool_bad_input]=480
@@ -392,12 +395,8 @@ tool_beacon_counts() {
 # tool_ap_alone: the AP vw0 lists no station
 tool_ap_alone() { [ -z "$(ip netns exec ns0 iw dev vw0 station dump 2>/dev/null)" ]; }
 
-# tool_beacon_field N FIELD: a beacon line of vwN's entry for its AP vw0 in
-# `iw station get` ("rx:" or "signal avg:"), its first word
-tool_beacon_field() {
-	ip netns exec "ns$1" iw dev "vw$1" station get "$(vw_mac 0)" |
-		sed -n "s/^[[:space:]]*beacon $2[[:space:]]*\([-0-9]*\).*/\1/p"
-}
+# tool_beacon_field N FIELD: sta_beacon (wifi.sh) for vwN's AP vw0
+tool_beacon_field() { sta_beacon "ns$1" "vw$1" "$(vw_mac 0)" "$2"; }
 
 # Beacons on the air: an associated station hears its AP's at each beacon
 # interval (100 TU), which iw shows as beacon rx and beacon signal avg, and

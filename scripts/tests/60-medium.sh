@@ -101,7 +101,7 @@ t_medium_remote_ap() {
 	[ "$(link_field 1 SSID)" = far ] || fail "iw link SSID is '$(link_field 1 SSID)', expected far"
 	in_ns ns1 iw dev vw1 station get "$FAKE_AP" | grep -q "signal:" || fail "no station entry for the remote AP"
 	# its beacons (every 0.3 s) are counted as heard
-	wait_for 5 eval "[ \"\$(in_ns ns1 iw dev vw1 station get $FAKE_AP | awk '/beacon rx:/ { print \$3 }')\" -ge 3 ]" ||
+	wait_for 5 sta_beacons_at_least ns1 vw1 "$FAKE_AP" 3 ||
 		fail "beacons of the remote AP not counted: $(in_ns ns1 iw dev vw1 station get "$FAKE_AP" | grep beacon | tr '\n' '|')"
 	grep -q "^AUTH ta=$(medium_vw_mac 1) ra=$FAKE_AP .* alg=0 seq=1 status=0" "$(bg_log fakeap)" ||
 		fail "the remote AP saw no authentication frame"

@@ -41,7 +41,7 @@ t_iwd_ap() {
 	out=$(in_ns ns1 iw dev vw1 link | grep bitrate)
 	grep -q 'MCS 7 40MHz' <<<"$out" || fail "vw1's link is not HT40: $(tr '\n' '|' <<<"$out")"
 	# the station hears the AP's beacons (iwd makes its end of the link late)
-	wait_for 5 eval "[ \"\$(in_ns ns1 iw dev vw1 station get $(vw_mac 0) | awk '/beacon rx:/ { print \$3 }')\" -ge 5 ]" ||
+	wait_for 5 sta_beacons_at_least ns1 vw1 "$(vw_mac 0)" 5 ||
 		fail "vw1 hears no beacons of the iwd AP: $(in_ns ns1 iw dev vw1 station get "$(vw_mac 0)" | grep beacon | tr '\n' '|')"
 	# the station leaves: iwd hears its deauthentication and removes it
 	sta_cli 1 disconnect >/dev/null

@@ -159,6 +159,20 @@ infra_up() {
 	wait_sta 2
 }
 
+# sta_beacon NS DEV BSSID FIELD: a beacon line of DEV's entry for its AP
+# BSSID in `iw station get` (FIELD "rx:" or "signal avg:"), its number
+sta_beacon() {
+	in_ns "$1" iw dev "$2" station get "$3" 2>/dev/null |
+		sed -n "s/^[[:space:]]*beacon $4[[:space:]]*\([-0-9]*\).*/\1/p"
+}
+
+# sta_beacons_at_least NS DEV BSSID N: DEV heard at least N beacons of BSSID
+sta_beacons_at_least() {
+	local n
+	n=$(sta_beacon "$1" "$2" "$3" rx:)
+	[ -n "$n" ] && [ "$n" -ge "$4" ]
+}
+
 # link_field N FIELD: a value from `iw dev vwN link` (e.g. "SSID", "freq")
 link_field() { in_ns "ns$1" iw dev "vw$1" link | sed -n "s/^[[:space:]]*$2: //p"; }
 
