@@ -387,6 +387,7 @@ struct status {
 	uint64_t mgmt_tx, mgmt_tx_no_ack, mgmt_rx, mgmt_rx_unhandled;
 	uint64_t sme_tx, sme_rx, mgmt_rx_invalid;
 	uint64_t beacon_tx, beacon_rx, beacon_missed;
+	uint64_t probe_req_tx, probe_req_rx, probe_resp_tx, probe_resp_rx;
 	uint32_t n_radios, radio_max;
 };
 
@@ -425,6 +426,10 @@ static int status_cb(const struct nlmsghdr *nlh, void *arg)
 	st->beacon_tx = attr_u64(tb[VWIFI_ATTR_BEACON_TX]);
 	st->beacon_rx = attr_u64(tb[VWIFI_ATTR_BEACON_RX]);
 	st->beacon_missed = attr_u64(tb[VWIFI_ATTR_BEACON_MISSED]);
+	st->probe_req_tx = attr_u64(tb[VWIFI_ATTR_PROBE_REQ_TX]);
+	st->probe_req_rx = attr_u64(tb[VWIFI_ATTR_PROBE_REQ_RX]);
+	st->probe_resp_tx = attr_u64(tb[VWIFI_ATTR_PROBE_RESP_TX]);
+	st->probe_resp_rx = attr_u64(tb[VWIFI_ATTR_PROBE_RESP_RX]);
 	return 0;
 }
 
@@ -523,6 +528,10 @@ static void show_status(struct nl *nl)
 	printf("beacons to local stations: sent %llu, heard %llu, missed %llu\n",
 	       (unsigned long long)st.beacon_tx, (unsigned long long)st.beacon_rx,
 	       (unsigned long long)st.beacon_missed);
+	printf("probe requests: sent %llu, heard by APs %llu; ",
+	       (unsigned long long)st.probe_req_tx, (unsigned long long)st.probe_req_rx);
+	printf("probe responses: sent %llu, taken by scans %llu\n",
+	       (unsigned long long)st.probe_resp_tx, (unsigned long long)st.probe_resp_rx);
 	if (st.virtio) {
 		printf("medium: virtio on %s, %u remote BSS%s; ", st.medium, st.medium_bss,
 		       st.medium_bss == 1 ? "" : "s");

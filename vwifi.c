@@ -349,6 +349,10 @@ static struct {
 	atomic_long_t beacon_tx;	/* beacons local APs sent to local stations */
 	atomic_long_t beacon_rx;	/* ... that a station associated to the AP heard */
 	atomic_long_t beacon_missed;	/* ... that one did not hear */
+	atomic_long_t probe_req_tx;	/* probe requests of active scans */
+	atomic_long_t probe_req_rx;	/* ... that an AP heard */
+	atomic_long_t probe_resp_tx;	/* probe responses APs sent */
+	atomic_long_t probe_resp_rx;	/* ... that a scan took */
 } vwifi_mgmt;
 
 static bool vwifi_virtio_xmit(struct vwifi_peer *tx, struct sk_buff *skb);
@@ -361,6 +365,8 @@ static int vwifi_radio_check_ifaces(struct vwifi_radio *radio, struct vwifi_vif 
 				    enum nl80211_iftype type);
 static void vwifi_addr_put(struct vwifi_vif *vif);
 static void __vwifi_ap_beacon_arm(struct vwifi_vif *ap);
+static void __vwifi_air_send_probe_req(struct vwifi_vif *tx, u32 freq, const u8 *buf,
+				       size_t len);
 /* What vwifi_radio_add() made, for its caller to tell */
 struct vwifi_radio_made {
 	char wiphy[VWIFI_WIPHY_NAME_LEN];
@@ -1569,6 +1575,40 @@ static struct ieee80211_mgmt *vwifi_bss_frame(const struct vwifi_bss *bss, bool 
 	return mgmt;
 }
 
+/* Room a probe request of @req takes, at most */
+static size_t vwifi_probe_req_room(const struct cfg80211_scan_request *req)
+{
+	return offsetof(struct ieee80211_mgmt, u.probe_req.variable) + 2 + IEEE80211_MAX_SSID_LEN +
+	       VWIFI_RATES_IE_MAX + 3 + req->ie_len;
+}
+
+/*
+ * Write to @mgmt (room: see above) the probe request @sta sends on @chan
+ * for @ssid in the scan @req: to the BSSID it names (the broadcast address
+ * if none), with the rates of the channel's band, the channel and the IEs
+ * userspace added.  Returns its length.
+ */
+static size_t vwifi_probe_req_frame(struct ieee80211_mgmt *mgmt, const struct vwifi_vif *sta,
+				    const struct cfg80211_scan_request *req,
+				    const struct ieee80211_channel *chan,
+				    const struct cfg80211_ssid *ssid)
+{
+	struct ieee80211_supported_band *band = sta->wdev.wiphy->bands[chan->band];
+	u8 ds = ieee80211_frequency_to_channel(chan->center_freq);
+	u8 *pos;
+
+	vwifi_mgmt_hdr(mgmt, IEEE80211_STYPE_PROBE_REQ, req->bssid, sta->ndev->dev_addr,
+		       req->bssid);
+	pos = vwifi_put_ie(mgmt->u.probe_req.variable, WLAN_EID_SSID, ssid->ssid,
+			   ssid->ssid_len);
+	if (band)
+		pos = vwifi_put_rates(pos, band);
+	if (chan->band == NL80211_BAND_2GHZ)
+		pos = vwifi_put_ie(pos, WLAN_EID_DS_PARAMS, &ds, 1);
+	memcpy(pos, req->ie, req->ie_len);
+	return pos - (u8 *)mgmt + req->ie_len;
+}
+
 /*
  * @vif hears @bss at @signal dBm with the TSF @tsf: its beacon, or with
  * @probe_resp its answer to @vif's probe.  cfg80211 parses the frame, as it
@@ -1695,20 +1735,23 @@ static bool vwifi_scan_probes(const struct cfg80211_scan_request *req,
 }
 
 /*
- * Whether @bss answers the probe requests of @req: one for its SSID, or
- * one for any SSID (the wildcard, empty SSID) unless its SSID is hidden
+ * Whether @bss answers a probe request for @ssid (@len bytes): its own
+ * SSID, or any SSID (the wildcard, empty SSID) unless its SSID is hidden
  */
+static bool vwifi_bss_answers_probe(const struct vwifi_bss *bss, const u8 *ssid, size_t len)
+{
+	return vwifi_bss_ssid_is(bss, ssid, len) ||
+	       (!len && bss->hidden == NL80211_HIDDEN_SSID_NOT_IN_USE);
+}
+
+/* Whether @bss answers one of the probe requests of @req */
 static bool vwifi_scan_answered(const struct cfg80211_scan_request *req,
 				const struct vwifi_bss *bss)
 {
 	int i;
 
-	if (vwifi_scan_probes(req, bss))
-		return true;
-	if (bss->hidden != NL80211_HIDDEN_SSID_NOT_IN_USE)
-		return false;
 	for (i = 0; i < req->n_ssids; i++)
-		if (!req->ssids[i].ssid_len)
+		if (vwifi_bss_answers_probe(bss, req->ssids[i].ssid, req->ssids[i].ssid_len))
 			return true;
 	return false;
 }
@@ -1728,20 +1771,25 @@ struct vwifi_scan_walk {
 };
 
 /*
- * Report @h if the scan covers it: its probe response if it answered a
- * probe of the scan, else the beacon it sent while the scan listened
+ * Report @h if the scan covers it: the beacon it sent while the scan
+ * listened or, for a BSS of another guest (whose probe responses the
+ * virtio transport does not carry), its answer to a probe of the scan.
+ * Local APs answered with frames of their own (__vwifi_scan_send_probes()).
  */
 static bool vwifi_scan_visit(struct vwifi_air_walk *walk, const struct vwifi_air_bss *h)
 {
 	const struct cfg80211_scan_request *req =
 		container_of(walk, struct vwifi_scan_walk, walk)->req;
 	struct vwifi_vif *vif = walk->rx;
+	bool answered;
 
-	if (vwifi_scan_covers(req, h->bss))
-		cfg80211_put_bss(vif->wdev.wiphy,
-				 vwifi_inform(vif, h->bss, h->signal, h->tsf,
-					      vwifi_scan_probes(req, h->bss),
-					      vwifi_scan_answered(req, h->bss), GFP_ATOMIC));
+	if (!vwifi_scan_covers(req, h->bss))
+		return false;
+	answered = !h->local && vwifi_scan_answered(req, h->bss);
+	cfg80211_put_bss(vif->wdev.wiphy,
+			 vwifi_inform(vif, h->bss, h->signal, h->tsf,
+				      answered && vwifi_scan_probes(req, h->bss), answered,
+				      GFP_ATOMIC));
 	return false;
 }
 
@@ -1754,6 +1802,70 @@ static void vwifi_scan_report(struct vwifi_vif *vif,
 	};
 
 	__vwifi_air_walk(&sw.walk);
+}
+
+/*
+ * Send the probe requests of the active scan @req: one for each SSID it
+ * names on each of its channels, all at its start (each AP hears only its
+ * own channel's).  Under vwifi_mutex.
+ */
+static void __vwifi_scan_send_probes(struct vwifi_vif *vif,
+				     const struct cfg80211_scan_request *req)
+{
+	struct ieee80211_mgmt *mgmt;
+	size_t len;
+	int c, i;
+
+	lockdep_assert_held(&vwifi_mutex);
+	if (!req->n_ssids)
+		return;
+	mgmt = kmalloc(vwifi_probe_req_room(req), GFP_KERNEL);
+	if (!mgmt)
+		return;
+	for (c = 0; c < req->n_channels; c++)
+		for (i = 0; i < req->n_ssids; i++) {
+			len = vwifi_probe_req_frame(mgmt, vif, req, req->channels[c],
+						    &req->ssids[i]);
+			__vwifi_air_send_probe_req(vif, req->channels[c]->center_freq,
+						   (const u8 *)mgmt, len);
+		}
+	kfree(mgmt);
+}
+
+/* Whether @vif's scan listens on @freq now.  Under vwifi_mutex. */
+static bool __vwifi_scan_listens(const struct vwifi_vif *vif, u32 freq)
+{
+	lockdep_assert_held(&vwifi_mutex);
+	return vif->scan_req && vwifi_scan_has_freq(vif->scan_req, freq);
+}
+
+/*
+ * The scan of @vif hears the probe response @mgmt, @len bytes, on @freq at
+ * @signal dBm: cfg80211 parses it into its BSS list.  False if cfg80211
+ * refused it (malformed).  Under vwifi_mutex, in process context.
+ */
+static bool __vwifi_scan_rx_probe_resp(struct vwifi_vif *vif, u32 freq, int signal,
+				       const struct ieee80211_mgmt *mgmt, size_t len)
+{
+	struct wiphy *wiphy = vif->wdev.wiphy;
+	struct cfg80211_inform_bss data = {
+		.chan = ieee80211_get_channel(wiphy, freq),
+		.signal = DBM_TO_MBM(signal),
+		.boottime_ns = ktime_get_boottime_ns(),
+	};
+	struct cfg80211_bss *cbss;
+
+	lockdep_assert_held(&vwifi_mutex);
+	if (!data.chan)
+		return false;
+	/* cfg80211 takes the frame as non-const, and only reads it */
+	cbss = cfg80211_inform_bss_frame_data(wiphy, &data, (struct ieee80211_mgmt *)mgmt,
+					      len, GFP_KERNEL);
+	if (!cbss)
+		return false;
+	cfg80211_put_bss(wiphy, cbss);
+	atomic_long_inc(&vwifi_mgmt.probe_resp_rx);
+	return true;
 }
 
 static void __vwifi_scan_finish(struct vwifi_vif *vif, bool aborted)
@@ -1806,6 +1918,7 @@ static int vwifi_scan(struct wiphy *wiphy, struct cfg80211_scan_request *req)
 		return -EBUSY;
 	}
 	vif->scan_req = req;
+	__vwifi_scan_send_probes(vif, req);
 	mutex_unlock(&vwifi_mutex);
 	queue_delayed_work(vwifi_wq, &vif->scan_work, msecs_to_jiffies(ms));
 	return 0;
@@ -2730,6 +2843,41 @@ static void __vwifi_ap_stop(struct vwifi_vif *ap)
 	ap->ap_isolate = false;
 }
 
+/* ---- Probe requests ---- */
+
+/*
+ * The AP @ap hears the probe request @mgmt, @len bytes, from the local
+ * interface @tx on @freq.  Its userspace answers if it registered for
+ * probe requests (hostapd and iwd do, as with hardware that leaves probe
+ * responses to them); else the device answers for an SSID it serves.
+ * Under vwifi_mutex, in process context.
+ */
+static void __vwifi_ap_rx_probe_req(struct vwifi_vif *ap, struct vwifi_vif *tx, u32 freq,
+				    const struct ieee80211_mgmt *mgmt, size_t len)
+{
+	size_t hdr = offsetof(struct ieee80211_mgmt, u.probe_req.variable);
+	struct ieee80211_mgmt *resp;
+	const u8 *ssid;
+	size_t resp_len;
+
+	lockdep_assert_held(&vwifi_mutex);
+	atomic_long_inc(&vwifi_mgmt.probe_req_rx);
+	if (READ_ONCE(ap->mgmt_regs) & VWIFI_STYPE(PROBE_REQ)) {
+		cfg80211_rx_mgmt(&ap->wdev, freq, vwifi_signal_dbm(ap, tx), (const u8 *)mgmt,
+				 len, 0);
+		return;
+	}
+	ssid = cfg80211_find_ie(WLAN_EID_SSID, mgmt->u.probe_req.variable, len - hdr);
+	if (!ssid || !vwifi_bss_answers_probe(&ap->bss, ssid + 2, ssid[1]))
+		return;
+	resp = vwifi_bss_frame(&ap->bss, true, mgmt->sa, vwifi_air_tsf_now(), ssid[1], &resp_len,
+			       GFP_KERNEL);
+	if (!resp)
+		return;
+	__vwifi_air_send_mgmt(ap, freq, resp, resp_len, NULL);
+	kfree(resp);
+}
+
 /* ---- The AP's SME (the device's): it answers authentication and association ---- */
 
 /* @ap's userspace SME heard the station @addr of the guest at @lower */
@@ -3284,8 +3432,10 @@ static int vwifi_leave_ibss(struct wiphy *wiphy, struct net_device *ndev)
  * userspace may also run the AP SME itself (iwd does): it registers for
  * authentication, (re)association, deauthentication and disassociation
  * frames, answers with its own and adds the stations it accepts
- * (NL80211_CMD_NEW_STATION).  cfg80211 checks each frame's type, length
- * and source address against these before mgmt_tx sees it.
+ * (NL80211_CMD_NEW_STATION).  An AP's userspace that registers for probe
+ * requests answers them (hostapd and iwd do).  cfg80211 checks each
+ * frame's type, length and source address against these before mgmt_tx
+ * sees it.
  */
 #define VWIFI_STYPE_ACTION	VWIFI_STYPE(ACTION)
 #define VWIFI_MIN_ACTION_LEN	offsetofend(struct ieee80211_mgmt, u.action.category)
@@ -3294,8 +3444,8 @@ static const struct ieee80211_txrx_stypes vwifi_mgmt_stypes[NUM_NL80211_IFTYPES]
 	[NL80211_IFTYPE_STATION] = { .tx = VWIFI_STYPE_ACTION, .rx = VWIFI_STYPE_ACTION },
 	[NL80211_IFTYPE_AP] = {
 		.tx = VWIFI_STYPE_ACTION | VWIFI_STYPE(AUTH) | VWIFI_STYPE(ASSOC_RESP) |
-		      VWIFI_STYPE(REASSOC_RESP) | VWIFI_STYPE(DEAUTH) | VWIFI_STYPE(DISASSOC),
-		/* Probe requests: taken, none is sent yet */
+		      VWIFI_STYPE(REASSOC_RESP) | VWIFI_STYPE(DEAUTH) | VWIFI_STYPE(DISASSOC) |
+		      VWIFI_STYPE(PROBE_RESP),
 		.rx = VWIFI_STYPE_ACTION | VWIFI_STYPE(AUTH) | VWIFI_STYPE(ASSOC_REQ) |
 		      VWIFI_STYPE(REASSOC_REQ) | VWIFI_STYPE(DEAUTH) | VWIFI_STYPE(DISASSOC) |
 		      VWIFI_STYPE(PROBE_REQ),
@@ -3404,6 +3554,8 @@ static size_t vwifi_mgmt_min_len(__le16 fc)
 		return VWIFI_REASSOC_REQ_LEN;
 	if (ieee80211_is_assoc_resp(fc) || ieee80211_is_reassoc_resp(fc))
 		return VWIFI_ASSOC_RESP_LEN;
+	if (ieee80211_is_probe_resp(fc))
+		return VWIFI_BEACON_FIXED_LEN;
 	if (ieee80211_is_deauth(fc) || ieee80211_is_disassoc(fc))
 		return VWIFI_DEAUTH_LEN;
 	if (ieee80211_is_action(fc))
@@ -3412,23 +3564,36 @@ static size_t vwifi_mgmt_min_len(__le16 fc)
 }
 
 /*
- * Send the authentication, association or deauthentication frame @buf,
- * @len bytes, on @freq from the local interface @tx: to another guest's
- * interface at @lower (its guest's address) or, if it is not local, where
- * the virtio transport finds it; to a local one through the air's queue.
- * Whether it is acknowledged: a local receiver listens on @freq and
- * hears @tx, or the guest of a remote one is known.  Under vwifi_mutex, in
- * process context.
+ * Whether @rx receives the unicast frame @mgmt on @freq: on its channel
+ * or, for a probe response, on one its scan visits.  Under vwifi_mutex.
+ */
+static bool __vwifi_vif_listens(const struct vwifi_vif *rx, const struct ieee80211_mgmt *mgmt,
+				u32 freq)
+{
+	if (ieee80211_is_probe_resp(mgmt->frame_control))
+		return __vwifi_scan_listens(rx, freq);
+	return __vwifi_vif_freq(rx) == freq;
+}
+
+/*
+ * Send the authentication, association, deauthentication frame or probe
+ * response @buf, @len bytes, on @freq from the local interface @tx: to
+ * another guest's interface at @lower (its guest's address) or, if it is
+ * not local, where the virtio transport finds it; to a local one through
+ * the air's queue.  Whether it is acknowledged: a local receiver listens
+ * on @freq and hears @tx, or the guest of a remote one is known.  Under
+ * vwifi_mutex, in process context.
  */
 static bool __vwifi_air_send_mgmt(struct vwifi_vif *tx, u32 freq, const void *buf, size_t len,
 				  const u8 *lower)
 {
 	const struct ieee80211_mgmt *mgmt = buf;
+	bool probe_resp = ieee80211_is_probe_resp(mgmt->frame_control);
 	struct vwifi_vif *rx;
 	struct sk_buff *skb;
 
 	lockdep_assert_held(&vwifi_mutex);
-	atomic_long_inc(&vwifi_mgmt.sme_tx);
+	atomic_long_inc(probe_resp ? &vwifi_mgmt.probe_resp_tx : &vwifi_mgmt.sme_tx);
 	rx = lower ? NULL : vwifi_vif_find(mgmt->da);
 	if (rx && !netif_running(rx->ndev))
 		return false;	/* a local interface that is down hears nothing */
@@ -3440,10 +3605,36 @@ static bool __vwifi_air_send_mgmt(struct vwifi_vif *tx, u32 freq, const void *bu
 	if (!skb)
 		return false;
 	skb_put_data(skb, buf, len);
+	/* The device stamps its TSF in a probe response, as hardware does */
+	if (probe_resp)
+		((struct ieee80211_mgmt *)skb->data)->u.probe_resp.timestamp =
+			cpu_to_le64(vwifi_air_tsf_now());
 	((struct vwifi_air_cb *)skb->cb)->freq = freq;
 	skb_queue_tail(&vwifi_air_q, skb);
 	queue_work(vwifi_wq, &vwifi_air_work);
-	return __vwifi_vif_freq(rx) == freq && vwifi_air_hears(rx, tx);
+	return __vwifi_vif_listens(rx, mgmt, freq) && vwifi_air_hears(rx, tx);
+}
+
+/*
+ * A probe request from the local interface @tx on @freq, @len bytes: each
+ * AP that runs a BSS there, hears @tx and is addressed (the broadcast
+ * BSSID or its own) takes it.  Under vwifi_mutex, in process context.
+ */
+static void __vwifi_air_send_probe_req(struct vwifi_vif *tx, u32 freq, const u8 *buf,
+				       size_t len)
+{
+	const struct ieee80211_mgmt *mgmt = (const void *)buf;
+	struct vwifi_vif *rx;
+
+	lockdep_assert_held(&vwifi_mutex);
+	atomic_long_inc(&vwifi_mgmt.probe_req_tx);
+	list_for_each_entry(rx, &vwifi_vifs, list)
+		if (rx != tx && vwifi_vif_is(rx, NL80211_IFTYPE_AP) && rx->bss.active &&
+		    rx->bss.freq == freq && netif_running(rx->ndev) &&
+		    (is_broadcast_ether_addr(mgmt->bssid) ||
+		     ether_addr_equal(mgmt->bssid, rx->bss.bssid)) &&
+		    vwifi_air_hears(rx, tx))
+			__vwifi_ap_rx_probe_req(rx, tx, freq, mgmt, len);
 }
 
 /* A station that leaves with @mgmt (deauthentication or disassociation) */
@@ -3524,13 +3715,12 @@ static bool __vwifi_sta_rx_sme(struct vwifi_vif *sta, struct vwifi_vif *tx,
 }
 
 /*
- * An authentication, association or deauthentication frame on the air,
- * @len bytes (at least
- * vwifi_mgmt_min_len()), sent on @freq by the local interface @tx or, if
- * @tx is NULL, by one in another guest reached at @lower.  The interface
- * it is addressed to takes it if it listens on @freq and hears the
- * sender.  A frame it takes but has no use for is counted invalid.
- * Under vwifi_mutex.
+ * An authentication, association, deauthentication frame or probe
+ * response on the air, @len bytes (at least vwifi_mgmt_min_len()), sent on
+ * @freq by the local interface @tx or, if @tx is NULL, by one in another
+ * guest reached at @lower.  The interface it is addressed to takes it if
+ * it listens on @freq and hears the sender.  A frame it takes but has no
+ * use for is counted invalid.  Under vwifi_mutex.
  */
 static void __vwifi_air_rx_sme(struct vwifi_vif *tx, const u8 *lower, u32 freq,
 			       const u8 *buf, size_t len)
@@ -3538,19 +3728,23 @@ static void __vwifi_air_rx_sme(struct vwifi_vif *tx, const u8 *lower, u32 freq,
 	const struct ieee80211_mgmt *mgmt = (const void *)buf;
 	struct vwifi_vif *rx = vwifi_vif_by_addr(mgmt->da);
 	bool ok = false;
+	int signal;
 
 	lockdep_assert_held(&vwifi_mutex);
-	if (!rx || rx == tx || __vwifi_vif_freq(rx) != freq ||
+	if (!rx || rx == tx || !__vwifi_vif_listens(rx, mgmt, freq) ||
 	    (tx && !vwifi_air_hears(rx, tx)))
 		return;
-	atomic_long_inc(&vwifi_mgmt.sme_rx);
-	if (vwifi_vif_is(rx, NL80211_IFTYPE_AP))
-		ok = __vwifi_ap_rx_sme(rx, tx, lower, freq,
-				       tx ? vwifi_signal_dbm(rx, tx) :
-					    vwifi_remote_signal_dbm(rx->ndev->dev_addr, mgmt->sa),
-				       mgmt, len);
-	else if (vwifi_vif_is(rx, NL80211_IFTYPE_STATION))
-		ok = __vwifi_sta_rx_sme(rx, tx, mgmt, len);
+	signal = tx ? vwifi_signal_dbm(rx, tx) :
+		      vwifi_remote_signal_dbm(rx->ndev->dev_addr, mgmt->sa);
+	if (ieee80211_is_probe_resp(mgmt->frame_control)) {
+		ok = __vwifi_scan_rx_probe_resp(rx, freq, signal, mgmt, len);
+	} else {
+		atomic_long_inc(&vwifi_mgmt.sme_rx);
+		if (vwifi_vif_is(rx, NL80211_IFTYPE_AP))
+			ok = __vwifi_ap_rx_sme(rx, tx, lower, freq, signal, mgmt, len);
+		else if (vwifi_vif_is(rx, NL80211_IFTYPE_STATION))
+			ok = __vwifi_sta_rx_sme(rx, tx, mgmt, len);
+	}
 	if (!ok)
 		atomic_long_inc(&vwifi_mgmt.rx_invalid);
 }
@@ -5581,7 +5775,11 @@ static int vwifi_nl_put_mgmt(struct sk_buff *msg)
 	       vwifi_nl_put_counter(msg, VWIFI_ATTR_MGMT_RX_INVALID, &vwifi_mgmt.rx_invalid) ||
 	       vwifi_nl_put_counter(msg, VWIFI_ATTR_BEACON_TX, &vwifi_mgmt.beacon_tx) ||
 	       vwifi_nl_put_counter(msg, VWIFI_ATTR_BEACON_RX, &vwifi_mgmt.beacon_rx) ||
-	       vwifi_nl_put_counter(msg, VWIFI_ATTR_BEACON_MISSED, &vwifi_mgmt.beacon_missed);
+	       vwifi_nl_put_counter(msg, VWIFI_ATTR_BEACON_MISSED, &vwifi_mgmt.beacon_missed) ||
+	       vwifi_nl_put_counter(msg, VWIFI_ATTR_PROBE_REQ_TX, &vwifi_mgmt.probe_req_tx) ||
+	       vwifi_nl_put_counter(msg, VWIFI_ATTR_PROBE_REQ_RX, &vwifi_mgmt.probe_req_rx) ||
+	       vwifi_nl_put_counter(msg, VWIFI_ATTR_PROBE_RESP_TX, &vwifi_mgmt.probe_resp_tx) ||
+	       vwifi_nl_put_counter(msg, VWIFI_ATTR_PROBE_RESP_RX, &vwifi_mgmt.probe_resp_rx);
 }
 
 static int vwifi_nl_get_status(struct sk_buff *skb, struct genl_info *info)

@@ -15,6 +15,9 @@
 #     to one hostapd AP, vwifi vs hwsim
 #   - STA->AP TCP with 2 and with MANY stations associated (open AP, `iw
 #     connect`: MANY wpa_supplicants do not fit in a TCG VM's time budget)
+#   - the idle cost of beaconing: CPU ms per second with BEACON open APs up
+#     (one hostapd, no station), vwifi vs hwsim (at most 100 radios), beside
+#     the idle machine's
 #   - insmod/rmmod time of station=N (N in MODN) vs hwsim radios=N (hwsim
 #     takes at most 100), kernel memory per interface: /proc/meminfo Slab +
 #     VmallocUsed + Percpu before/after (after drop_caches and shrinking every
@@ -27,9 +30,10 @@
 #      BENCH_OUT (results dir, default ./bench-results): results.csv,
 #      ratios.csv, bench.md; QUICK=1 (tiny durations and counts: smoke run),
 #      BENCH_RUNS (5), BENCH_DUR (iperf3 seconds, 5), BENCH_PINGS (300),
-#      BENCH_ASSOC (64), BENCH_MANY (250), BENCH_MODN ("100 1000"),
-#      BENCH_HWSIM=0 (skip the hwsim rows), BENCH_ONLY (phases to run, default
-#      "datapath assoc many modload"). On a failed association, the logs of
+#      BENCH_ASSOC (64), BENCH_MANY (250), BENCH_BEACON (250),
+#      BENCH_MODN ("100 1000"), BENCH_HWSIM=0 (skip the hwsim rows),
+#      BENCH_ONLY (phases to run, default "datapath assoc many beacon
+#      modload"). On a failed association, the logs of
 #      hostapd and of the stations that did not connect go to BENCH_OUT/logs.
 # Exit status: 0 when the benchmark ran (targets missed or not), 1 on a
 # setup failure, 2 on bad usage.
@@ -49,12 +53,14 @@ QUICK=${QUICK:-0}
 if [ "$QUICK" = 1 ]; then
 	RUNS=${BENCH_RUNS:-1} DUR=${BENCH_DUR:-1} PINGS=${BENCH_PINGS:-10}
 	ASSOC=${BENCH_ASSOC:-3} MANY=${BENCH_MANY:-4} MODN=${BENCH_MODN:-10 20}
+	BEACON=${BENCH_BEACON:-4} BEACON_S=2
 else
 	RUNS=${BENCH_RUNS:-5} DUR=${BENCH_DUR:-5} PINGS=${BENCH_PINGS:-300}
 	ASSOC=${BENCH_ASSOC:-64} MANY=${BENCH_MANY:-250} MODN=${BENCH_MODN:-100 1000}
+	BEACON=${BENCH_BEACON:-250} BEACON_S=10
 fi
 HWSIM=${BENCH_HWSIM:-1}
-ONLY=${BENCH_ONLY:-datapath assoc many modload}
+ONLY=${BENCH_ONLY:-datapath assoc many beacon modload}
 OUT=${BENCH_OUT:-./bench-results}
 KREL=$(uname -r)
 
@@ -571,6 +577,70 @@ bench_modload() {
 	bench_added_mem "${MODN##* }"
 }
 
+# ------------------------------------------------ idle cost of beaconing
+# busy_ms: CPU time (all CPUs, ms) spent not idle since boot (/proc/stat:
+# user nice system irq softirq)
+busy_ms() {
+	awk -v hz="$(getconf CLK_TCK)" '$1 == "cpu" { printf "%d\n", ($2 + $3 + $4 + $7 + $8) * 1000 / hz; exit }' /proc/stat
+}
+# cpu_ms_per_s SECONDS: CPU ms used per second of wall time over SECONDS
+cpu_ms_per_s() {
+	local b0 t0 b1 t1
+	b0=$(busy_ms) t0=$(now_ms)
+	sleep "$1"
+	b1=$(busy_ms) t1=$(now_ms)
+	awk -v b=$((b1 - b0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.1f\n", b * 1000 / t }'
+}
+# beacon_aps TAG IFACE...: one hostapd serving an open AP on each (channel 6,
+# no station), its log $W/ap-TAG.log; up when each has said AP-ENABLED
+beacon_aps() {
+	local t=$1 ifc confs=()
+	shift
+	for ifc in "$@"; do
+		ip link set "$ifc" up || return 1
+		confs+=("$(ap_conf "$ifc" "idle-$ifc" open)")
+	done
+	bgrun "$W/ap-$t.log" stdbuf -oL -eL hostapd "${confs[@]}"
+	wait_until 600 log_has "$W/ap-$t.log" 'AP-ENABLED' "$#" || {
+		echo "$t: $(log_count "$W/ap-$t.log" AP-ENABLED) of $# APs up: $(tail -n 3 "$W/ap-$t.log" | tr '\n' '|')" >&2
+		return 1
+	}
+}
+# beacon_cost TAG N IFACE...: N APs up on the interfaces; V[beacon:TAG] the
+# CPU ms/s with them up, V[beacon:TAG:per_ap] what each adds to idle, in us/s
+beacon_cost() {
+	local t=$1 n=$2
+	shift 2
+	V[beacon:$t]=NA V[beacon:$t:per_ap]=NA V[beacon:$t:n]=$n
+	beacon_aps "$t" "$@" || return 1
+	sleep 2
+	V[beacon:$t]=$(cpu_ms_per_s "$BEACON_S")
+	V[beacon:$t:per_ap]=$(awk -v a="${V[beacon:$t]}" -v i="${V[beacon:idle]}" -v n="$n" 'BEGIN { printf "%.1f\n", (a - i) * 1000 / n }')
+	log "$t: $n APs up, no station: ${V[beacon:$t]} CPU ms/s (idle ${V[beacon:idle]}), ${V[beacon:$t:per_ap]} us/s per AP"
+}
+
+# bench_beacon: the CPU that APs nobody listens to cost, vwifi (BEACON APs,
+# each on its own wiphy) and hwsim (at most 100 radios), beside the idle
+# machine's
+bench_beacon() {
+	local i n=$BEACON nh ifs=()
+	modprobe cfg80211 2>/dev/null
+	V[beacon:idle]=$(cpu_ms_per_s "$BEACON_S")
+	log "beacon: idle machine ${V[beacon:idle]} CPU ms/s"
+	if vw_insmod station="$n"; then
+		for ((i = 0; i < n; i++)); do ifs+=("vw$i"); done
+		beacon_cost vw "$n" "${ifs[@]}" || NOTES+=("beacon: the $n vwifi APs did not all start")
+	else
+		NOTES+=("beacon: insmod station=$n failed")
+	fi
+	reset_all
+	[ "$HWSIM_OK" = 1 ] || return 0
+	nh=$((n > 100 ? 100 : n))
+	hwsim_load "$nh" || { NOTES+=("beacon: hwsim radios=$nh failed"); reset_all; return 0; }
+	beacon_cost hw "$nh" "${HW_IFS[@]}" || NOTES+=("beacon: the $nh hwsim APs did not all start")
+	reset_all
+}
+
 # bench_added_mem N: the same figures for N interfaces added to existing
 # wiphys with iw (7 on each radio, the most one takes beside its first)
 bench_added_mem() {
@@ -654,7 +724,7 @@ target() {
 }
 
 report() {
-	local p proto label hw
+	local p proto label hw d
 	declare -A LABEL=([sta_ap]="STA->AP" [sta_sta]="STA->STA (via AP)" [ibss]="IBSS member->member")
 	MD+=("# vwifi benchmark")
 	MD+=("")
@@ -703,13 +773,24 @@ report() {
 	csv "tcp_sta_ap_${MANY}sta" many vwifi "$(g mN:vw)" Mbit/s
 	csv "many_${MANY}_vs_2" many vwifi "$(g many:ratio)" ratio
 	MD+=("")
+	MD+=("## Idle cost of beaconing (open APs, one hostapd, no station; CPU of all CPUs over ${BEACON_S} s)")
+	MD+=("")
+	MD+=("| driver | APs up | CPU ms/s | idle machine ms/s | per AP above idle, us/s |")
+	MD+=("|---|---:|---:|---:|---:|")
+	for d in vw hw; do
+		[ -n "${V[beacon:$d:n]:-}" ] || continue
+		MD+=("| $([ "$d" = vw ] && echo vwifi || echo mac80211_hwsim) | $(g "beacon:$d:n") | $(g "beacon:$d") | $(g beacon:idle) | $(g "beacon:$d:per_ap") |")
+		csv beacon_idle_cpu "$(g "beacon:$d:n")" "$([ "$d" = vw ] && echo vwifi || echo hwsim)" "$(g "beacon:$d")" ms/s
+		csv beacon_per_ap "$(g "beacon:$d:n")" "$([ "$d" = vw ] && echo vwifi || echo hwsim)" "$(g "beacon:$d:per_ap")" us/s
+	done
+	MD+=("")
 	MD+=("## Module load/unload and kernel memory per interface")
 	MD+=("")
 	MD+=("KiB / interface: /proc/meminfo Slab + VmallocUsed + Percpu, after - before, divided by N (after drop_caches and shrinking every slab cache); then those three parts, the bytes of live slab objects (/proc/slabinfo active_objs x objsize: no fragmentation) and MemTotal - MemFree (every page, large kmallocs too, but noisy after the other phases).")
 	MD+=("")
 	MD+=("| N | driver | interfaces | insmod s | rmmod s | insmod+rmmod s | KiB / interface | slab, vmalloc, percpu; live objects; MemTotal-MemFree |")
 	MD+=("|---:|---|---:|---:|---:|---:|---:|---|")
-	local n d
+	local n
 	for n in $MODN; do
 		for d in vw hw veth added; do
 			[ -n "${V[ins:$d:$n]:-}" ] || continue
@@ -782,8 +863,8 @@ if hwsim_available; then HWSIM_OK=1; else log "hwsim rows skipped: $HWSIM_WHY"; 
 modprobe cfg80211 2>/dev/null
 for ph in $ONLY; do
 	case $ph in
-	datapath|assoc|many|modload) "bench_$ph" ;;
-	*) die "unknown phase '$ph' in BENCH_ONLY (datapath assoc many modload)" ;;
+	datapath|assoc|many|beacon|modload) "bench_$ph" ;;
+	*) die "unknown phase '$ph' in BENCH_ONLY (datapath assoc many beacon modload)" ;;
 	esac
 done
 report

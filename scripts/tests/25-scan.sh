@@ -48,6 +48,51 @@ t_scan_probe_resp_or_beacon() {
 	grep -q 'RSN:' <<<"$out" || fail "no RSN element in the probe response"
 }
 
+# probe_events: the RX-PROBE-REQUEST events hostapd reported on its control
+# socket so far (t_scan_probe_frames' listener writes them)
+probe_events() { grep -c 'RX-PROBE-REQUEST' "$CASE_DIR/probe-events" 2>/dev/null || true; }
+
+# probe_heard_from MAC: an active scan of vw1, then hostapd has reported a
+# probe request from MAC with a signal in dBm
+probe_heard_from() {
+	scan_of 1 >/dev/null
+	grep -Eq "RX-PROBE-REQUEST sa=$1 signal=-[0-9]+" "$CASE_DIR/probe-events" 2>/dev/null
+}
+
+# Probe requests are 802.11 frames on the air: hostapd receives the active
+# scan's (its RX-PROBE-REQUEST event names the station and the signal) and
+# answers with its own probe response, which the scan reports; a passive
+# scan sends none; the status counts requests and responses
+t_scan_probe_frames() {
+	local out n act=$CASE_DIR/probe-action.sh
+	need hostapd_cli
+	vw_load station=2
+	vw_netns 0 1
+	start_ap 0 wpa2
+	in_ns ns1 ip link set vw1 up
+	# shellcheck disable=SC2016 # $2 is the action script's
+	printf '#!/bin/sh\necho "$2" >>%s\n' "$CASE_DIR/probe-events" >"$act"
+	chmod +x "$act"
+	bg probe-listener ip netns exec ns0 hostapd_cli -p "$(ctrl_dir hostapd)" -i vw0 -a "$act"
+	wait_for 30 probe_heard_from "$(vw_mac 1)" ||
+		fail "hostapd reported no probe request from vw1: $(tail -n 3 "$CASE_DIR/probe-events" 2>/dev/null | tr '\n' '|')"
+	out=$(scan_of 1 flush) || fail "active scan: $out"
+	grep -q 'Information elements from Probe Response frame' <<<"$out" ||
+		fail "no probe response in the scan: $(head -c 300 <<<"$out")"
+	n=$(probe_events)
+	out=$(scan_of 1 flush passive) || fail "passive scan: $out"
+	grep -qi "BSS $(vw_mac 0)" <<<"$out" || fail "AP not in the passive scan"
+	sleep 1
+	[ "$(probe_events)" = "$n" ] || fail "a passive scan sent probe requests ($n, then $(probe_events) events)"
+	bg_stop probe-listener
+	if [ -n "${VWIFI_TOOL:-}" ] && [ -x "$VWIFI_TOOL" ]; then
+		out=$("$VWIFI_TOOL" | grep '^probe requests:')
+		info "$out"
+		grep -Eq '^probe requests: sent [1-9][0-9]*, heard by APs [1-9][0-9]*; probe responses: sent [1-9][0-9]*, taken by scans [1-9][0-9]*$' <<<"$out" ||
+			fail "vwifi-tool: $out"
+	fi
+}
+
 # A scan limited to other frequencies does not see the AP
 t_scan_freq_filter() {
 	local out

@@ -17,6 +17,8 @@ t_bench_smoke() {
 	grep -q '^| STA->AP | vwifi | [0-9]' "$out/bench.md" || fail "no vwifi STA->AP throughput in the table"
 	grep -Eq '^\| [0-9]+ \| vwifi, added with iw .*\| [0-9.]+ \|' "$out/bench.md" ||
 		fail "no memory of added interfaces in the table: $(grep -m1 'added with iw' "$out/bench.md")"
+	grep -Eq '^\| vwifi \| [0-9]+ \| [0-9.]+ \| [0-9.]+ \| -?[0-9.]+ \|$' "$out/bench.md" ||
+		fail "no idle cost of beaconing in the table: $(grep -m1 -A4 'Idle cost of beaconing' "$out/bench.md" | tr '\n' '|')"
 	grep -q '^## Targets' "$CASE_DIR/bench.log" || fail "bench.sh did not print its table"
 	[ "$(grep -c . "$out/ratios.csv")" -ge 10 ] || fail "ratios.csv too short"
 }
