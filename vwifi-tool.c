@@ -521,8 +521,8 @@ static void show_status(struct nl *nl)
 	printf("action frames: sent %llu (not acknowledged %llu), received %llu (unhandled %llu)\n",
 	       (unsigned long long)st.mgmt_tx, (unsigned long long)st.mgmt_tx_no_ack,
 	       (unsigned long long)st.mgmt_rx, (unsigned long long)st.mgmt_rx_unhandled);
-	printf("authentication and association frames: sent %llu, received %llu; "
-	       "invalid management frames %llu\n",
+	printf("authentication, association and deauthentication frames: ");
+	printf("sent %llu, received %llu; invalid management frames %llu\n",
 	       (unsigned long long)st.sme_tx, (unsigned long long)st.sme_rx,
 	       (unsigned long long)st.mgmt_rx_invalid);
 	printf("beacons to local stations: sent %llu, heard %llu, missed %llu\n",

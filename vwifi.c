@@ -343,7 +343,7 @@ static struct {
 	atomic_long_t tx_no_ack;	/* ... to an address nobody has */
 	atomic_long_t rx;		/* taken by a local interface */
 	atomic_long_t rx_unhandled;	/* ... for which nobody registered */
-	atomic_long_t sme_tx;		/* authentication and association frames sent */
+	atomic_long_t sme_tx;		/* auth, (re)assoc, deauth frames sent */
 	atomic_long_t sme_rx;		/* ... taken by the interface addressed */
 	atomic_long_t rx_invalid;	/* management frames malformed or unexpected */
 	atomic_long_t beacon_tx;	/* beacons local APs sent to local stations */
@@ -2105,13 +2105,16 @@ static void __vwifi_ap_hear_deauth(struct vwifi_vif *ap, const u8 *sa, u16 reaso
 			 VWIFI_DEAUTH_LEN, 0);
 }
 
-/* @tx tells the local interface @rx that it leaves, over the air */
-static void __vwifi_send_deauth(struct vwifi_vif *tx, struct vwifi_vif *rx, u16 reason)
+/*
+ * @tx tells the local interface @rx that it leaves, over the air.  Whether
+ * the frame was acknowledged (@rx listens and hears @tx).
+ */
+static bool __vwifi_send_deauth(struct vwifi_vif *tx, struct vwifi_vif *rx, u16 reason)
 {
 	struct ieee80211_mgmt deauth;
 
 	vwifi_deauth_frame(&deauth, rx->ndev->dev_addr, tx->ndev->dev_addr, rx->bss.bssid, reason);
-	__vwifi_air_send_mgmt(tx, rx->bss.freq, &deauth, VWIFI_DEAUTH_LEN, NULL);
+	return __vwifi_air_send_mgmt(tx, rx->bss.freq, &deauth, VWIFI_DEAUTH_LEN, NULL);
 }
 
 /*
@@ -2141,10 +2144,14 @@ static void __vwifi_peer_gone(struct vwifi_peer *peer, u16 reason, bool locally)
 
 /*
  * The owner of @peer ends their link, and the far end learns of it with
- * @reason: a local interface as from __vwifi_peer_gone() (an AP whose
- * userspace runs the SME from a deauthentication frame, and it keeps its
- * entry until that userspace deletes it), a remote one from a
- * deauthentication over the medium.
+ * @reason.  A station and its local AP tell each other with a
+ * deauthentication frame (an AP whose userspace runs the SME keeps its
+ * entry until that userspace deletes it); until it arrives the far end is
+ * a half link that carries nothing.  When the far end cannot hear the
+ * frame (no acknowledgment), it learns at once, standing in for the
+ * inactivity timeout that would end its side.  IBSS members, which link
+ * without frames, learn at once; a remote end from a deauthentication
+ * over the medium.
  */
 static void __vwifi_peer_leave(struct vwifi_peer *peer, u16 reason)
 {
@@ -2163,7 +2170,9 @@ static void __vwifi_peer_leave(struct vwifi_peer *peer, u16 reason)
 		 */
 		WRITE_ONCE(far->twin, NULL);
 		WRITE_ONCE(peer->twin, NULL);
-		__vwifi_peer_gone(far, reason, false);
+		if (vwifi_vif_is(peer->owner, NL80211_IFTYPE_ADHOC) ||
+		    !__vwifi_send_deauth(peer->owner, peer->vif, reason))
+			__vwifi_peer_gone(far, reason, false);
 		vwifi_unlink_one(peer);
 		return;
 	}

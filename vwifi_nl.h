@@ -107,7 +107,7 @@ enum vwifi_attr {
 	VWIFI_ATTR_MGMT_TX_NO_ACK,	/* u64, reply: ... that no receiver took */
 	VWIFI_ATTR_MGMT_RX,		/* u64, reply: action frames taken by an interface */
 	VWIFI_ATTR_MGMT_RX_UNHANDLED,	/* u64, reply: ... no socket had registered for */
-	VWIFI_ATTR_SME_TX,		/* u64, reply: authentication/association frames sent */
+	VWIFI_ATTR_SME_TX,		/* u64, reply: auth, (re)assoc, deauth frames sent */
 	VWIFI_ATTR_SME_RX,		/* u64, reply: ... taken by the interface addressed */
 	VWIFI_ATTR_MGMT_RX_INVALID,	/* u64, reply: management frames malformed or unexpected */
 	VWIFI_ATTR_BEACON_TX,		/* u64, reply: beacons local APs sent to local stations */

@@ -438,12 +438,12 @@ t_tool_beacons() {
 	tool_clean_log
 }
 
-# tool_sme_counts: the status's authentication and association frames, "SENT RECEIVED INVALID"
+# tool_sme_counts: the status's authentication, association and deauthentication frames, "SENT RECEIVED INVALID"
 tool_sme_counts() {
-	"$VWIFI_TOOL" | sed -n 's/^authentication and association frames: sent \([0-9]*\), received \([0-9]*\); invalid management frames \([0-9]*\)$/\1 \2 \3/p'
+	"$VWIFI_TOOL" | sed -n 's/^authentication, association and deauthentication frames: sent \([0-9]*\), received \([0-9]*\); invalid management frames \([0-9]*\)$/\1 \2 \3/p'
 }
 
-# tool_sme_sent_at_least N: the status counts N authentication and association frames sent
+# tool_sme_sent_at_least N: the status counts N authentication, association and deauthentication frames sent
 tool_sme_sent_at_least() {
 	local c
 	c=$(tool_sme_counts)
@@ -469,11 +469,64 @@ t_tool_sme_retry() {
 	tool_ping ns1 10.0.0.1 || fail "ping vw1 -> vw0"
 	c=$(tool_sme_counts)
 	read -r sent rcvd inv <<<"$c"
-	info "authentication and association frames: sent $sent, received $rcvd, invalid $inv"
+	info "authentication, association and deauthentication frames: sent $sent, received $rcvd, invalid $inv"
 	# authentication twice (or more), its answer, the request and the response
 	[ "$sent" -ge 5 ] || fail "only $sent frames sent"
 	[ "$rcvd" -lt "$sent" ] || fail "every one of $sent frames was received, the first should have been lost"
 	[ "$inv" = 0 ] || fail "$inv management frames counted invalid"
+	tool_clean_log
+}
+
+# iw_connected N: vwN is associated (iw link)
+iw_connected() { in_ns "ns$1" iw dev "vw$1" link | grep -q '^Connected'; }
+
+# tool_sme_delta BEFORE: "SENT RECEIVED INVALID" since BEFORE (tool_sme_counts)
+tool_sme_delta() {
+	local s0 r0 i0 s1 r1 i1
+	read -r s0 r0 i0 <<<"$1"
+	read -r s1 r1 i1 <<<"$(tool_sme_counts)"
+	echo "$((s1 - s0)) $((r1 - r0)) $((i1 - i0))"
+}
+
+# Departures are deauthentication frames on the air, one each way, sent and
+# received once: hostapd deleting the station (iw on the station sees the
+# disconnect), the station leaving (hostapd sees it go). An AP that no
+# longer hears the station (a rule) drops it at once all the same: the
+# frame is sent, not received
+t_tool_deauth_frames() {
+	local c d
+	tool_need
+	need hostapd_cli iw
+	vw_load station=2
+	vw_netns 0 1
+	start_ap 0 open
+	in_ns ns1 ip link set vw1 up
+	in_ns ns1 iw dev vw1 connect test || fail "iw connect"
+	wait_for 10 iw_connected 1 || fail "vw1 did not connect"
+	wait_for 5 eval "ap_cli 0 all_sta | grep -qi $(vw_mac 1)" || fail "hostapd does not know vw1"
+	c=$(tool_sme_counts)
+	ap_cli 0 deauthenticate "$(vw_mac 1)" reason=5 | grep -qx OK || fail "hostapd_cli deauthenticate"
+	wait_for 10 eval "! iw_connected 1" || fail "vw1 still connected after hostapd deauthenticated it"
+	d=$(tool_sme_delta "$c")
+	[ "$d" = "1 1 0" ] || fail "hostapd's deauthentication: sent, received, invalid changed by $d, not 1 1 0"
+	in_ns ns1 iw dev vw1 connect test || fail "iw connect again"
+	wait_for 10 iw_connected 1 || fail "vw1 did not connect again"
+	wait_for 5 eval "ap_cli 0 all_sta | grep -qi $(vw_mac 1)" || fail "hostapd does not know vw1 again"
+	c=$(tool_sme_counts)
+	in_ns ns1 iw dev vw1 disconnect || fail "iw disconnect"
+	wait_for 10 eval "! ap_cli 0 all_sta | grep -qi $(vw_mac 1)" || fail "hostapd still lists vw1"
+	d=$(tool_sme_delta "$c")
+	[ "$d" = "1 1 0" ] || fail "the station's deauthentication: sent, received, invalid changed by $d, not 1 1 0"
+	in_ns ns1 iw dev vw1 connect test || fail "iw connect a third time"
+	wait_for 10 iw_connected 1 || fail "vw1 did not connect a third time"
+	wait_for 5 eval "ap_cli 0 all_sta | grep -qi $(vw_mac 1)" || fail "hostapd does not know vw1 a third time"
+	tool_ok -d vw0 -s vw1
+	c=$(tool_sme_counts)
+	in_ns ns1 iw dev vw1 disconnect || fail "iw disconnect while the AP does not hear vw1"
+	wait_for 10 eval "! ap_cli 0 all_sta | grep -qi $(vw_mac 1)" || fail "hostapd still lists vw1 it cannot hear"
+	d=$(tool_sme_delta "$c")
+	[ "$d" = "1 0 0" ] || fail "an unheard deauthentication: sent, received, invalid changed by $d, not 1 0 0"
+	tool_ok -c
 	tool_clean_log
 }
 
