@@ -1319,22 +1319,33 @@ static bool vwifi_ies_valid(const u8 *ies, size_t len)
 	return for_each_element_completed(e, ies, len);
 }
 
-/* Supported (and extended supported) rates of @band, the mandatory ones basic */
-static u8 *vwifi_put_rates(u8 *pos, const struct ieee80211_supported_band *band)
+/*
+ * Supported (and extended supported) rates of @band that @mask has (bit i:
+ * band->bitrates[i]), the mandatory ones basic
+ */
+static u8 *vwifi_put_rates_in(u8 *pos, const struct ieee80211_supported_band *band, u32 mask)
 {
 	u8 rates[16];
-	int i, n = min_t(int, band->n_bitrates, ARRAY_SIZE(rates));
+	int i, n = 0;
 
-	for (i = 0; i < n; i++) {
-		rates[i] = band->bitrates[i].bitrate / 5;
+	for (i = 0; i < band->n_bitrates && n < ARRAY_SIZE(rates); i++) {
+		if (i < 32 && !(mask & BIT(i)))
+			continue;
+		rates[n] = band->bitrates[i].bitrate / 5;
 		if (band->bitrates[i].flags & (IEEE80211_RATE_MANDATORY_A |
 					       IEEE80211_RATE_MANDATORY_B))
-			rates[i] |= 0x80;
+			rates[n] |= 0x80;
+		n++;
 	}
 	pos = vwifi_put_ie(pos, WLAN_EID_SUPP_RATES, rates, min(n, 8));
 	if (n > 8)
 		pos = vwifi_put_ie(pos, WLAN_EID_EXT_SUPP_RATES, rates + 8, n - 8);
 	return pos;
+}
+
+static u8 *vwifi_put_rates(u8 *pos, const struct ieee80211_supported_band *band)
+{
+	return vwifi_put_rates_in(pos, band, U32_MAX);
 }
 
 #define VWIFI_RATES_IE_MAX	(2 + 8 + 2 + 8)
@@ -1585,8 +1596,8 @@ static size_t vwifi_probe_req_room(const struct cfg80211_scan_request *req)
 /*
  * Write to @mgmt (room: see above) the probe request @sta sends on @chan
  * for @ssid in the scan @req: to the BSSID it names (the broadcast address
- * if none), with the rates of the channel's band, the channel and the IEs
- * userspace added.  Returns its length.
+ * if none), with the rates of the channel's band the scan allows, the
+ * channel and the IEs userspace added.  Returns its length.
  */
 static size_t vwifi_probe_req_frame(struct ieee80211_mgmt *mgmt, const struct vwifi_vif *sta,
 				    const struct cfg80211_scan_request *req,
@@ -1602,7 +1613,7 @@ static size_t vwifi_probe_req_frame(struct ieee80211_mgmt *mgmt, const struct vw
 	pos = vwifi_put_ie(mgmt->u.probe_req.variable, WLAN_EID_SSID, ssid->ssid,
 			   ssid->ssid_len);
 	if (band)
-		pos = vwifi_put_rates(pos, band);
+		pos = vwifi_put_rates_in(pos, band, req->rates[chan->band]);
 	if (chan->band == NL80211_BAND_2GHZ)
 		pos = vwifi_put_ie(pos, WLAN_EID_DS_PARAMS, &ds, 1);
 	memcpy(pos, req->ie, req->ie_len);
@@ -1774,7 +1785,8 @@ struct vwifi_scan_walk {
  * Report @h if the scan covers it: the beacon it sent while the scan
  * listened or, for a BSS of another guest (whose probe responses the
  * virtio transport does not carry), its answer to a probe of the scan.
- * Local APs answered with frames of their own (__vwifi_scan_send_probes()).
+ * Local APs and IBSS members answered with frames of their own
+ * (__vwifi_scan_send_probes()).
  */
 static bool vwifi_scan_visit(struct vwifi_air_walk *walk, const struct vwifi_air_bss *h)
 {
@@ -1806,12 +1818,14 @@ static void vwifi_scan_report(struct vwifi_vif *vif,
 
 /*
  * Send the probe requests of the active scan @req: one for each SSID it
- * names on each of its channels, all at its start (each AP hears only its
- * own channel's).  Under vwifi_mutex.
+ * names on each of its channels where it may send (on a channel marked
+ * no-IR or radar it only listens), all at its start (each BSS hears only
+ * its own channel's).  Under vwifi_mutex.
  */
 static void __vwifi_scan_send_probes(struct vwifi_vif *vif,
 				     const struct cfg80211_scan_request *req)
 {
+	struct ieee80211_channel *chan;
 	struct ieee80211_mgmt *mgmt;
 	size_t len;
 	int c, i;
@@ -1822,13 +1836,15 @@ static void __vwifi_scan_send_probes(struct vwifi_vif *vif,
 	mgmt = kmalloc(vwifi_probe_req_room(req), GFP_KERNEL);
 	if (!mgmt)
 		return;
-	for (c = 0; c < req->n_channels; c++)
+	for (c = 0; c < req->n_channels; c++) {
+		chan = req->channels[c];
+		if (chan->flags & (IEEE80211_CHAN_NO_IR | IEEE80211_CHAN_RADAR))
+			continue;
 		for (i = 0; i < req->n_ssids; i++) {
-			len = vwifi_probe_req_frame(mgmt, vif, req, req->channels[c],
-						    &req->ssids[i]);
-			__vwifi_air_send_probe_req(vif, req->channels[c]->center_freq,
-						   (const u8 *)mgmt, len);
+			len = vwifi_probe_req_frame(mgmt, vif, req, chan, &req->ssids[i]);
+			__vwifi_air_send_probe_req(vif, chan->center_freq, (const u8 *)mgmt, len);
 		}
+	}
 	kfree(mgmt);
 }
 
@@ -2092,16 +2108,17 @@ static void __vwifi_sta_mark_lost(struct vwifi_vif *sta, u16 reason, bool locall
 }
 
 /*
- * The userspace SME of @ap hears the station @sa of another guest leave
- * with @reason: a deauthentication frame, as the air would carry it
+ * The userspace SME of @ap learns that the station @sa left with @reason,
+ * heard at @signal dBm: a deauthentication frame, as the air would carry
+ * it (from another guest's deauthentication, or standing in for one it
+ * could not hear)
  */
-static void __vwifi_ap_hear_deauth(struct vwifi_vif *ap, const u8 *sa, u16 reason)
+static void __vwifi_ap_hear_deauth(struct vwifi_vif *ap, const u8 *sa, int signal, u16 reason)
 {
 	struct ieee80211_mgmt deauth;
 
 	vwifi_deauth_frame(&deauth, ap->ndev->dev_addr, sa, ap->bss.bssid, reason);
-	cfg80211_rx_mgmt(&ap->wdev, ap->bss.freq,
-			 vwifi_remote_signal_dbm(ap->ndev->dev_addr, sa), (const u8 *)&deauth,
+	cfg80211_rx_mgmt(&ap->wdev, ap->bss.freq, signal, (const u8 *)&deauth,
 			 VWIFI_DEAUTH_LEN, 0);
 }
 
@@ -2159,7 +2176,9 @@ static void __vwifi_peer_leave(struct vwifi_peer *peer, u16 reason)
 
 	lockdep_assert_held(&vwifi_mutex);
 	if (vwifi_peer_to_userspace_ap(peer)) {
-		__vwifi_send_deauth(peer->owner, peer->vif, reason);
+		if (!__vwifi_send_deauth(peer->owner, peer->vif, reason))
+			__vwifi_ap_hear_deauth(peer->vif, peer->owner->ndev->dev_addr,
+					       vwifi_signal_dbm(peer->vif, peer->owner), reason);
 		__vwifi_unlink(peer);
 		return;
 	}
@@ -2850,41 +2869,6 @@ static void __vwifi_ap_stop(struct vwifi_vif *ap)
 	__vwifi_ap_remove_stations(ap, NULL, WLAN_REASON_DEAUTH_LEAVING);
 	__vwifi_bss_end(ap);
 	ap->ap_isolate = false;
-}
-
-/* ---- Probe requests ---- */
-
-/*
- * The AP @ap hears the probe request @mgmt, @len bytes, from the local
- * interface @tx on @freq.  Its userspace answers if it registered for
- * probe requests (hostapd and iwd do, as with hardware that leaves probe
- * responses to them); else the device answers for an SSID it serves.
- * Under vwifi_mutex, in process context.
- */
-static void __vwifi_ap_rx_probe_req(struct vwifi_vif *ap, struct vwifi_vif *tx, u32 freq,
-				    const struct ieee80211_mgmt *mgmt, size_t len)
-{
-	size_t hdr = offsetof(struct ieee80211_mgmt, u.probe_req.variable);
-	struct ieee80211_mgmt *resp;
-	const u8 *ssid;
-	size_t resp_len;
-
-	lockdep_assert_held(&vwifi_mutex);
-	atomic_long_inc(&vwifi_mgmt.probe_req_rx);
-	if (READ_ONCE(ap->mgmt_regs) & VWIFI_STYPE(PROBE_REQ)) {
-		cfg80211_rx_mgmt(&ap->wdev, freq, vwifi_signal_dbm(ap, tx), (const u8 *)mgmt,
-				 len, 0);
-		return;
-	}
-	ssid = cfg80211_find_ie(WLAN_EID_SSID, mgmt->u.probe_req.variable, len - hdr);
-	if (!ssid || !vwifi_bss_answers_probe(&ap->bss, ssid + 2, ssid[1]))
-		return;
-	resp = vwifi_bss_frame(&ap->bss, true, mgmt->sa, vwifi_air_tsf_now(), ssid[1], &resp_len,
-			       GFP_KERNEL);
-	if (!resp)
-		return;
-	__vwifi_air_send_mgmt(ap, freq, resp, resp_len, NULL);
-	kfree(resp);
 }
 
 /* ---- The AP's SME (the device's): it answers authentication and association ---- */
@@ -3625,9 +3609,46 @@ static bool __vwifi_air_send_mgmt(struct vwifi_vif *tx, u32 freq, const void *bu
 }
 
 /*
+ * The AP or IBSS member @rx hears the probe request @mgmt, @len bytes, from
+ * the local interface @tx on @freq.  An AP's userspace answers if it
+ * registered for probe requests (hostapd and iwd do, as with hardware that
+ * leaves probe responses to them); else the device answers for an SSID
+ * its BSS serves, from the interface's own address.  Under vwifi_mutex,
+ * in process context.
+ */
+static void __vwifi_bss_rx_probe_req(struct vwifi_vif *rx, struct vwifi_vif *tx, u32 freq,
+				     const struct ieee80211_mgmt *mgmt, size_t len)
+{
+	size_t hdr = offsetof(struct ieee80211_mgmt, u.probe_req.variable);
+	struct ieee80211_mgmt *resp;
+	const u8 *ssid;
+	size_t resp_len;
+
+	lockdep_assert_held(&vwifi_mutex);
+	atomic_long_inc(&vwifi_mgmt.probe_req_rx);
+	if (READ_ONCE(rx->mgmt_regs) & VWIFI_STYPE(PROBE_REQ)) {
+		cfg80211_rx_mgmt(&rx->wdev, freq, vwifi_signal_dbm(rx, tx), (const u8 *)mgmt,
+				 len, 0);
+		return;
+	}
+	ssid = cfg80211_find_ie(WLAN_EID_SSID, mgmt->u.probe_req.variable, len - hdr);
+	if (!ssid || !vwifi_bss_answers_probe(&rx->bss, ssid + 2, ssid[1]))
+		return;
+	resp = vwifi_bss_frame(&rx->bss, true, mgmt->sa, vwifi_air_tsf_now(), ssid[1], &resp_len,
+			       GFP_KERNEL);
+	if (!resp)
+		return;
+	/* An IBSS member answers from its own address, in its cell's BSSID */
+	ether_addr_copy(resp->sa, rx->ndev->dev_addr);
+	__vwifi_air_send_mgmt(rx, freq, resp, resp_len, NULL);
+	kfree(resp);
+}
+
+/*
  * A probe request from the local interface @tx on @freq, @len bytes: each
- * AP that runs a BSS there, hears @tx and is addressed (the broadcast
- * BSSID or its own) takes it.  Under vwifi_mutex, in process context.
+ * AP or IBSS member that runs a BSS there, hears @tx and is addressed (the
+ * broadcast BSSID or its own) takes it.  Under vwifi_mutex, in process
+ * context.
  */
 static void __vwifi_air_send_probe_req(struct vwifi_vif *tx, u32 freq, const u8 *buf,
 				       size_t len)
@@ -3638,12 +3659,13 @@ static void __vwifi_air_send_probe_req(struct vwifi_vif *tx, u32 freq, const u8 
 	lockdep_assert_held(&vwifi_mutex);
 	atomic_long_inc(&vwifi_mgmt.probe_req_tx);
 	list_for_each_entry(rx, &vwifi_vifs, list)
-		if (rx != tx && vwifi_vif_is(rx, NL80211_IFTYPE_AP) && rx->bss.active &&
-		    rx->bss.freq == freq && netif_running(rx->ndev) &&
+		if (rx != tx && (vwifi_vif_is(rx, NL80211_IFTYPE_AP) ||
+				 vwifi_vif_is(rx, NL80211_IFTYPE_ADHOC)) &&
+		    rx->bss.active && rx->bss.freq == freq && netif_running(rx->ndev) &&
 		    (is_broadcast_ether_addr(mgmt->bssid) ||
 		     ether_addr_equal(mgmt->bssid, rx->bss.bssid)) &&
 		    vwifi_air_hears(rx, tx))
-			__vwifi_ap_rx_probe_req(rx, tx, freq, mgmt, len);
+			__vwifi_bss_rx_probe_req(rx, tx, freq, mgmt, len);
 }
 
 /* A station that leaves with @mgmt (deauthentication or disassociation) */
@@ -4525,7 +4547,9 @@ static bool vwifi_virtio_mgmt_deauth(struct vwifi_vif *vif,
 	}
 	if (vwifi_vif_is(vif, NL80211_IFTYPE_AP) && vwifi_ap_sme_in_userspace(vif)) {
 		/* Its userspace removes the station, as after a local one's */
-		__vwifi_ap_hear_deauth(vif, hdr->ta, be16_to_cpu(d->reason));
+		__vwifi_ap_hear_deauth(vif, hdr->ta,
+				       vwifi_remote_signal_dbm(vif->ndev->dev_addr, hdr->ta),
+				       be16_to_cpu(d->reason));
 		return true;
 	}
 	__vwifi_peer_gone(peer, be16_to_cpu(d->reason), false);

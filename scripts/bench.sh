@@ -600,6 +600,8 @@ beacon_aps() {
 		ip link set "$ifc" up || return 1
 		confs+=("$(ap_conf "$ifc" "idle-$ifc" open)")
 	done
+	# a handful of descriptors per AP: past the default limit of 1024
+	ulimit -n 16384 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 	bgrun "$W/ap-$t.log" stdbuf -oL -eL hostapd "${confs[@]}"
 	wait_until 600 log_has "$W/ap-$t.log" 'AP-ENABLED' "$#" || {
 		echo "$t: $(log_count "$W/ap-$t.log" AP-ENABLED) of $# APs up: $(tail -n 3 "$W/ap-$t.log" | tr '\n' '|')" >&2
@@ -774,6 +776,8 @@ report() {
 	csv "many_${MANY}_vs_2" many vwifi "$(g many:ratio)" ratio
 	MD+=("")
 	MD+=("## Idle cost of beaconing (open APs, one hostapd, no station; CPU of all CPUs over ${BEACON_S} s)")
+	MD+=("")
+	MD+=("A vwifi AP sends no beacon while no local station listens; a hwsim radio beacons every interval, and every other radio receives it.")
 	MD+=("")
 	MD+=("| driver | APs up | CPU ms/s | idle machine ms/s | per AP above idle, us/s |")
 	MD+=("|---|---:|---:|---:|---:|")
