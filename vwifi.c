@@ -3014,7 +3014,7 @@ static bool __vwifi_ap_rx_assoc(struct vwifi_vif *ap, struct vwifi_vif *sta, con
 		    !ether_addr_equal(sta->bss.bssid, ap->bss.bssid)))
 		return true;
 	peer = vwifi_peer_find(ap, mgmt->sa);
-	if (peer && sta) {
+	if (peer && sta && peer->twin) {
 		/* A local station asks again while the link the AP made for
 		 * its first request stands (a reassociation unlinks first):
 		 * the same answer
@@ -3023,9 +3023,10 @@ static bool __vwifi_ap_rx_assoc(struct vwifi_vif *ap, struct vwifi_vif *sta, con
 		return true;
 	}
 	if (peer) {
-		/* A station in another guest associates again: the new
-		 * association replaces the old, and hostapd, told of the
-		 * station again, starts it afresh
+		/* A station in another guest associates again, or a local
+		 * one whose departure the AP never heard (its end is a half
+		 * link): the new association replaces the old, and hostapd,
+		 * told of the station again, starts it afresh
 		 */
 		__vwifi_unlink(peer);
 		replaced = true;
