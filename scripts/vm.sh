@@ -196,7 +196,12 @@ if [ -n "${VW_SHARED:-}" ]; then
 	mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 labshared /vwifi-shared ||
 		echo "vwifi-lab: cannot mount the shared dir" >/dev/console
 fi
-poweroff_now() { sync; echo o >/proc/sysrq-trigger; sleep 30; }
+# sysrq's power-off shuts the devices down while PID 1 waits, the 9p root
+# with them: an external sleep from it can fail (EIO, seen once in a
+# multi-guest run), and PID 1 exiting panics the kernel. So the wait is a
+# builtin read on a FIFO made in /run (tmpfs) beforehand
+mkfifo /run/vwifi-lab-off
+poweroff_now() { sync; echo o >/proc/sysrq-trigger; read -r -t 60 _ <>/run/vwifi-lab-off; }
 if [ "$VWIFI_LAB_INTERACTIVE" = 1 ]; then
 	out=/dev/ttyS0
 else
