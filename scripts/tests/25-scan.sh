@@ -113,8 +113,9 @@ t_scan_probe_frames() {
 	n=$(probe_events)
 	[ -z "$tool" ] || read -r sent <<<"$(tool_probe_reqs_sent)"
 	out=$(scan_of 1 flush passive) || fail "passive scan: $out"
+	# (cfg80211 keeps the entry's probe response elements from before: the
+	# events and the counter tell whether this scan probed)
 	grep -qi "BSS $(vw_mac 0)" <<<"$out" || fail "AP not in the passive scan"
-	grep -q 'Information elements from Probe Response frame' <<<"$out" && fail "a passive scan reports a probe response"
 	sleep 1
 	[ "$(probe_events)" = "$n" ] || fail "a passive scan sent probe requests ($n, then $(probe_events) events)"
 	bg_stop probe-listener
