@@ -826,6 +826,9 @@ report() {
 		"$(g assocN:vw) s / $(g assocN:hw) s"
 	target "insmod+rmmod $n1 interfaces, vwifi / hwsim" "$(div "$(g "insrm:vw:$n1")" "$(g "insrm:hw:$n1")")" "<=" 0.5 \
 		"$(g "insrm:vw:$n1") s / $(g "insrm:hw:$n1") s"
+	target "idle CPU per AP up (no station), vwifi / hwsim" \
+		"$(div "$(g beacon:vw:per_ap)" "$(g beacon:hw:per_ap)")" "<=" 0.1 \
+		"$(g beacon:vw:per_ap) us/s ($(g beacon:vw:n) APs) / $(g beacon:hw:per_ap) us/s ($(g beacon:hw:n) radios)"
 	ok1000=NA
 	if [ -n "${V[ifs:vw:$nmax]:-}" ]; then
 		ok1000=0
