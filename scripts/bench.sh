@@ -783,9 +783,10 @@ report() {
 	MD+=("|---|---:|---:|---:|---:|")
 	for d in vw hw; do
 		[ -n "${V[beacon:$d:n]:-}" ] || continue
+		hw=$([ "$d" = vw ] && echo vwifi || echo hwsim)
 		MD+=("| $([ "$d" = vw ] && echo vwifi || echo mac80211_hwsim) | $(g "beacon:$d:n") | $(g "beacon:$d") | $(g beacon:idle) | $(g "beacon:$d:per_ap") |")
-		csv beacon_idle_cpu "$(g "beacon:$d:n")" "$([ "$d" = vw ] && echo vwifi || echo hwsim)" "$(g "beacon:$d")" ms/s
-		csv beacon_per_ap "$(g "beacon:$d:n")" "$([ "$d" = vw ] && echo vwifi || echo hwsim)" "$(g "beacon:$d:per_ap")" us/s
+		csv beacon_idle_cpu "$(g "beacon:$d:n")" "$hw" "$(g "beacon:$d")" ms/s
+		csv beacon_per_ap "$(g "beacon:$d:n")" "$hw" "$(g "beacon:$d:per_ap")" us/s
 	done
 	MD+=("")
 	MD+=("## Module load/unload and kernel memory per interface")

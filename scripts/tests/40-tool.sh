@@ -480,6 +480,14 @@ t_tool_sme_retry() {
 # iw_connected N: vwN is associated (iw link)
 iw_connected() { in_ns "ns$1" iw dev "vw$1" link | grep -q '^Connected'; }
 
+# iw_join_ap1 WHEN: vw1 connects with iw to the open AP "test" of vw0 and
+# hostapd lists it (WHEN names the attempt in a failure)
+iw_join_ap1() {
+	in_ns ns1 iw dev vw1 connect test || fail "iw connect ($1)"
+	wait_for 10 iw_connected 1 || fail "vw1 did not connect ($1)"
+	wait_for 5 eval "ap_cli 0 all_sta | grep -qi $(vw_mac 1)" || fail "hostapd does not know vw1 ($1)"
+}
+
 # tool_sme_delta BEFORE: "SENT RECEIVED INVALID" since BEFORE (tool_sme_counts)
 tool_sme_delta() {
 	local s0 r0 i0 s1 r1 i1
@@ -501,25 +509,19 @@ t_tool_deauth_frames() {
 	vw_netns 0 1
 	start_ap 0 open
 	in_ns ns1 ip link set vw1 up
-	in_ns ns1 iw dev vw1 connect test || fail "iw connect"
-	wait_for 10 iw_connected 1 || fail "vw1 did not connect"
-	wait_for 5 eval "ap_cli 0 all_sta | grep -qi $(vw_mac 1)" || fail "hostapd does not know vw1"
+	iw_join_ap1 first
 	c=$(tool_sme_counts)
 	ap_cli 0 deauthenticate "$(vw_mac 1)" reason=5 | grep -qx OK || fail "hostapd_cli deauthenticate"
 	wait_for 10 eval "! iw_connected 1" || fail "vw1 still connected after hostapd deauthenticated it"
 	d=$(tool_sme_delta "$c")
 	[ "$d" = "1 1 0" ] || fail "hostapd's deauthentication: sent, received, invalid changed by $d, not 1 1 0"
-	in_ns ns1 iw dev vw1 connect test || fail "iw connect again"
-	wait_for 10 iw_connected 1 || fail "vw1 did not connect again"
-	wait_for 5 eval "ap_cli 0 all_sta | grep -qi $(vw_mac 1)" || fail "hostapd does not know vw1 again"
+	iw_join_ap1 again
 	c=$(tool_sme_counts)
 	in_ns ns1 iw dev vw1 disconnect || fail "iw disconnect"
 	wait_for 10 eval "! ap_cli 0 all_sta | grep -qi $(vw_mac 1)" || fail "hostapd still lists vw1"
 	d=$(tool_sme_delta "$c")
 	[ "$d" = "1 1 0" ] || fail "the station's deauthentication: sent, received, invalid changed by $d, not 1 1 0"
-	in_ns ns1 iw dev vw1 connect test || fail "iw connect a third time"
-	wait_for 10 iw_connected 1 || fail "vw1 did not connect a third time"
-	wait_for 5 eval "ap_cli 0 all_sta | grep -qi $(vw_mac 1)" || fail "hostapd does not know vw1 a third time"
+	iw_join_ap1 "a third time"
 	tool_ok -d vw0 -s vw1
 	c=$(tool_sme_counts)
 	in_ns ns1 iw dev vw1 disconnect || fail "iw disconnect while the AP does not hear vw1"
