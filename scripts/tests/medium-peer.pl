@@ -278,6 +278,9 @@ if ($cmd eq 'capture') {
 		sub { my $ta = $rmac->(); frame(7, $ta, $ra, pack('N v n', 2437, int(rand(65536)), 0) . $ra . $ta . $rnd->(int(rand(40)))) },
 		sub { my $ta = $rmac->(); frame(7, $ta, $ra, pack('N v n', 2437, 0x00d0, 0) . $ra . $rmac->() . $rnd->(int(rand(40)))) },
 		sub { frame(7, $rmac->(), $ra, $rnd->(int(rand(30)))) },
+		# probe responses: a fixed part cut short, and random elements
+		sub { my $ta = $rmac->(); frame(7, $ta, $ra, wframe(2437, 0x0050, $ra, $ta, $ta, $rnd->(int(rand(12))))) },
+		sub { my $ta = $rmac->(); frame(7, $ta, $ra, wframe(2437, 0x0050, $ra, $ta, $ta, $rnd->(12 + int(rand(200))))) },
 	);
 	for my $i (1 .. $count) {
 		my $f = $cases[int(rand(@cases))]->();
