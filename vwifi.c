@@ -350,8 +350,8 @@ static struct {
 	atomic_long_t beacon_rx;	/* ... that a station associated to the AP heard */
 	atomic_long_t beacon_missed;	/* ... that one did not hear */
 	atomic_long_t probe_req_tx;	/* probe requests of active scans */
-	atomic_long_t probe_req_rx;	/* ... that an AP heard */
-	atomic_long_t probe_resp_tx;	/* probe responses APs sent */
+	atomic_long_t probe_req_rx;	/* ... that an AP or IBSS member heard */
+	atomic_long_t probe_resp_tx;	/* probe responses they sent */
 	atomic_long_t probe_resp_rx;	/* ... that a scan took */
 } vwifi_mgmt;
 
@@ -1621,6 +1621,30 @@ static size_t vwifi_probe_req_frame(struct ieee80211_mgmt *mgmt, const struct vw
 }
 
 /*
+ * @vif hears the beacon or probe response @mgmt, @len bytes, on @freq at
+ * @signal dBm: cfg80211 parses it, as it does a driver's received frame.
+ * Returns a reference to the cfg80211 entry, or NULL (malformed, or a
+ * channel the wiphy lacks).
+ */
+static struct cfg80211_bss *vwifi_inform_frame(struct vwifi_vif *vif, u32 freq, int signal,
+					       const struct ieee80211_mgmt *mgmt, size_t len,
+					       gfp_t gfp)
+{
+	struct wiphy *wiphy = vif->wdev.wiphy;
+	struct cfg80211_inform_bss data = {
+		.chan = ieee80211_get_channel(wiphy, freq),
+		.signal = DBM_TO_MBM(signal),
+		.boottime_ns = ktime_get_boottime_ns(),
+	};
+
+	if (!data.chan)
+		return NULL;
+	/* cfg80211 takes the frame as non-const, and only reads it */
+	return cfg80211_inform_bss_frame_data(wiphy, &data, (struct ieee80211_mgmt *)mgmt,
+					      len, gfp);
+}
+
+/*
  * @vif hears @bss at @signal dBm with the TSF @tsf: its beacon, or with
  * @probe_resp its answer to @vif's probe.  cfg80211 parses the frame, as it
  * does a driver's received one.  Returns a reference to the cfg80211 entry,
@@ -1631,23 +1655,15 @@ static struct cfg80211_bss *vwifi_inform(struct vwifi_vif *vif,
 					 u64 tsf, bool reveal, bool probe_resp,
 					 gfp_t gfp)
 {
-	struct wiphy *wiphy = vif->wdev.wiphy;
-	struct cfg80211_inform_bss data = {
-		.signal = DBM_TO_MBM(signal),
-		.boottime_ns = ktime_get_boottime_ns(),
-	};
 	const u8 *da = probe_resp ? vif->ndev->dev_addr : vif->ndev->broadcast;
 	struct ieee80211_mgmt *mgmt;
 	struct cfg80211_bss *cbss;
 	size_t len = 0;
 
-	data.chan = ieee80211_get_channel(wiphy, bss->freq);
-	if (!data.chan)
-		return NULL;
 	mgmt = vwifi_bss_frame(bss, probe_resp, da, tsf, reveal, &len, gfp);
 	if (!mgmt)
 		return NULL;
-	cbss = cfg80211_inform_bss_frame_data(wiphy, &data, mgmt, len, gfp);
+	cbss = vwifi_inform_frame(vif, bss->freq, signal, mgmt, len, gfp);
 	kfree(mgmt);
 	return cbss;
 }
@@ -1863,23 +1879,13 @@ static bool __vwifi_scan_listens(const struct vwifi_vif *vif, u32 freq)
 static bool __vwifi_scan_rx_probe_resp(struct vwifi_vif *vif, u32 freq, int signal,
 				       const struct ieee80211_mgmt *mgmt, size_t len)
 {
-	struct wiphy *wiphy = vif->wdev.wiphy;
-	struct cfg80211_inform_bss data = {
-		.chan = ieee80211_get_channel(wiphy, freq),
-		.signal = DBM_TO_MBM(signal),
-		.boottime_ns = ktime_get_boottime_ns(),
-	};
 	struct cfg80211_bss *cbss;
 
 	lockdep_assert_held(&vwifi_mutex);
-	if (!data.chan)
-		return false;
-	/* cfg80211 takes the frame as non-const, and only reads it */
-	cbss = cfg80211_inform_bss_frame_data(wiphy, &data, (struct ieee80211_mgmt *)mgmt,
-					      len, GFP_KERNEL);
+	cbss = vwifi_inform_frame(vif, freq, signal, mgmt, len, GFP_KERNEL);
 	if (!cbss)
 		return false;
-	cfg80211_put_bss(wiphy, cbss);
+	cfg80211_put_bss(vif->wdev.wiphy, cbss);
 	atomic_long_inc(&vwifi_mgmt.probe_resp_rx);
 	return true;
 }

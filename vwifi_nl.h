@@ -114,8 +114,8 @@ enum vwifi_attr {
 	VWIFI_ATTR_BEACON_RX,		/* u64, reply: ... heard by a station of the AP */
 	VWIFI_ATTR_BEACON_MISSED,	/* u64, reply: ... not heard by one (the air's rules) */
 	VWIFI_ATTR_PROBE_REQ_TX,	/* u64, reply: probe requests of local active scans */
-	VWIFI_ATTR_PROBE_REQ_RX,	/* u64, reply: ... heard by a local AP */
-	VWIFI_ATTR_PROBE_RESP_TX,	/* u64, reply: probe responses local APs sent */
+	VWIFI_ATTR_PROBE_REQ_RX,	/* u64, reply: ... heard by a local AP or IBSS member */
+	VWIFI_ATTR_PROBE_RESP_TX,	/* u64, reply: probe responses they sent */
 	VWIFI_ATTR_PROBE_RESP_RX,	/* u64, reply: ... taken by a local scan */
 
 	__VWIFI_ATTR_MAX,
