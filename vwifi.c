@@ -356,8 +356,6 @@ static struct {
 } vwifi_mgmt;
 
 static bool vwifi_virtio_xmit(struct vwifi_peer *tx, struct sk_buff *skb);
-static void vwifi_virtio_deauth(struct vwifi_peer *peer, u16 reason);
-static void vwifi_virtio_deauth_to(const u8 *ta, const u8 *ra, const u8 *lower, u16 reason);
 static bool __vwifi_air_send_mgmt(struct vwifi_vif *tx, u32 freq, const void *buf, size_t len,
 				  const u8 *lower);
 static const struct net_device_ops vwifi_netdev_ops;
@@ -1289,6 +1287,7 @@ static u8 *vwifi_put_ie(u8 *pos, u8 id, const void *data, u8 len)
 #define VWIFI_BEACON_FIXED_LEN	offsetof(struct ieee80211_mgmt, u.beacon.variable)
 /* A disassociation has the deauthentication's layout */
 #define VWIFI_DEAUTH_LEN	offsetofend(struct ieee80211_mgmt, u.deauth.reason_code)
+#define VWIFI_TIM_IE_LEN	6	/* with a one-octet virtual bitmap */
 
 /* The header of a management frame of subtype @stype; the rest is zero */
 static void vwifi_mgmt_hdr(struct ieee80211_mgmt *mgmt, u16 stype, const u8 *da,
@@ -1526,7 +1525,38 @@ static void vwifi_ap_negotiate(const struct vwifi_vif *ap, const u8 *ies, size_t
 /* Room the IEs of @bss take in a frame, at most */
 static size_t vwifi_bss_scan_ies_room(const struct vwifi_bss *bss)
 {
-	return 2 + bss->ssid_len + bss->ies_len;
+	return 2 + bss->ssid_len + bss->ies_len + VWIFI_TIM_IE_LEN;
+}
+
+/*
+ * The device adds the TIM element to an AP's beacons (userspace leaves it
+ * out, as mac80211 and firmware add it): the DTIM count at the TSF @tsf,
+ * the DTIM period, no buffered traffic.  After the elements with lower
+ * IDs (SSID, rates, DS parameters) at the start of @ies, @len bytes; the
+ * others follow it.  Returns the end of what it wrote to @pos.
+ */
+static u8 *vwifi_put_ies_with_tim(u8 *pos, const struct vwifi_bss *bss, const u8 *ies,
+				  size_t len, u64 tsf)
+{
+	u32 interval = (bss->beacon_int ?: 100) * 1024;
+	const struct element *e;
+	size_t head = 0;
+	u8 tim[4] = {};
+	u32 n;
+
+	for_each_element(e, ies, len) {
+		if (e->id >= WLAN_EID_TIM)
+			break;
+		head = e->data + e->datalen - ies;
+	}
+	memcpy(pos, ies, head);
+	pos += head;
+	div_u64_rem(div_u64(tsf, interval), bss->dtim_period, &n);
+	tim[0] = n ? bss->dtim_period - n : 0;	/* beacons to the next DTIM */
+	tim[1] = bss->dtim_period;
+	pos = vwifi_put_ie(pos, WLAN_EID_TIM, tim, sizeof(tim));
+	memcpy(pos, ies + head, len - head);
+	return pos + len - head;
 }
 
 /*
@@ -1581,8 +1611,12 @@ static struct ieee80211_mgmt *vwifi_bss_frame(const struct vwifi_bss *bss, bool 
 	mgmt->u.beacon.timestamp = cpu_to_le64(tsf);
 	mgmt->u.beacon.beacon_int = cpu_to_le16(bss->beacon_int);
 	mgmt->u.beacon.capab_info = cpu_to_le16(bss->capability);
-	*len = hdr + vwifi_bss_put_scan_ies(bss, probe_resp && reveal,
-					    mgmt->u.beacon.variable);
+	if (!probe_resp && bss->dtim_period)
+		*len = vwifi_put_ies_with_tim(mgmt->u.beacon.variable, bss, bss->ies,
+					      bss->ies_len, tsf) - (u8 *)mgmt;
+	else
+		*len = hdr + vwifi_bss_put_scan_ies(bss, probe_resp && reveal,
+						    mgmt->u.beacon.variable);
 	return mgmt;
 }
 
@@ -1749,18 +1783,6 @@ static bool vwifi_scan_has_freq(const struct cfg80211_scan_request *req, u32 fre
 	return false;
 }
 
-/* Whether the active scan @req probes for the SSID of @bss */
-static bool vwifi_scan_probes(const struct cfg80211_scan_request *req,
-			      const struct vwifi_bss *bss)
-{
-	int i;
-
-	for (i = 0; i < req->n_ssids; i++)
-		if (vwifi_bss_ssid_is(bss, req->ssids[i].ssid, req->ssids[i].ssid_len))
-			return true;
-	return false;
-}
-
 /*
  * Whether @bss answers a probe request for @ssid (@len bytes): its own
  * SSID, or any SSID (the wildcard, empty SSID) unless its SSID is hidden
@@ -1769,18 +1791,6 @@ static bool vwifi_bss_answers_probe(const struct vwifi_bss *bss, const u8 *ssid,
 {
 	return vwifi_bss_ssid_is(bss, ssid, len) ||
 	       (!len && bss->hidden == NL80211_HIDDEN_SSID_NOT_IN_USE);
-}
-
-/* Whether @bss answers one of the probe requests of @req */
-static bool vwifi_scan_answered(const struct cfg80211_scan_request *req,
-				const struct vwifi_bss *bss)
-{
-	int i;
-
-	for (i = 0; i < req->n_ssids; i++)
-		if (vwifi_bss_answers_probe(bss, req->ssids[i].ssid, req->ssids[i].ssid_len))
-			return true;
-	return false;
 }
 
 /* Whether the scan @req covers @bss: its channel and BSSID filter */
@@ -1799,9 +1809,8 @@ struct vwifi_scan_walk {
 
 /*
  * Report @h if the scan covers it: the beacon it sent while the scan
- * listened or, for a BSS of another guest (whose probe responses the
- * virtio transport does not carry), its answer to a probe of the scan.
- * Local APs and IBSS members answered with frames of their own
+ * listened (for a BSS of another guest, the last one heard).  APs and IBSS
+ * members answered the scan's probe requests with frames of their own
  * (__vwifi_scan_send_probes()).
  */
 static bool vwifi_scan_visit(struct vwifi_air_walk *walk, const struct vwifi_air_bss *h)
@@ -1809,15 +1818,11 @@ static bool vwifi_scan_visit(struct vwifi_air_walk *walk, const struct vwifi_air
 	const struct cfg80211_scan_request *req =
 		container_of(walk, struct vwifi_scan_walk, walk)->req;
 	struct vwifi_vif *vif = walk->rx;
-	bool answered;
 
 	if (!vwifi_scan_covers(req, h->bss))
 		return false;
-	answered = !h->local && vwifi_scan_answered(req, h->bss);
 	cfg80211_put_bss(vif->wdev.wiphy,
-			 vwifi_inform(vif, h->bss, h->signal, h->tsf,
-				      answered && vwifi_scan_probes(req, h->bss), answered,
-				      GFP_ATOMIC));
+			 vwifi_inform(vif, h->bss, h->signal, h->tsf, false, false, GFP_ATOMIC));
 	return false;
 }
 
@@ -2129,15 +2134,17 @@ static void __vwifi_ap_hear_deauth(struct vwifi_vif *ap, const u8 *sa, int signa
 }
 
 /*
- * @tx tells the local interface @rx that it leaves, over the air.  Whether
- * the frame was acknowledged (@rx listens and hears @tx).
+ * @tx tells the interface @da (in another guest: at @lower, if known) that
+ * it leaves, with a deauthentication in the BSS and on the channel @tx is
+ * in.  Whether the frame was acknowledged (see __vwifi_air_send_mgmt()).
  */
-static bool __vwifi_send_deauth(struct vwifi_vif *tx, struct vwifi_vif *rx, u16 reason)
+static bool __vwifi_send_deauth(struct vwifi_vif *tx, const u8 *da, const u8 *lower,
+				u16 reason)
 {
 	struct ieee80211_mgmt deauth;
 
-	vwifi_deauth_frame(&deauth, rx->ndev->dev_addr, tx->ndev->dev_addr, rx->bss.bssid, reason);
-	return __vwifi_air_send_mgmt(tx, rx->bss.freq, &deauth, VWIFI_DEAUTH_LEN, NULL);
+	vwifi_deauth_frame(&deauth, da, tx->ndev->dev_addr, tx->bss.bssid, reason);
+	return __vwifi_air_send_mgmt(tx, tx->bss.freq, &deauth, VWIFI_DEAUTH_LEN, lower);
 }
 
 /*
@@ -2182,7 +2189,7 @@ static void __vwifi_peer_leave(struct vwifi_peer *peer, u16 reason)
 
 	lockdep_assert_held(&vwifi_mutex);
 	if (vwifi_peer_to_userspace_ap(peer)) {
-		if (!__vwifi_send_deauth(peer->owner, peer->vif, reason))
+		if (!__vwifi_send_deauth(peer->owner, peer->addr, NULL, reason))
 			__vwifi_ap_hear_deauth(peer->vif, peer->owner->ndev->dev_addr,
 					       vwifi_signal_dbm(peer->vif, peer->owner), reason);
 		__vwifi_unlink(peer);
@@ -2196,13 +2203,13 @@ static void __vwifi_peer_leave(struct vwifi_peer *peer, u16 reason)
 		WRITE_ONCE(far->twin, NULL);
 		WRITE_ONCE(peer->twin, NULL);
 		if (vwifi_vif_is(peer->owner, NL80211_IFTYPE_ADHOC) ||
-		    !__vwifi_send_deauth(peer->owner, peer->vif, reason))
+		    !__vwifi_send_deauth(peer->owner, peer->addr, NULL, reason))
 			__vwifi_peer_gone(far, reason, false);
 		vwifi_unlink_one(peer);
 		return;
 	}
 	if (!peer->vif)
-		vwifi_virtio_deauth(peer, reason);
+		__vwifi_send_deauth(peer->owner, peer->addr, peer->lower, reason);
 	__vwifi_unlink(peer);
 }
 
@@ -2231,7 +2238,8 @@ static void __vwifi_sta_beacon_loss(struct vwifi_peer *link)
 	if (link->twin && !vwifi_peer_kept_by_far_end(link))
 		vwifi_compat_del_sta(link->vif, link->owner->ndev->dev_addr);
 	else if (!link->vif)
-		vwifi_virtio_deauth(link, WLAN_REASON_DISASSOC_DUE_TO_INACTIVITY);
+		__vwifi_send_deauth(link->owner, link->addr, link->lower,
+				    WLAN_REASON_DISASSOC_DUE_TO_INACTIVITY);
 	__vwifi_peer_gone(link, WLAN_REASON_DISASSOC_DUE_TO_INACTIVITY, true);
 }
 
@@ -2428,12 +2436,12 @@ static void __vwifi_sme_cancel(struct vwifi_vif *sta)
 	if (peer && peer != rcu_access_pointer(sta->ap_link))
 		__vwifi_peer_leave(peer, WLAN_REASON_DEAUTH_LEAVING);
 	else if (sta->sme == VWIFI_SME_ASSOC && sta->sme_remote)
-		vwifi_virtio_deauth_to(sta->ndev->dev_addr, sta->bss.bssid, sta->sme_lower,
-				       WLAN_REASON_DEAUTH_LEAVING);
+		__vwifi_send_deauth(sta, sta->bss.bssid, sta->sme_lower,
+				    WLAN_REASON_DEAUTH_LEAVING);
 	else if (sta->sme == VWIFI_SME_ASSOC && ap && vwifi_vif_is(ap, NL80211_IFTYPE_AP) &&
 		 vwifi_ap_sme_in_userspace(ap))
 		/* Its userspace may have accepted us already */
-		__vwifi_send_deauth(sta, ap, WLAN_REASON_DEAUTH_LEAVING);
+		__vwifi_send_deauth(sta, ap->ndev->dev_addr, NULL, WLAN_REASON_DEAUTH_LEAVING);
 	vwifi_sme_clear(sta);
 	vwifi_bss_clear(&sta->bss);
 }
@@ -3556,6 +3564,8 @@ static size_t vwifi_mgmt_min_len(__le16 fc)
 		return VWIFI_ASSOC_RESP_LEN;
 	if (ieee80211_is_probe_resp(fc))
 		return VWIFI_BEACON_FIXED_LEN;
+	if (ieee80211_is_probe_req(fc))
+		return VWIFI_MGMT_HDR_LEN;
 	if (ieee80211_is_deauth(fc) || ieee80211_is_disassoc(fc))
 		return VWIFI_DEAUTH_LEN;
 	if (ieee80211_is_action(fc))
@@ -3591,15 +3601,14 @@ static bool __vwifi_air_send_mgmt(struct vwifi_vif *tx, u32 freq, const void *bu
 	bool probe_resp = ieee80211_is_probe_resp(mgmt->frame_control);
 	struct vwifi_vif *rx;
 	struct sk_buff *skb;
+	bool acked;
 
 	lockdep_assert_held(&vwifi_mutex);
 	atomic_long_inc(probe_resp ? &vwifi_mgmt.probe_resp_tx : &vwifi_mgmt.sme_tx);
 	rx = lower ? NULL : vwifi_vif_find(mgmt->da);
 	if (rx && !netif_running(rx->ndev))
 		return false;	/* a local interface that is down hears nothing */
-	if (!rx)
-		return vwifi_virtio_on() && vwifi_virtio_send_frame(tx, freq, buf, len, lower);
-	if (skb_queue_len(&vwifi_air_q) >= VWIFI_AIR_QUEUE_MAX)
+	if (!rx && !vwifi_virtio_on())
 		return false;
 	skb = alloc_skb(len, GFP_KERNEL);
 	if (!skb)
@@ -3609,6 +3618,15 @@ static bool __vwifi_air_send_mgmt(struct vwifi_vif *tx, u32 freq, const void *bu
 	if (probe_resp)
 		((struct ieee80211_mgmt *)skb->data)->u.probe_resp.timestamp =
 			cpu_to_le64(vwifi_air_tsf_now());
+	if (!rx) {
+		acked = vwifi_virtio_send_frame(tx, freq, skb->data, skb->len, lower);
+		consume_skb(skb);
+		return acked;
+	}
+	if (skb_queue_len(&vwifi_air_q) >= VWIFI_AIR_QUEUE_MAX) {
+		kfree_skb(skb);
+		return false;
+	}
 	((struct vwifi_air_cb *)skb->cb)->freq = freq;
 	skb_queue_tail(&vwifi_air_q, skb);
 	queue_work(vwifi_wq, &vwifi_air_work);
@@ -3616,15 +3634,16 @@ static bool __vwifi_air_send_mgmt(struct vwifi_vif *tx, u32 freq, const void *bu
 }
 
 /*
- * The AP or IBSS member @rx hears the probe request @mgmt, @len bytes, from
- * the local interface @tx on @freq.  An AP's userspace answers if it
- * registered for probe requests (hostapd and iwd do, as with hardware that
- * leaves probe responses to them); else the device answers for an SSID
- * its BSS serves, from the interface's own address.  Under vwifi_mutex,
- * in process context.
+ * The AP or IBSS member @rx hears the probe request @mgmt, @len bytes, on
+ * @freq at @signal dBm, from a local interface or one in another guest at
+ * @lower.  An AP's userspace answers if it registered for probe requests
+ * (hostapd and iwd do, as with hardware that leaves probe responses to
+ * them); else the device answers for an SSID its BSS serves, from the
+ * interface's own address.  Under vwifi_mutex, in process context.
  */
-static void __vwifi_bss_rx_probe_req(struct vwifi_vif *rx, struct vwifi_vif *tx, u32 freq,
-				     const struct ieee80211_mgmt *mgmt, size_t len)
+static void __vwifi_bss_rx_probe_req(struct vwifi_vif *rx, u32 freq, int signal,
+				     const u8 *lower, const struct ieee80211_mgmt *mgmt,
+				     size_t len)
 {
 	size_t hdr = offsetof(struct ieee80211_mgmt, u.probe_req.variable);
 	struct ieee80211_mgmt *resp;
@@ -3634,8 +3653,7 @@ static void __vwifi_bss_rx_probe_req(struct vwifi_vif *rx, struct vwifi_vif *tx,
 	lockdep_assert_held(&vwifi_mutex);
 	atomic_long_inc(&vwifi_mgmt.probe_req_rx);
 	if (READ_ONCE(rx->mgmt_regs) & VWIFI_STYPE(PROBE_REQ)) {
-		cfg80211_rx_mgmt(&rx->wdev, freq, vwifi_signal_dbm(rx, tx), (const u8 *)mgmt,
-				 len, 0);
+		cfg80211_rx_mgmt(&rx->wdev, freq, signal, (const u8 *)mgmt, len, 0);
 		return;
 	}
 	ssid = cfg80211_find_ie(WLAN_EID_SSID, mgmt->u.probe_req.variable, len - hdr);
@@ -3647,32 +3665,52 @@ static void __vwifi_bss_rx_probe_req(struct vwifi_vif *rx, struct vwifi_vif *tx,
 		return;
 	/* An IBSS member answers from its own address, in its cell's BSSID */
 	ether_addr_copy(resp->sa, rx->ndev->dev_addr);
-	__vwifi_air_send_mgmt(rx, freq, resp, resp_len, NULL);
+	__vwifi_air_send_mgmt(rx, freq, resp, resp_len, lower);
 	kfree(resp);
 }
 
 /*
- * A probe request from the local interface @tx on @freq, @len bytes: each
- * AP or IBSS member that runs a BSS there, hears @tx and is addressed (the
- * broadcast BSSID or its own) takes it.  Under vwifi_mutex, in process
- * context.
+ * A probe request on @freq, @len bytes (at least vwifi_mgmt_min_len()),
+ * from the local interface @tx or, if @tx is NULL, from one in another
+ * guest at @lower: each AP or IBSS member that runs a BSS there, hears the
+ * sender and is addressed (the broadcast BSSID or its own) takes it.
+ * Under vwifi_mutex, in process context.
+ */
+static void __vwifi_air_rx_probe_req(struct vwifi_vif *tx, const u8 *lower, u32 freq,
+				     const u8 *buf, size_t len)
+{
+	const struct ieee80211_mgmt *mgmt = (const void *)buf;
+	struct vwifi_vif *rx;
+	int signal;
+
+	lockdep_assert_held(&vwifi_mutex);
+	list_for_each_entry(rx, &vwifi_vifs, list) {
+		if (rx == tx || (!vwifi_vif_is(rx, NL80211_IFTYPE_AP) &&
+				 !vwifi_vif_is(rx, NL80211_IFTYPE_ADHOC)) ||
+		    !rx->bss.active || rx->bss.freq != freq || !netif_running(rx->ndev) ||
+		    (!is_broadcast_ether_addr(mgmt->bssid) &&
+		     !ether_addr_equal(mgmt->bssid, rx->bss.bssid)) ||
+		    (tx && !vwifi_air_hears(rx, tx)))
+			continue;
+		signal = tx ? vwifi_signal_dbm(rx, tx) :
+			      vwifi_remote_signal_dbm(rx->ndev->dev_addr, mgmt->sa);
+		__vwifi_bss_rx_probe_req(rx, freq, signal, lower, mgmt, len);
+	}
+}
+
+/*
+ * The local interface @tx sends a probe request on @freq, @len bytes: to
+ * the local APs and IBSS members, and to the other guests.  Under
+ * vwifi_mutex, in process context.
  */
 static void __vwifi_air_send_probe_req(struct vwifi_vif *tx, u32 freq, const u8 *buf,
 				       size_t len)
 {
-	const struct ieee80211_mgmt *mgmt = (const void *)buf;
-	struct vwifi_vif *rx;
-
 	lockdep_assert_held(&vwifi_mutex);
 	atomic_long_inc(&vwifi_mgmt.probe_req_tx);
-	list_for_each_entry(rx, &vwifi_vifs, list)
-		if (rx != tx && (vwifi_vif_is(rx, NL80211_IFTYPE_AP) ||
-				 vwifi_vif_is(rx, NL80211_IFTYPE_ADHOC)) &&
-		    rx->bss.active && rx->bss.freq == freq && netif_running(rx->ndev) &&
-		    (is_broadcast_ether_addr(mgmt->bssid) ||
-		     ether_addr_equal(mgmt->bssid, rx->bss.bssid)) &&
-		    vwifi_air_hears(rx, tx))
-			__vwifi_bss_rx_probe_req(rx, tx, freq, mgmt, len);
+	__vwifi_air_rx_probe_req(tx, NULL, freq, buf, len);
+	if (vwifi_virtio_on())
+		vwifi_virtio_send_frame(tx, freq, buf, len, NULL);
 }
 
 /* A station that leaves with @mgmt (deauthentication or disassociation) */
@@ -3681,6 +3719,22 @@ static bool __vwifi_ap_rx_leave(struct vwifi_vif *ap, const struct ieee80211_mgm
 	struct vwifi_peer *peer = vwifi_peer_find(ap, mgmt->sa);
 
 	if (!peer)
+		return false;
+	__vwifi_peer_gone(peer, le16_to_cpu(mgmt->u.deauth.reason_code), false);
+	return true;
+}
+
+/*
+ * An IBSS member of another guest leaves the cell with @mgmt (local ones
+ * learn at once, without frames)
+ */
+static bool __vwifi_ibss_rx_leave(struct vwifi_vif *vif, const struct ieee80211_mgmt *mgmt)
+{
+	struct vwifi_peer *peer = vwifi_peer_find(vif, mgmt->sa);
+
+	if ((!ieee80211_is_deauth(mgmt->frame_control) &&
+	     !ieee80211_is_disassoc(mgmt->frame_control)) ||
+	    !ether_addr_equal(mgmt->bssid, vif->bss.bssid) || !peer || peer->vif)
 		return false;
 	__vwifi_peer_gone(peer, le16_to_cpu(mgmt->u.deauth.reason_code), false);
 	return true;
@@ -3782,6 +3836,8 @@ static void __vwifi_air_rx_sme(struct vwifi_vif *tx, const u8 *lower, u32 freq,
 			ok = __vwifi_ap_rx_sme(rx, tx, lower, freq, signal, mgmt, len);
 		else if (vwifi_vif_is(rx, NL80211_IFTYPE_STATION))
 			ok = __vwifi_sta_rx_sme(rx, tx, mgmt, len);
+		else if (vwifi_vif_is(rx, NL80211_IFTYPE_ADHOC))
+			ok = __vwifi_ibss_rx_leave(rx, mgmt);
 	}
 	if (!ok)
 		atomic_long_inc(&vwifi_mgmt.rx_invalid);
@@ -3904,19 +3960,24 @@ static int vwifi_mgmt_tx_cancel_wait(struct wiphy *wiphy, struct wireless_dev *w
  * In virtio mode vwifi takes a virtio-net device (its rx_handler) and
  * sends its own frames over it, EtherType 0x88b5 (IEEE 802 local
  * experimental), to the vwifi instances of the other guests on the same
- * bridge.  Every frame starts with struct vwifi_wire_hdr; all fields are
- * big endian.  The version changes with the format: a frame of another
- * version is counted (rx_version) and not read.  Authentication,
- * association and action frames travel as 802.11 frames (VWIFI_WIRE_FRAME).
- * Access points and IBSS members beacon every
- * VWIFI_VIRTIO_TICK_MS; a station sends keepalives to its AP.  A remote
- * interface silent for VWIFI_VIRTIO_TIMEOUT_MS is gone.  Every received
- * frame is untrusted: it is checked before use and dropped (and counted)
- * when anything is wrong.
+ * bridge.  Every frame starts with struct vwifi_wire_hdr, whose fields (and
+ * a FRAME's channel) are big endian; 802.11 frames are as on the air.  The
+ * version changes with the format: a frame of another version is counted
+ * (rx_version) and not read.  Every frame of the air
+ * travels as the 802.11 frame it is (VWIFI_WIRE_FRAME): beacons, probe
+ * requests and responses, authentication, (re)association,
+ * deauthentication, disassociation and action frames, and the null data
+ * frames by which a station shows its AP it is there; data frames
+ * (VWIFI_WIRE_DATA) carry the Ethernet frame.  Access points and IBSS
+ * members beacon to other guests every VWIFI_VIRTIO_TICK_MS, a station
+ * sends a null data frame to its AP as often.  A remote interface silent
+ * for VWIFI_VIRTIO_TIMEOUT_MS is gone.  Every received frame is untrusted:
+ * it is checked before use and dropped (and counted) when anything is
+ * wrong.
  */
 #define ETH_P_VWIFI			0x88b5
 #define VWIFI_WIRE_MAGIC		0x56
-#define VWIFI_WIRE_VERSION		3	/* 2: VWIFI_WIRE_FRAME; 3: association in it */
+#define VWIFI_WIRE_VERSION		4	/* 4: beacons, deauthentications in FRAME */
 #define VWIFI_VIRTIO_MAX_IFACES		63	/* the addresses derived per guest */
 #define VWIFI_VIRTIO_MAX_BSS		64	/* remote BSSs remembered */
 #define VWIFI_VIRTIO_MAX_MGMT		64	/* management frames queued */
@@ -3924,13 +3985,10 @@ static int vwifi_mgmt_tx_cancel_wait(struct wiphy *wiphy, struct wireless_dev *w
 #define VWIFI_VIRTIO_TICK_MS		500
 #define VWIFI_VIRTIO_TIMEOUT_MS		5000
 
-/* 2 and 3 carried association requests and responses before version 3 */
+/* 1 to 4 and 6 carried vwifi's own management messages before version 4 */
 enum vwifi_wire_type {
-	VWIFI_WIRE_BEACON = 1,
-	VWIFI_WIRE_DEAUTH = 4,
-	VWIFI_WIRE_DATA,
-	VWIFI_WIRE_KEEPALIVE,
-	VWIFI_WIRE_FRAME,		/* an 802.11 management frame */
+	VWIFI_WIRE_DATA = 5,		/* an Ethernet frame over a link */
+	VWIFI_WIRE_FRAME = 7,		/* an 802.11 frame on the air */
 };
 
 struct vwifi_wire_hdr {
@@ -3940,35 +3998,13 @@ struct vwifi_wire_hdr {
 	u8 flags;			/* 0 */
 	__be16 len;			/* bytes after this header */
 	u8 ta[ETH_ALEN];		/* transmitting interface */
-	u8 ra[ETH_ALEN];		/* receiving interface, broadcast for beacons */
+	u8 ra[ETH_ALEN];		/* receiving interface, or broadcast */
 } __packed;
 
 #define VWIFI_WIRE_OVERHEAD	(ETH_HLEN + sizeof(struct vwifi_wire_hdr))
 #define VWIFI_VIRTIO_MIN_MTU	(1280 + VWIFI_WIRE_OVERHEAD)	/* IPv6 on top */
 
-struct vwifi_wire_beacon {
-	__be64 tsf;			/* microseconds */
-	__be32 freq;			/* MHz */
-	__be16 beacon_int;
-	__be16 capability;
-	u8 iftype;			/* VWIFI_WIRE_AP or VWIFI_WIRE_IBSS */
-	u8 hidden;
-	u8 ssid_len;
-	u8 ssid[IEEE80211_MAX_SSID_LEN];
-	u8 dtim_period;
-	u8 bssid[ETH_ALEN];
-	__be16 ies_len;
-	u8 ies[];
-} __packed;
-
-#define VWIFI_WIRE_AP		1
-#define VWIFI_WIRE_IBSS		2
-
-struct vwifi_wire_deauth {
-	__be16 reason;
-} __packed;
-
-/* hdr.ta is the frame's SA, hdr.ra its DA */
+/* hdr.ta is the frame's address 2 (TA), hdr.ra its address 1 (RA) */
 struct vwifi_wire_frame {
 	__be32 freq;			/* MHz */
 	u8 frame[];			/* from the frame control field on */
@@ -3982,7 +4018,7 @@ struct vwifi_rbss {
 	struct rcu_head rcu;
 	u8 ta[ETH_ALEN];		/* the AP or IBSS member beaconing */
 	u8 lower[ETH_ALEN];		/* its guest's virtio-net address */
-	u8 iftype;
+	u8 iftype;			/* NL80211_IFTYPE_AP or _ADHOC */
 	unsigned long last_seen;	/* jiffies, WRITE_ONCE */
 	s64 tsf_offset;			/* its TSF minus our boot time, WRITE_ONCE */
 	struct vwifi_bss bss;		/* bss.ies points into ies[] */
@@ -4108,46 +4144,40 @@ drop:
 	return false;
 }
 
-/* Tell the interface @ra of the guest at @lower that @ta leaves it */
-static void vwifi_virtio_deauth_to(const u8 *ta, const u8 *ra, const u8 *lower, u16 reason)
-{
-	struct vwifi_wire_deauth d = { .reason = cpu_to_be16(reason) };
-
-	vwifi_wire_send_mgmt(VWIFI_WIRE_DEAUTH, ta, ra, lower, &d, sizeof(d), NULL, 0);
-}
-
-static void vwifi_virtio_deauth(struct vwifi_peer *peer, u16 reason)
-{
-	vwifi_virtio_deauth_to(peer->owner->ndev->dev_addr, peer->addr, peer->lower, reason);
-}
-
-/* Beacon the BSS @vif runs or has joined */
+/* Beacon the BSS @vif runs or has joined.  Under vwifi_mutex. */
 static void __vwifi_virtio_beacon(struct vwifi_vif *vif)
 {
-	const struct vwifi_bss *bss = &vif->bss;
-	struct vwifi_wire_beacon b = {
-		.tsf = cpu_to_be64(vwifi_air_tsf_now()),
-		.freq = cpu_to_be32(bss->freq),
-		.beacon_int = cpu_to_be16(bss->beacon_int),
-		.capability = cpu_to_be16(bss->capability),
-		.iftype = vwifi_vif_is(vif, NL80211_IFTYPE_AP) ? VWIFI_WIRE_AP :
-								  VWIFI_WIRE_IBSS,
-		.hidden = bss->hidden != NL80211_HIDDEN_SSID_NOT_IN_USE,
-		.ssid_len = bss->ssid_len,
-		.dtim_period = bss->dtim_period,
-		.ies_len = cpu_to_be16(bss->ies_len),
-	};
+	struct ieee80211_mgmt *beacon;
+	size_t len;
 
 	lockdep_assert_held(&vwifi_mutex);
-	if (bss->ies_len > VWIFI_VIRTIO_MAX_IES) {
+	if (vif->bss.ies_len > VWIFI_VIRTIO_MAX_IES) {
 		pr_warn_once("%s: beacon IEs too long for the medium (%zu bytes)\n",
-			     vif->ndev->name, bss->ies_len);
+			     vif->ndev->name, vif->bss.ies_len);
 		return;
 	}
-	memcpy(b.ssid, bss->ssid, bss->ssid_len);
-	ether_addr_copy(b.bssid, bss->bssid);
-	vwifi_wire_send_mgmt(VWIFI_WIRE_BEACON, vif->ndev->dev_addr, vif->ndev->broadcast,
-			     vif->ndev->broadcast, &b, sizeof(b), bss->ies, bss->ies_len);
+	beacon = vwifi_bss_frame(&vif->bss, false, vif->ndev->broadcast, vwifi_air_tsf_now(),
+				 false, &len, GFP_KERNEL);
+	if (!beacon)
+		return;
+	/* An IBSS member beacons from its own address, in its cell's BSSID */
+	ether_addr_copy(beacon->sa, vif->ndev->dev_addr);
+	vwifi_virtio_send_frame(vif, vif->bss.freq, (const u8 *)beacon, len, NULL);
+	kfree(beacon);
+}
+
+/* @sta shows the AP of @link, in another guest, that it is there */
+static void vwifi_virtio_send_null(struct vwifi_vif *sta, const struct vwifi_peer *link)
+{
+	struct ieee80211_hdr_3addr null = {
+		.frame_control = cpu_to_le16(IEEE80211_FTYPE_DATA | IEEE80211_STYPE_NULLFUNC |
+					     IEEE80211_FCTL_TODS),
+	};
+
+	ether_addr_copy(null.addr1, link->addr);
+	ether_addr_copy(null.addr2, sta->ndev->dev_addr);
+	ether_addr_copy(null.addr3, link->addr);
+	vwifi_virtio_send_frame(sta, sta->bss.freq, (const u8 *)&null, sizeof(null), link->lower);
 }
 
 /* ---- Remote BSS table ---- */
@@ -4178,13 +4208,27 @@ static bool vwifi_rbss_same(const struct vwifi_rbss *r, const struct vwifi_rbss 
 	       !memcmp(r->ies, n->ies, n->bss.ies_len);
 }
 
-/* Record @n (a new, unlisted entry) or refresh the entry it replaces */
+/* Whether @r's beacons hide its SSID and a probe response named it */
+static bool vwifi_rbss_ssid_learned(const struct vwifi_rbss *r)
+{
+	return r->bss.hidden != NL80211_HIDDEN_SSID_NOT_IN_USE && r->bss.ssid_len;
+}
+
+/*
+ * Record @n (a new, unlisted entry) or refresh the entry it replaces, whose
+ * SSID learned from a probe response @n keeps if it hides it too
+ */
 static void vwifi_rbss_update(struct vwifi_rbss *n)
 {
 	struct vwifi_rbss *r;
 
 	spin_lock_bh(&vwifi_virtio.lock);
 	r = vwifi_rbss_find(n->ta);
+	if (r && vwifi_rbss_ssid_learned(r) && n->bss.hidden != NL80211_HIDDEN_SSID_NOT_IN_USE &&
+	    ether_addr_equal(r->bss.bssid, n->bss.bssid)) {
+		memcpy(n->bss.ssid, r->bss.ssid, r->bss.ssid_len);
+		n->bss.ssid_len = r->bss.ssid_len;
+	}
 	if (r && vwifi_rbss_same(r, n)) {
 		WRITE_ONCE(r->last_seen, n->last_seen);
 		WRITE_ONCE(r->tsf_offset, n->tsf_offset);
@@ -4200,6 +4244,37 @@ static void vwifi_rbss_update(struct vwifi_rbss *n)
 		kfree(n);
 	}
 	spin_unlock_bh(&vwifi_virtio.lock);
+}
+
+/*
+ * The probe response @mgmt, @len bytes (at least VWIFI_BEACON_FIXED_LEN),
+ * names the SSID a BSS of another guest hides in its beacons: its entry
+ * remembers it, as cfg80211's BSS list does, so that a station can pick it
+ * by that SSID.  In process context.
+ */
+static void vwifi_rbss_learn_ssid(const struct ieee80211_mgmt *mgmt, size_t len)
+{
+	const struct element *ssid;
+	struct vwifi_rbss *r, *n;
+
+	ssid = cfg80211_find_elem(WLAN_EID_SSID, mgmt->u.probe_resp.variable,
+				  len - VWIFI_BEACON_FIXED_LEN);
+	if (!ssid || !ssid->datalen || ssid->datalen > IEEE80211_MAX_SSID_LEN ||
+	    !memchr_inv(ssid->data, 0, ssid->datalen))
+		return;
+	rcu_read_lock();
+	r = vwifi_rbss_find(mgmt->sa);
+	n = r && r->bss.hidden != NL80211_HIDDEN_SSID_NOT_IN_USE &&
+	    !vwifi_bss_ssid_is(&r->bss, ssid->data, ssid->datalen) &&
+	    ether_addr_equal(r->bss.bssid, mgmt->bssid) ?
+		kmemdup(r, struct_size(r, ies, r->bss.ies_len), GFP_ATOMIC) : NULL;
+	rcu_read_unlock();
+	if (!n)
+		return;
+	n->bss.ies = n->ies;
+	memcpy(n->bss.ssid, ssid->data, ssid->datalen);
+	n->bss.ssid_len = ssid->datalen;
+	vwifi_rbss_update(n);
 }
 
 /* Forget the BSSs not heard for a while (all of them if @all) */
@@ -4236,7 +4311,7 @@ static bool vwifi_virtio_walk(struct vwifi_air_walk *walk)
 		if (!vwifi_rbss_fresh(r))
 			continue;
 		h.bss = &r->bss;
-		h.iftype = r->iftype == VWIFI_WIRE_AP ? NL80211_IFTYPE_AP : NL80211_IFTYPE_ADHOC;
+		h.iftype = r->iftype;
 		h.addr = r->ta;
 		h.lower = r->lower;
 		h.signal = vwifi_rbss_signal_dbm(walk->rx, r);
@@ -4319,7 +4394,7 @@ static void __vwifi_virtio_ibss_merge(struct vwifi_vif *vif)
 		return;
 	rcu_read_lock();
 	list_for_each_entry_rcu(r, &vwifi_virtio.bss_list, list) {
-		if (r->iftype == VWIFI_WIRE_IBSS && vwifi_rbss_fresh(r) &&
+		if (r->iftype == NL80211_IFTYPE_ADHOC && vwifi_rbss_fresh(r) &&
 		    r->bss.freq == bss->freq &&
 		    vwifi_bss_ssid_is(&r->bss, bss->ssid, bss->ssid_len) &&
 		    memcmp(r->bss.bssid, bss->bssid, ETH_ALEN) < 0 &&
@@ -4383,20 +4458,88 @@ static void vwifi_virtio_heard(const u8 *ta)
 	}
 }
 
+/*
+ * The 802.11 frame in the FRAME @hdr, which must name its sender and
+ * receiver (@hdr's ta and ra) and be at least @min bytes long: its length
+ * in *@len, or NULL
+ */
+static const struct ieee80211_mgmt *vwifi_wire_frame(const struct vwifi_wire_hdr *hdr,
+						     size_t min, size_t *len)
+{
+	const struct vwifi_wire_frame *f = (const void *)(hdr + 1);
+	const struct ieee80211_mgmt *mgmt = (const void *)f->frame;
+	size_t n = be16_to_cpu(hdr->len);
+
+	if (n < sizeof(*f) + max_t(size_t, min, VWIFI_MGMT_HDR_LEN))
+		return NULL;
+	if (!ether_addr_equal(mgmt->sa, hdr->ta) || !ether_addr_equal(mgmt->da, hdr->ra))
+		return NULL;
+	*len = n - sizeof(*f);
+	return mgmt;
+}
+
+static u32 vwifi_wire_freq(const struct vwifi_wire_hdr *hdr)
+{
+	return be32_to_cpu(((const struct vwifi_wire_frame *)(hdr + 1))->freq);
+}
+
+/* An AP beacons in its own BSSID, an IBSS member in its cell's; 0 if neither */
+static u8 vwifi_beacon_iftype(const struct ieee80211_mgmt *beacon)
+{
+	u16 capab = le16_to_cpu(beacon->u.beacon.capab_info);
+
+	switch (capab & (WLAN_CAPABILITY_ESS | WLAN_CAPABILITY_IBSS)) {
+	case WLAN_CAPABILITY_ESS:
+		return ether_addr_equal(beacon->bssid, beacon->sa) ? NL80211_IFTYPE_AP : 0;
+	case WLAN_CAPABILITY_IBSS:
+		return NL80211_IFTYPE_ADHOC;
+	}
+	return 0;
+}
+
+/*
+ * Copy the @len bytes of elements at @ies to @dst but the TIM, which the
+ * receiver's beacons add again (vwifi_bss_frame()).  Returns the length.
+ */
+static size_t vwifi_ies_copy_but_tim(u8 *dst, const u8 *ies, size_t len)
+{
+	const struct element *e;
+	size_t n = 0;
+
+	for_each_element(e, ies, len) {
+		if (e->id == WLAN_EID_TIM)
+			continue;
+		memcpy(dst + n, e, 2 + e->datalen);
+		n += 2 + e->datalen;
+	}
+	return n;
+}
+
+/*
+ * A beacon from another guest (@hdr: a FRAME, broadcast): its BSS is
+ * listed, from what the beacon says.  In softirq context.
+ */
 static bool vwifi_wire_rx_beacon(struct sk_buff *skb, const struct vwifi_wire_hdr *hdr)
 {
-	const struct vwifi_wire_beacon *b = (const void *)(hdr + 1);
-	size_t len = be16_to_cpu(hdr->len), ies_len;
+	const struct ieee80211_mgmt *mgmt;
+	const struct element *ssid, *tim;
+	size_t len, ies_len;
 	struct vwifi_rbss *n;
-	u64 now;
+	const u8 *ies;
+	u8 iftype;
 
-	if (len < sizeof(*b))
+	mgmt = vwifi_wire_frame(hdr, VWIFI_BEACON_FIXED_LEN, &len);
+	if (!mgmt || !is_broadcast_ether_addr(mgmt->da) || !is_valid_ether_addr(mgmt->bssid))
 		return false;
-	ies_len = be16_to_cpu(b->ies_len);
-	if (ies_len != len - sizeof(*b) || ies_len > VWIFI_VIRTIO_MAX_IES ||
-	    b->ssid_len > IEEE80211_MAX_SSID_LEN ||
-	    (b->iftype != VWIFI_WIRE_AP && b->iftype != VWIFI_WIRE_IBSS) ||
-	    !is_valid_ether_addr(b->bssid) || vwifi_virtio_is_local(hdr->ta))
+	ies = mgmt->u.beacon.variable;
+	ies_len = len - VWIFI_BEACON_FIXED_LEN;
+	iftype = vwifi_beacon_iftype(mgmt);
+	if (!iftype || ies_len > VWIFI_VIRTIO_MAX_IES || !vwifi_ies_valid(ies, ies_len))
+		return false;
+	ssid = cfg80211_find_elem(WLAN_EID_SSID, ies, ies_len);
+	tim = cfg80211_find_elem(WLAN_EID_TIM, ies, ies_len);
+	if (!ssid || ssid->datalen > IEEE80211_MAX_SSID_LEN || (tim && tim->datalen < 2) ||
+	    vwifi_virtio_is_local(hdr->ta))
 		return false;
 	vwifi_virtio_heard(hdr->ta);
 	n = kzalloc(struct_size(n, ies, ies_len), GFP_ATOMIC);
@@ -4404,27 +4547,44 @@ static bool vwifi_wire_rx_beacon(struct sk_buff *skb, const struct vwifi_wire_hd
 		atomic_long_inc(&vwifi_virtio.rx_dropped);
 		return true;
 	}
-	now = vwifi_air_tsf_now();
 	ether_addr_copy(n->ta, hdr->ta);
 	ether_addr_copy(n->lower, eth_hdr(skb)->h_source);
-	n->iftype = b->iftype;
+	n->iftype = iftype;
 	n->last_seen = jiffies;
-	n->tsf_offset = (s64)(be64_to_cpu(b->tsf) - now);
+	n->tsf_offset = (s64)(le64_to_cpu(mgmt->u.beacon.timestamp) - vwifi_air_tsf_now());
 	n->bss.active = true;
-	ether_addr_copy(n->bss.bssid, b->bssid);
-	memcpy(n->bss.ssid, b->ssid, b->ssid_len);
-	n->bss.ssid_len = b->ssid_len;
-	n->bss.hidden = b->hidden ? NL80211_HIDDEN_SSID_ZERO_LEN :
-				    NL80211_HIDDEN_SSID_NOT_IN_USE;
-	n->bss.freq = be32_to_cpu(b->freq);
-	n->bss.beacon_int = be16_to_cpu(b->beacon_int);
-	n->bss.capability = be16_to_cpu(b->capability);
-	n->bss.dtim_period = b->dtim_period;
+	ether_addr_copy(n->bss.bssid, mgmt->bssid);
+	/* A hidden SSID is empty or zeroed: a probe response names it */
+	if (ssid->datalen && memchr_inv(ssid->data, 0, ssid->datalen)) {
+		memcpy(n->bss.ssid, ssid->data, ssid->datalen);
+		n->bss.ssid_len = ssid->datalen;
+		n->bss.hidden = NL80211_HIDDEN_SSID_NOT_IN_USE;
+	} else {
+		n->bss.hidden = ssid->datalen ? NL80211_HIDDEN_SSID_ZERO_CONTENTS :
+						NL80211_HIDDEN_SSID_ZERO_LEN;
+	}
+	n->bss.freq = vwifi_wire_freq(hdr);
+	n->bss.beacon_int = le16_to_cpu(mgmt->u.beacon.beacon_int);
+	n->bss.capability = le16_to_cpu(mgmt->u.beacon.capab_info);
+	n->bss.dtim_period = tim ? tim->data[1] : 0;
 	n->bss.secured = n->bss.capability & WLAN_CAPABILITY_PRIVACY;
-	memcpy(n->ies, b->ies, ies_len);
 	n->bss.ies = n->ies;
-	n->bss.ies_len = ies_len;
+	n->bss.ies_len = vwifi_ies_copy_but_tim(n->ies, ies, ies_len);
 	vwifi_rbss_update(n);
+	return true;
+}
+
+/* A null data frame from a station in another guest: it is there */
+static bool vwifi_wire_rx_null(const struct vwifi_wire_hdr *hdr)
+{
+	struct vwifi_peer *peer;
+	size_t len;
+
+	if (!vwifi_wire_frame(hdr, sizeof(struct ieee80211_hdr_3addr), &len))
+		return false;
+	peer = vwifi_virtio_peer(hdr);
+	if (peer)
+		vwifi_touch(&peer->last_heard);
 	return true;
 }
 
@@ -4461,6 +4621,7 @@ static void vwifi_wire_rx(struct sk_buff *skb)
 	const struct vwifi_wire_hdr *hdr;
 	bool ok = false;
 	size_t len;
+	__le16 fc;
 
 	if (skb->pkt_type == PACKET_OTHERHOST || !pskb_may_pull(skb, sizeof(*hdr)))
 		goto invalid;
@@ -4471,7 +4632,7 @@ static void vwifi_wire_rx(struct sk_buff *skb)
 		kfree_skb(skb);
 		return;
 	}
-	if (hdr->magic != VWIFI_WIRE_MAGIC || len > skb->len - sizeof(*hdr) ||
+	if (hdr->magic != VWIFI_WIRE_MAGIC || hdr->flags || len > skb->len - sizeof(*hdr) ||
 	    pskb_trim_rcsum(skb, sizeof(*hdr) + len))
 		goto invalid;
 	hdr = (const void *)skb->data;	/* trimming may move the data */
@@ -4488,24 +4649,19 @@ static void vwifi_wire_rx(struct sk_buff *skb)
 	if (len > VWIFI_VIRTIO_MAX_MGMT_LEN || skb_linearize(skb))
 		goto invalid;
 	hdr = (const void *)skb->data;
-	switch (hdr->type) {
-	case VWIFI_WIRE_BEACON:
+	if (hdr->type != VWIFI_WIRE_FRAME || len < sizeof(struct vwifi_wire_frame) + 2)
+		goto invalid;
+	/* Beacons and null data frames are read here, the rest under vwifi_mutex */
+	fc = ((const struct ieee80211_hdr *)((const struct vwifi_wire_frame *)(hdr + 1))->frame)
+		->frame_control;
+	if (ieee80211_is_beacon(fc)) {
 		ok = vwifi_wire_rx_beacon(skb, hdr);
-		break;
-	case VWIFI_WIRE_KEEPALIVE: {
-		struct vwifi_peer *peer = vwifi_virtio_peer(hdr);
-
-		if (peer)
-			vwifi_touch(&peer->last_heard);
+	} else if (ieee80211_is_nullfunc(fc)) {
+		ok = vwifi_wire_rx_null(hdr);
+	} else if (skb_queue_len(&vwifi_virtio.mgmt_q) >= VWIFI_VIRTIO_MAX_MGMT) {
+		atomic_long_inc(&vwifi_virtio.rx_dropped);
 		ok = true;
-		break;
-	}
-	case VWIFI_WIRE_DEAUTH:
-	case VWIFI_WIRE_FRAME:
-		if (skb_queue_len(&vwifi_virtio.mgmt_q) >= VWIFI_VIRTIO_MAX_MGMT) {
-			atomic_long_inc(&vwifi_virtio.rx_dropped);
-			break;
-		}
+	} else {
 		skb_queue_tail(&vwifi_virtio.mgmt_q, skb);
 		queue_work(vwifi_wq, &vwifi_virtio.mgmt_work);
 		return;
@@ -4535,75 +4691,43 @@ static rx_handler_result_t vwifi_virtio_rx(struct sk_buff **pskb)
 
 /* ---- Management frames, under vwifi_mutex ---- */
 
-/* The remote end of a link to @vif left it */
-static bool vwifi_virtio_mgmt_deauth(struct vwifi_vif *vif,
-				     const struct vwifi_wire_hdr *hdr)
-{
-	const struct vwifi_wire_deauth *d = (const void *)(hdr + 1);
-	struct vwifi_peer *peer;
-
-	if (be16_to_cpu(hdr->len) != sizeof(*d))
-		return false;
-	peer = vwifi_peer_find(vif, hdr->ta);
-	if (!peer || peer->vif) {
-		/* A refusal while we wait for the answer */
-		if (vif->sme != VWIFI_SME_IDLE && vif->sme_remote &&
-		    ether_addr_equal(hdr->ta, vif->bss.bssid))
-			__vwifi_sme_done(vif, NULL, WLAN_STATUS_UNSPECIFIED_FAILURE, NULL, 0);
-		return true;
-	}
-	if (vwifi_vif_is(vif, NL80211_IFTYPE_AP) && vwifi_ap_sme_in_userspace(vif)) {
-		/* Its userspace removes the station, as after a local one's */
-		__vwifi_ap_hear_deauth(vif, hdr->ta,
-				       vwifi_remote_signal_dbm(vif->ndev->dev_addr, hdr->ta),
-				       be16_to_cpu(d->reason));
-		return true;
-	}
-	__vwifi_peer_gone(peer, be16_to_cpu(d->reason), false);
-	return true;
-}
-
 /*
  * An 802.11 management frame another guest's interface sent (its guest's
- * address: @lower): on the air here like a local one
+ * address: @lower): on the air here like a local one.  Under vwifi_mutex.
  */
-static bool __vwifi_virtio_mgmt_frame(const struct vwifi_wire_hdr *hdr, const u8 *lower)
-{
-	const struct vwifi_wire_frame *f = (const void *)(hdr + 1);
-	size_t len = be16_to_cpu(hdr->len), min;
-	const struct ieee80211_mgmt *mgmt;
-
-	if (len < sizeof(*f) + VWIFI_MGMT_HDR_LEN)
-		return false;
-	len -= sizeof(*f);
-	mgmt = (const void *)f->frame;
-	min = vwifi_mgmt_min_len(mgmt->frame_control);
-	if (!min || len < min ||
-	    !ether_addr_equal(mgmt->sa, hdr->ta) || !ether_addr_equal(mgmt->da, hdr->ra))
-		return false;
-	if (ieee80211_is_action(mgmt->frame_control))
-		__vwifi_frame_deliver(NULL, hdr->ta, be32_to_cpu(f->freq), f->frame, len);
-	else if (!is_multicast_ether_addr(mgmt->da))
-		__vwifi_air_rx_sme(NULL, lower, be32_to_cpu(f->freq), f->frame, len);
-	else
-		return false;
-	return true;
-}
-
 static bool __vwifi_virtio_mgmt_rx(struct sk_buff *skb)
 {
 	const struct vwifi_wire_hdr *hdr = (const void *)skb->data;
-	struct vwifi_vif *vif;
+	const u8 *lower = eth_hdr(skb)->h_source;
+	const struct ieee80211_mgmt *mgmt;
+	u32 freq = vwifi_wire_freq(hdr);
+	size_t len, hdr_len;
+	__le16 fc;
 
 	lockdep_assert_held(&vwifi_mutex);
 	if (vwifi_virtio_is_local(hdr->ta))
 		return false;	/* another guest cannot send as one of ours */
-	if (hdr->type == VWIFI_WIRE_FRAME)
-		return __vwifi_virtio_mgmt_frame(hdr, eth_hdr(skb)->h_source);
-	vif = vwifi_vif_by_addr(hdr->ra);
-	if (!vif)	/* gone, or not running: the frame is not for us */
-		return true;
-	return vwifi_virtio_mgmt_deauth(vif, hdr);
+	mgmt = vwifi_wire_frame(hdr, 0, &len);
+	if (!mgmt)
+		return false;
+	fc = mgmt->frame_control;
+	if (!vwifi_mgmt_min_len(fc) || len < vwifi_mgmt_min_len(fc))
+		return false;
+	if (ieee80211_is_action(fc)) {
+		__vwifi_frame_deliver(NULL, hdr->ta, freq, (const u8 *)mgmt, len);
+	} else if (ieee80211_is_probe_req(fc)) {
+		hdr_len = offsetof(struct ieee80211_mgmt, u.probe_req.variable);
+		if (!vwifi_ies_valid(mgmt->u.probe_req.variable, len - hdr_len))
+			return false;
+		__vwifi_air_rx_probe_req(NULL, lower, freq, (const u8 *)mgmt, len);
+	} else if (!is_multicast_ether_addr(mgmt->da)) {
+		__vwifi_air_rx_sme(NULL, lower, freq, (const u8 *)mgmt, len);
+		if (ieee80211_is_probe_resp(fc))
+			vwifi_rbss_learn_ssid(mgmt, len);
+	} else {
+		return false;
+	}
+	return true;
 }
 
 static void vwifi_virtio_mgmt_work(struct work_struct *work)
@@ -4619,7 +4743,7 @@ static void vwifi_virtio_mgmt_work(struct work_struct *work)
 	mutex_unlock(&vwifi_mutex);
 }
 
-/* ---- Periodic work: beacons, keepalives, timeouts ---- */
+/* ---- Periodic work: beacons, null data frames, timeouts ---- */
 
 /* Drop @vif's remote links that went silent (all of them if @all) */
 static void __vwifi_virtio_expire_peers(struct vwifi_vif *vif, bool all)
@@ -4650,8 +4774,7 @@ static void vwifi_virtio_announce(struct vwifi_vif *vif)
 				vwifi_vif_is(vif, NL80211_IFTYPE_ADHOC)))
 		__vwifi_virtio_beacon(vif);
 	else if (ap && !ap->vif)
-		vwifi_wire_send_mgmt(VWIFI_WIRE_KEEPALIVE, vif->ndev->dev_addr, ap->addr,
-				     ap->lower, NULL, 0, NULL, 0);
+		vwifi_virtio_send_null(vif, ap);
 }
 
 static void vwifi_virtio_tick(struct work_struct *work)

@@ -75,7 +75,8 @@ t_medium_beacon() {
 	start_ap 0 wpa2
 	cap=$(peer capture 2) || fail "capture on vmed1 failed"
 	info "captured: $(head -n 3 <<<"$cap")"
-	[ "$(grep -c "^BEACON ta=$mac ra=ff:ff:ff:ff:ff:ff .* ssid=test freq=2437 bi=100 capa=0x0.1[01] iftype=1 hidden=0 bssid=$mac" <<<"$cap")" -ge 2 ] ||
+	# 802.11 beacons, with the TIM element the device adds (hostapd's DTIM period 2)
+	[ "$(grep -c "^BEACON ta=$mac ra=ff:ff:ff:ff:ff:ff .* ssid=test freq=2437 bi=100 capa=0x0.1[01] type=ap bssid=$mac dtim=2$" <<<"$cap")" -ge 2 ] ||
 		fail "fewer than 2 beacons of vw0 in 2 s: $(head -n 2 <<<"$cap" | tr '\n' '|')"
 	st=$(vw_tool)
 	grep -q "^medium: virtio on vmed0, .* tx [1-9]" <<<"$st" || fail "vwifi-tool status: $(tr '\n' '|' <<<"$st")"
@@ -106,6 +107,9 @@ t_medium_remote_ap() {
 	grep -q "^AUTH ta=$(medium_vw_mac 1) ra=$FAKE_AP .* alg=0 seq=1 status=0" "$(bg_log fakeap)" ||
 		fail "the remote AP saw no authentication frame"
 	grep -q "^ASSOC_REQ ta=$(medium_vw_mac 1) ra=$FAKE_AP" "$(bg_log fakeap)" || fail "the remote AP saw no association request"
+	# the station shows it is there with null data frames (every 0.5 s)
+	wait_for 5 grep -q "^NULL ta=$(medium_vw_mac 1) ra=$FAKE_AP" "$(bg_log fakeap)" ||
+		fail "the remote AP got no null data frame from the station"
 	# The AP goes silent: beacon loss after the medium's timeout (5 s)
 	bg_stop fakeap
 	wait_for 10 eval "in_ns ns1 iw dev vw1 link | grep -q 'Not connected'" ||
@@ -162,11 +166,46 @@ t_medium_remote_ibss() {
 		fail "vw1 did not merge into the remote cell: $(in_ns ns1 iw dev vw1 link | tr '\n' '|')"
 	wait_for 5 eval "in_ns ns1 iw dev vw1 station dump | grep -q 'Station $FAKE_STA'" ||
 		fail "vw1 did not meet the remote member"
-	wait_for 5 eval "in_ns nsmed perl '$PEER' vmed1 capture 1 | grep -q '^BEACON ta=$me .* iftype=2 .*bssid=$cell'" ||
+	wait_for 5 eval "in_ns nsmed perl '$PEER' vmed1 capture 1 | grep -q '^BEACON ta=$me .* type=ibss bssid=$cell dtim=-'" ||
 		fail "vw1 does not beacon the cell"
 	bg_stop fakeibss
 	wait_for 12 eval "! in_ns ns1 iw dev vw1 station dump | grep -q 'Station $FAKE_STA'" ||
 		fail "vw1 still lists the remote member 12 s after it went silent"
+}
+
+# Probe requests and responses cross the medium: this guest's scan probes
+# an AP of another guest that hides its SSID in its beacons, learns the
+# SSID from the answer and connects; its disconnect is a deauthentication.
+# A station of another guest probes hostapd's AP here: the device stamps
+# its TSF in hostapd's answer.
+t_medium_probe() {
+	local out me
+	medium_up
+	me=$(medium_vw_mac 1)
+	vw_netns 0 1
+	in_ns ns1 ip link set vw1 up
+	peer_bg fakeap ap "$FAKE_AP" far 2412 30 hidden
+	wait_for 10 eval "in_ns ns1 timeout 15 iw dev vw1 scan passive >'$CASE_DIR/scan.txt' 2>&1 && grep -q 'BSS $FAKE_AP' '$CASE_DIR/scan.txt'" ||
+		fail "a passive scan does not list the remote AP: $(grep -E '^BSS|rror' "$CASE_DIR/scan.txt" | tr '\n' '|')"
+	! grep -q 'SSID: far' "$CASE_DIR/scan.txt" || fail "a passive scan shows the SSID the AP hides"
+	! grep -q "^PROBE_REQ ta=$me" "$(bg_log fakeap)" || fail "a passive scan sent a probe request"
+	wait_for 10 eval "in_ns ns1 timeout 15 iw dev vw1 scan ssid far >'$CASE_DIR/scan.txt' 2>&1 && grep -q 'SSID: far' '$CASE_DIR/scan.txt'" ||
+		fail "an active scan for far does not reveal it: $(grep -E '^BSS|SSID|rror' "$CASE_DIR/scan.txt" | tr '\n' '|')"
+	grep -q "^PROBE_REQ ta=$me ra=ff:ff:ff:ff:ff:ff .* ssid=far bssid=ff:ff:ff:ff:ff:ff freq=2412" "$(bg_log fakeap)" ||
+		fail "the remote AP saw no probe request for far: $(head -n 3 "$(bg_log fakeap)" | tr '\n' '|')"
+	grep -Eq '^probe requests: sent [1-9][0-9]*, .* taken by scans [1-9]' <<<"$(vw_tool)" ||
+		fail "the status does not count the probe and its answer: $(vw_tool | grep '^probe')"
+	out=$(in_ns ns1 iw dev vw1 connect far 2>&1) || fail "iw connect far: $out"
+	wait_for 5 eval "in_ns ns1 iw dev vw1 link | grep -q 'Connected to $FAKE_AP'" ||
+		fail "vw1 not connected to the hidden remote AP: $(in_ns ns1 iw dev vw1 link | tr '\n' '|')"
+	in_ns ns1 iw dev vw1 disconnect
+	wait_for 5 grep -q "^DEAUTH ta=$me ra=$FAKE_AP .* reason=3" "$(bg_log fakeap)" ||
+		fail "the remote AP got no deauthentication (reason 3): $(grep -v PROBE "$(bg_log fakeap)" | tail -n 3 | tr '\n' '|')"
+	bg_stop fakeap
+	start_ap 0 open
+	out=$(peer probe "$FAKE_STA" test 2437) || fail "probe: $out"
+	grep -Eq "^PROBE_RESP ta=$(medium_vw_mac 0) freq=2437 ssid=test tsf=[1-9]" <<<"$out" ||
+		fail "no probe response with a TSF from hostapd's AP: $(tr '\n' '|' <<<"$out")"
 }
 
 # A remote station associates with hostapd's AP, which forgets it once silent

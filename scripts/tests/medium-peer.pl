@@ -3,16 +3,20 @@
 # network device (one end of a veth pair whose other end vwifi uses).
 #
 #   medium-peer.pl DEV capture SECS          print the vwifi frames DEV receives
-#   medium-peer.pl DEV ap TA SSID FREQ SECS [HT]  beacon as an open AP, authenticate
-#                                            and associate every station; HT: HT20,
-#                                            HT40+ or HT40- (its HT elements)
+#   medium-peer.pl DEV ap TA SSID FREQ SECS [OPT...]  beacon as an open AP, answer
+#                                            probe requests, authenticate and associate
+#                                            every station; OPT: HT20, HT40+ or HT40-
+#                                            (its HT elements), hidden (an empty SSID
+#                                            in beacons)
+#   medium-peer.pl DEV probe TA SSID FREQ    send a probe request, print the answers
 #   medium-peer.pl DEV sta TA RA SSID SECS   authenticate and associate with the AP RA,
 #                                            then keepalives
 #   medium-peer.pl DEV ibss TA BSSID SSID FREQ SECS   beacon as a member of an IBSS cell
 #   medium-peer.pl DEV fuzz SEED COUNT RA    random and malformed frames (RA: a target)
 #
-# The wire format is the one documented in vwifi.c ("Virtio transport", version 3):
-# authentication and association travel as 802.11 frames in FRAME.
+# The wire format is the one documented in vwifi.c ("Virtio transport", version 4):
+# every frame of the air (beacons, probes, authentication, association,
+# deauthentication, action, null data) travels as the 802.11 frame it is, in FRAME.
 use strict;
 use warnings;
 use Socket;
@@ -24,10 +28,11 @@ $| = 1;
 # Seconds since boot, to 10 ms (perl-base has no Time::HiRes)
 sub now { open(my $f, '<', '/proc/uptime') or die "/proc/uptime: $!\n"; return (split(' ', <$f>))[0]; }
 
-my %TYPE = (BEACON => 1, DEAUTH => 4, DATA => 5, KEEPALIVE => 6, FRAME => 7);
-# 802.11 management subtypes in FRAME, by frame control field (little endian)
+my %TYPE = (DATA => 5, FRAME => 7);
+# 802.11 frames in FRAME, by frame control field (type and subtype bits)
 my %FC = (ASSOC_REQ => 0x0000, ASSOC_RESP => 0x0010, REASSOC_REQ => 0x0020,
-	  REASSOC_RESP => 0x0030, AUTH => 0x00b0, ACTION => 0x00d0);
+	  REASSOC_RESP => 0x0030, PROBE_REQ => 0x0040, PROBE_RESP => 0x0050, BEACON => 0x0080,
+	  DISASSOC => 0x00a0, AUTH => 0x00b0, DEAUTH => 0x00c0, ACTION => 0x00d0, NULL => 0x0048);
 my %FCNAME = reverse %FC;
 my %NAME = reverse %TYPE;
 my $ETH_P_VWIFI = 0x88b5;
@@ -47,21 +52,40 @@ sub send_raw { send($sock, $_[0], 0) or die "send: $!\n"; }
 # A frame: Ethernet header, vwifi header, payload
 sub frame {
 	my ($type, $ta, $ra, $payload, %o) = @_;
-	my $hdr = pack('C C C C n a6 a6', $o{magic} // 0x56, $o{version} // 3, $type, 0,
+	my $hdr = pack('C C C C n a6 a6', $o{magic} // 0x56, $o{version} // 4, $type, 0,
 		       $o{len} // length($payload), $ta, $ra);
 	return pack('a6 a6 n', $o{dst} // $BCAST, $own, $o{proto} // $ETH_P_VWIFI) . $hdr . $payload;
 }
 
 sub ie { my ($id, $data) = @_; return pack('C C', $id, length($data)) . $data; }
 
+# FRAME's payload: the channel, then an 802.11 management frame
+sub wframe {
+	my ($freq, $fc, $da, $sa, $bssid, $body) = @_;
+	return pack('N v v a6 a6 a6 v', $freq, $fc, 0, $da, $sa, $bssid, 0) . $body;
+}
+
+# A beacon from $sa (an AP: its BSSID; capa ESS) in $bssid; TSF, interval 100
 sub beacon_payload {
-	my ($bssid, $ssid, $freq, %o) = @_;
+	my ($sa, $bssid, $ssid, $freq, %o) = @_;
 	my $chan = $freq == 2484 ? 14 : int(($freq - 2407) / 5);
 	my $ies = $o{ies} // (ie(0, $ssid) . ie(1, pack('C*', 0x82, 0x84, 0x8b, 0x96, 12, 18, 24, 36)) .
-			      ie(3, pack('C', $chan)));
-	return pack('Q> N n n C C C a32 C a6 n', int(now() * 1e6), $freq, 100, $o{capa} // 0x0401,
-		    $o{iftype} // 1, 0, $o{ssid_len} // length($ssid), $ssid, 2, $bssid,
-		    $o{ies_len} // length($ies)) . $ies;
+			      ie(3, pack('C', $chan)) . ie(5, pack('C4', 0, 2, 0, 0)));
+	return wframe($freq, $FC{BEACON}, $BCAST, $sa, $bssid,
+		      pack('Q< v v', int(now() * 1e6), $o{bi} // 100, $o{capa} // 0x0401) . $ies);
+}
+
+# Elements of $ies (after a frame's fixed part): id => data, the first of each
+sub elements {
+	my ($ies) = @_;
+	my %e;
+	while (length($ies) >= 2) {
+		my ($id, $l) = unpack('C C', $ies);
+		last if 2 + $l > length($ies);
+		$e{$id} //= substr($ies, 2, $l);
+		$ies = substr($ies, 2 + $l);
+	}
+	return %e;
 }
 
 # HT Capabilities (20/40 MHz, short GI, MCS 0-7) and HT Operation elements
@@ -72,12 +96,6 @@ sub ht_ies {
 	my $sec = { 'HT20' => 0, 'HT40+' => 1, 'HT40-' => 3 }->{$ht} // die "bad HT mode $ht\n";
 	my $cap = ie(45, pack('v C a16 v V C', 0x0062, 0x17, "\xff" . "\0" x 15, 0, 0, 0));
 	return $cap . ie(61, pack('C C a20', $chan, $sec ? 0x04 | $sec : 0, ''));
-}
-
-# FRAME's payload: the channel, then an 802.11 management frame
-sub wframe {
-	my ($freq, $fc, $da, $sa, $bssid, $body) = @_;
-	return pack('N v v a6 a6 a6 v', $freq, $fc, 0, $da, $sa, $bssid, 0) . $body;
 }
 
 sub auth_payload {
@@ -134,13 +152,19 @@ sub describe {
 		$s .= sprintf(' alg=%d seq=%d status=%d', unpack('v v v', $body));
 	} elsif (defined $fc && ($fc & 0xdc) == $FC{ASSOC_RESP} && length($body) >= 6) {
 		$s .= sprintf(' status=%d aid=%d', (unpack('v v v', $body))[1], (unpack('v v v', $body))[2] & 0x3fff);
-	} elsif ($type == 1 && length($p) >= 58) {
-		my ($tsf, $freq, $bi, $capa, $iftype, $hidden, $sl, $ssid, $dtim, $bssid, $il) =
-			unpack('Q> N n n C C C a32 C a6 n', $p);
-		$s .= sprintf(' ssid=%s freq=%d bi=%d capa=0x%04x iftype=%d hidden=%d bssid=%s ies=%d',
-			      substr($ssid, 0, $sl), $freq, $bi, $capa, $iftype, $hidden, str($bssid), $il);
-	} elsif ($type == $TYPE{DEAUTH} && length($p) >= 2) {
-		$s .= sprintf(' reason=%d', unpack('n', $p));
+	} elsif (defined $fc && ($fc & 0xfc) == $FC{BEACON} && length($body) >= 12) {
+		my ($tsf, $bi, $capa) = unpack('Q< v v', $body);
+		my %e = elements(substr($body, 12));
+		$s .= sprintf(' ssid=%s freq=%d bi=%d capa=0x%04x type=%s bssid=%s dtim=%s', $e{0} // '',
+			      $freq, $bi, $capa, $capa & 1 ? 'ap' : $capa & 2 ? 'ibss' : '?',
+			      str(substr($p, 4 + 16, 6)),
+			      defined $e{5} && length($e{5}) >= 2 ? unpack('x C', $e{5}) : '-');
+	} elsif (defined $fc && ($fc & 0xfc) == $FC{PROBE_REQ}) {
+		my %e = elements($body);
+		$s .= sprintf(' ssid=%s bssid=%s freq=%d', $e{0} // '', str(substr($p, 4 + 16, 6)), $freq);
+	} elsif (defined $fc && (($fc & 0xfc) == $FC{DEAUTH} || ($fc & 0xfc) == $FC{DISASSOC}) &&
+		 length($body) >= 2) {
+		$s .= sprintf(' reason=%d', unpack('v', $body));
 	}
 	return $s;
 }
@@ -152,25 +176,38 @@ if ($cmd eq 'capture') {
 		print describe(@f), "\n";
 	}
 } elsif ($cmd eq 'ap') {
-	# An open AP in another guest: beacons every 0.3 s, accepts every station
-	my ($ta, $ssid, $freq, $secs, $ht) = @args;
+	# An open AP in another guest: beacons every 0.3 s, answers probe
+	# requests for its SSID (or any, unless hidden), accepts every station
+	my ($ta, $ssid, $freq, $secs, @opt) = @args;
+	my ($ht) = grep { /^HT/ } @opt;
+	my $hidden = grep { $_ eq 'hidden' } @opt;
 	$ta = mac($ta);
 	my $chan = $freq == 2484 ? 14 : int(($freq - 2407) / 5);
-	my $ies = ie(0, $ssid) . ie(1, pack('C*', 0x82, 0x84, 0x8b, 0x96, 12, 18, 24, 36)) .
-		  ie(3, pack('C', $chan)) . ($ht ? ht_ies($chan, $ht) : '');
+	my $rest = ie(1, pack('C*', 0x82, 0x84, 0x8b, 0x96, 12, 18, 24, 36)) . ie(3, pack('C', $chan));
+	my $tail = $ht ? ht_ies($chan, $ht) : '';
+	my $ies = ie(0, $hidden ? '' : $ssid) . $rest . ie(5, pack('C4', 0, 2, 0, 0)) . $tail;
 	my ($end, $next) = (now() + $secs, 0);
 	while (now() < $end) {
 		if (now() >= $next) {
-			send_raw(frame($TYPE{BEACON}, $ta, $BCAST,
-				       beacon_payload($ta, $ssid, $freq, ies => $ies)));
+			send_raw(frame($TYPE{FRAME}, $ta, $BCAST,
+				       beacon_payload($ta, $ta, $ssid, $freq, ies => $ies)));
 			$next = now() + 0.3;
 		}
 		my @f = recv_frame(0.1) or next;
 		my ($type, $fta, $fra, $p, $src) = @f;
+		my ($ffreq, $fc, $body) = $type == $TYPE{FRAME} ? wframe_parse($p) : ();
+		if (defined $fc && ($fc & 0xfc) == $FC{PROBE_REQ} && ($fra eq $ta || $fra eq $BCAST)) {
+			print describe(@f), "\n";
+			my %e = elements($body);
+			next unless defined $e{0} && ($e{0} eq $ssid || ($e{0} eq '' && !$hidden));
+			send_raw(frame($TYPE{FRAME}, $ta, $fta,
+				       wframe($ffreq, $FC{PROBE_RESP}, $fta, $ta, $ta,
+					      pack('Q< v v', 0, 100, 0x0401) . ie(0, $ssid) . $rest . $tail),
+				       dst => $src));
+			next;
+		}
 		next unless $fra eq $ta;
 		print describe(@f), "\n";
-		next unless $type == $TYPE{FRAME};
-		my ($ffreq, $fc) = wframe_parse($p);
 		next unless defined $fc;
 		if (($fc & 0xfc) == $FC{AUTH}) {
 			send_raw(frame($TYPE{FRAME}, $ta, $fta, auth_payload($ffreq, $fta, $ta, $ta, 2, 0),
@@ -187,26 +224,42 @@ if ($cmd eq 'capture') {
 		  ie(3, pack('C', int(($freq - 2407) / 5))) . ie(6, "\0\0");
 	my $end = now() + $secs;
 	while (now() < $end) {
-		send_raw(frame($TYPE{BEACON}, $ta, $BCAST,
-			       beacon_payload($bssid, $ssid, $freq, iftype => 2, capa => 0x0002,
-					      ies => $ies)));
+		send_raw(frame($TYPE{FRAME}, $ta, $BCAST,
+			       beacon_payload($ta, $bssid, $ssid, $freq, capa => 0x0002, ies => $ies)));
 		my $until = now() + 0.3;
 		while ((my $left = $until - now()) > 0) {
 			my @f = recv_frame($left) or last;
 			print describe(@f), "\n" if $f[2] eq $ta;
 		}
 	}
+} elsif ($cmd eq 'probe') {
+	# A station in another guest probes for SSID ('' for any) on FREQ
+	my ($ta, $ssid, $freq) = @args;
+	$ta = mac($ta);
+	send_raw(frame($TYPE{FRAME}, $ta, $BCAST,
+		       wframe($freq, $FC{PROBE_REQ}, $BCAST, $ta, $BCAST,
+			      ie(0, $ssid) . ie(1, pack('C*', 0x82, 0x84, 0x8b, 0x96)))));
+	my $end = now() + 2;
+	while ((my $left = $end - now()) > 0) {
+		my @f = recv_frame($left) or last;
+		next unless $f[0] == $TYPE{FRAME} && $f[2] eq $ta;
+		my ($ffreq, $fc, $body) = wframe_parse($f[3]);
+		next unless defined $fc && ($fc & 0xfc) == $FC{PROBE_RESP} && length($body) >= 12;
+		my %e = elements(substr($body, 12));
+		printf("PROBE_RESP ta=%s freq=%d ssid=%s tsf=%d\n", str($f[1]), $ffreq, $e{0} // '',
+		       unpack('Q<', $body));
+	}
 } elsif ($cmd eq 'sta') {
-	# A station in another guest: authenticate, associate, then keepalives
-	# every 0.5 s
+	# A station in another guest: authenticate, associate, then a null data
+	# frame every 0.5 s
 	my ($ta, $ra, $ssid, $secs) = map { $_ } @args;
 	($ta, $ra) = (mac($ta), mac($ra));
 	# The AP's channel, from its beacons (as a real station scans)
 	my ($freq, $bend) = (undef, now() + 5);
 	while (!defined $freq && now() < $bend) {
 		my @f = recv_frame($bend - now()) or last;
-		$freq = (unpack('Q> N', $f[3]))[1]
-			if $f[0] == $TYPE{BEACON} && $f[1] eq $ra && length($f[3]) >= 12;
+		my ($bfreq, $fc) = $f[0] == $TYPE{FRAME} ? wframe_parse($f[3]) : ();
+		$freq = $bfreq if defined $fc && ($fc & 0xfc) == $FC{BEACON} && $f[1] eq $ra;
 	}
 	die "no beacon from ", str($ra), "\n" unless defined $freq;
 	# The exchange's step: send $payload, await the answer of subtype $want
@@ -237,7 +290,7 @@ if ($cmd eq 'capture') {
 	exit 1 if $status;
 	my $end = now() + $secs;
 	while (now() < $end) {
-		send_raw(frame($TYPE{KEEPALIVE}, $ta, $ra, ''));
+		send_raw(frame($TYPE{FRAME}, $ta, $ra, wframe($freq, $FC{NULL} | 0x0100, $ra, $ta, $ra, '')));
 		my @f = recv_frame(0.5);
 		print describe(@f), "\n" if @f && $f[2] eq $ta;
 	}
@@ -248,32 +301,54 @@ if ($cmd eq 'capture') {
 	my $ra = mac($target);
 	my $rnd = sub { join('', map { chr(int(rand(256))) } 1 .. shift) };
 	my $rmac = sub { my $m = $rnd->(6); substr($m, 0, 1) = chr(ord(substr($m, 0, 1)) & 0xfe); $m };
+	my $bcn = sub { my ($ta, %o) = @_; frame(7, $ta, $BCAST, beacon_payload($ta, $o{bssid} // $ta, $o{ssid} // 'x', 2437, %o), %o) };
 	my @cases = (
 		sub { pack('a6 a6 n', $BCAST, $own, $ETH_P_VWIFI) . $rnd->(int(rand(1500))) },
 		sub { frame(1 + int(rand(8)), $rmac->(), $ra, $rnd->(int(rand(300)))) },
 		sub { frame(int(rand(256)), $rmac->(), $ra, $rnd->(int(rand(64)))) },
-		sub { frame(1, $rmac->(), $BCAST, beacon_payload($rmac->(), 'x', 2437), magic => int(rand(256))) },
-		sub { frame(1, $rmac->(), $BCAST, beacon_payload($rmac->(), 'x', 2437), version => int(rand(256))) },
+		sub { $bcn->($rmac->(), magic => int(rand(256))) },
+		sub { $bcn->($rmac->(), version => int(rand(256))) },
 		sub { frame(5, $rmac->(), $ra, $rnd->(int(rand(100))), len => int(rand(65536))) },
-		sub { frame(1, $rmac->(), $BCAST, beacon_payload($rmac->(), 'y' x 32, 2437, ssid_len => 32 + int(rand(224)))) },
-		sub { frame(1, $rmac->(), $BCAST, beacon_payload($rmac->(), 'z', 2437, ies_len => int(rand(65536)))) },
-		sub { frame(1, $rmac->(), $BCAST, beacon_payload($rmac->(), 'w', int(rand(2**32)), iftype => int(rand(4)))) },
-		sub { frame(1, $rmac->(), $BCAST, substr(beacon_payload($rmac->(), 'v', 2437), 0, int(rand(60)))) },
-		sub { frame(2 + int(rand(2)), $rmac->(), $ra, $rnd->(int(rand(64)))) },	# retired types
+		# beacons: SSID too long, elements past the end or random, neither
+		# or both of ESS and IBSS, an AP's BSSID not its address, a short
+		# TIM, a fixed part cut short, a random channel or interval
+		sub { $bcn->($rmac->(), ies => ie(0, 'y' x (33 + int(rand(223))))) },
+		sub { $bcn->($rmac->(), ies => ie(0, 'z') . "\x30" . chr(2 + int(rand(254)))) },
+		sub { $bcn->($rmac->(), ies => $rnd->(int(rand(1200)))) },
+		sub { $bcn->($rmac->(), capa => int(rand(65536))) },
+		sub { $bcn->($rmac->(), capa => 0x0003) },
+		sub { $bcn->($rmac->(), bssid => $rmac->()) },
+		sub { $bcn->($rmac->(), ies => ie(0, 'w') . ie(5, $rnd->(int(rand(2))))) },
+		sub { $bcn->($rmac->(), ies => ie(1, "\x82")) },	# no SSID
+		sub { my $ta = $rmac->(); frame(7, $ta, $BCAST, substr(beacon_payload($ta, $ta, 'v', 2437), 0, int(rand(40)))) },
+		sub { my $ta = $rmac->(); frame(7, $ta, $BCAST, beacon_payload($ta, $ta, 'u', int(rand(2**32)), bi => int(rand(65536)))) },
+		sub { my $ta = $rmac->(); frame(7, $ta, $ra, beacon_payload($ta, $ta, 'u', 2437)) },	# not broadcast
+		sub { $bcn->($rmac->(), ies => ie(0, '') . ie(5, pack('C4', 0, 0, 0, 0))) },	# hidden, DTIM 0
+		sub { frame(int(rand(2)) ? 1 + int(rand(4)) : 6, $rmac->(), $ra, $rnd->(int(rand(64)))) },	# retired types
 		sub { my $ta = $rmac->(); frame(7, $ta, $ra, substr(assoc_req_payload(2412, $ra, $ta, 'test'), 0, int(rand(50)))) },
 		sub { my $ta = $rmac->(); frame(7, $ta, $ra, assoc_req_payload(2412, $ra, $ta, 'test') . "\x30\xff") },	# an IE past the end
 		sub { my $ta = $rmac->(); frame(7, $ta, $ra, auth_payload(2412, $ra, $ta, $ra, int(rand(4)), int(rand(65536)))) },
 		sub { my $ta = $rmac->(); frame(7, $ta, $ra, substr(auth_payload(2412, $ra, $ta, $ra, 1, 0), 0, 4 + 24 + int(rand(6)))) },
 		sub { my $ta = $rmac->(); frame(7, $ta, $ra, assoc_resp_payload(2412, $ra, $ta, 0x0010, int(rand(65536)))) },
 		sub { my $ta = $rmac->(); frame(7, $ta, $ra, wframe(2412, int(rand(65536)), $ra, $ta, $ra, $rnd->(int(rand(60))))) },
-		sub { frame(4, $rmac->(), $ra, $rnd->(int(rand(4)))) },
+		# deauthentications and disassociations: unknown senders, cut short
+		sub { my $ta = $rmac->(); frame(7, $ta, $ra, wframe(2437, int(rand(2)) ? 0x00c0 : 0x00a0, $ra, $ta, $ra, pack('v', int(rand(65536))))) },
+		sub { my $ta = $rmac->(); frame(7, $ta, $ra, wframe(2437, 0x00c0, $ra, $ta, $ta, $rnd->(int(rand(2))))) },
+		sub { my $ta = $rmac->(); frame(7, $ta, $BCAST, wframe(2437, 0x00c0, $BCAST, $ta, $ta, pack('v', 3))) },
+		# null data frames: unknown senders, addresses that do not match
+		sub { my $ta = $rmac->(); frame(7, $ta, $ra, wframe(2437, 0x0148, $ra, $ta, $ra, $rnd->(int(rand(8))))) },
+		sub { my $ta = $rmac->(); frame(7, $ta, $ra, wframe(2437, 0x0148, $rmac->(), $ta, $ra, '')) },
+		sub { my $ta = $rmac->(); frame(7, $ta, $ra, substr(wframe(2437, 0x0148, $ra, $ta, $ra, ''), 0, 4 + int(rand(24)))) },
+		# probe requests: broadcast and directed, elements past the end
+		sub { my $ta = $rmac->(); frame(7, $ta, $BCAST, wframe(2437, 0x0040, $BCAST, $ta, $BCAST, ie(0, int(rand(2)) ? '' : 'test') . $rnd->(int(rand(40))))) },
+		sub { my $ta = $rmac->(); frame(7, $ta, $ra, wframe(2437, 0x0040, $ra, $ta, $ra, ie(0, 'test') . "\x01\xff")) },
+		sub { my $ta = $rmac->(); frame(7, $ta, $BCAST, wframe(2437, 0x0040, $BCAST, $ta, $BCAST, ie(0, 'y' x 200))) },
 		sub { frame(5, $rmac->(), $ra, $rnd->(int(rand(2000)))) },
 		sub { frame(5, $rmac->(), $ra, $rnd->(int(rand(14)))) },
-		sub { frame(6, $rmac->(), $ra, $rnd->(int(rand(8)))) },
-		sub { frame(1, "\xff" x 6, $BCAST, beacon_payload("\x01" x 6, 'm', 2437)) },
+		sub { $bcn->("\xff" x 6) },
 		sub { frame(5, $rmac->(), $ra, '', len => 0) },
 		sub { frame(7, $ra, $ra, assoc_req_payload(2412, $ra, $ra, 'test')) },	# spoofs the target
-		sub { frame(1, $ra, $BCAST, beacon_payload($ra, 'test', 2437)) },
+		sub { $bcn->($ra, ssid => 'test') },	# spoofs the target's beacon
 		sub { pack('a6 a6 n', $BCAST, $own, $ETH_P_VWIFI) . $rnd->(int(rand(18))) },
 		sub { my $ta = $rmac->(); frame(7, $ta, $ra, pack('N v n', 2437, int(rand(65536)), 0) . $ra . $ta . $rnd->(int(rand(40)))) },
 		sub { my $ta = $rmac->(); frame(7, $ta, $ra, pack('N v n', 2437, 0x00d0, 0) . $ra . $rmac->() . $rnd->(int(rand(40)))) },

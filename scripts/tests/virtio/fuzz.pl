@@ -3,9 +3,9 @@
 # netns of scripts/vmnet.sh and sends raw Ethernet frames on its bridge (a
 # packet socket) at one guest: random bytes with EtherType 0x88B5 and frames of
 # the vwifi wire format that are broken one way or another (magic, version,
-# type, len, ssid_len, ies_len, truncated or oversized payloads, unknown or
-# odd transmitter addresses...), plus some well-formed ones from unknown
-# transmitters. The sequence is fixed by the seed (printed).
+# type, len, element lengths, SSID length, capability, truncated or oversized
+# payloads, unknown or odd transmitter addresses...), plus some well-formed
+# ones from unknown transmitters. The sequence is fixed by the seed (printed).
 #
 #   fuzz.pl --dev br0 --guest I [--peer J] [--seed N] [--count N]
 #           [--sync DIR [--wait S] [--tag T]]
@@ -18,13 +18,16 @@
 # have MTU 9000.
 #
 # Wire format (after the Ethernet header, type 0x88B5), big endian:
-# u8 magic 0x56, u8 version 3, u8 type, u8 flags, be16 len, u8 ta[6], u8 ra[6];
-# 1 BEACON: be64 tsf, be32 freq, be16 beacon_int, be16 capability, u8 iftype,
-#   u8 hidden, u8 ssid_len, u8 ssid[32], u8 pad, be16 ies_len, ies
-# 4 DEAUTH: be16 reason; 5 DATA: 802.3 frame; 6 KEEPALIVE: no payload;
-# 7 FRAME: be32 freq, an 802.11 management frame (SA = ta, DA = ra):
-#   authentication, (re)association request or response, action.
-# Types 2 and 3 (association before version 3) are unknown now.
+# u8 magic 0x56, u8 version 4, u8 type, u8 flags, be16 len, u8 ta[6], u8 ra[6];
+# 5 DATA: 802.3 frame;
+# 7 FRAME: be32 freq, an 802.11 frame from frame control on (little endian),
+#   address 2 = ta, address 1 = ra: beacon (fc 0x0080, to broadcast; le64
+#   tsf, le16 beacon_int, le16 capability with ESS or IBSS, elements: SSID,
+#   TIM...), probe request or response, authentication, (re)association
+#   request or response, deauthentication or disassociation (le16 reason),
+#   action, null data (fc 0x0148: a station's keepalive to its AP).
+# Types 1 to 4 and 6 (beacon, association, deauth, keepalive before version 4)
+# are retired: counted invalid.
 use strict;
 use warnings;
 use Socket;
@@ -79,7 +82,7 @@ sub pick { $_[rint(scalar @_)] }
 sub eth { my ($dst, $type) = @_; $dst . $SRC . pack('n', $type // 0x88B5) }
 sub hdr {
 	my (%h) = @_;
-	pack('C C C C n a6 a6', $h{magic} // 0x56, $h{ver} // 3, $h{type}, $h{flags} // 0,
+	pack('C C C C n a6 a6', $h{magic} // 0x56, $h{ver} // 4, $h{type}, $h{flags} // 0,
 		$h{len}, $h{ta} // rmac(), $h{ra} // $VW);
 }
 # frame(type => T, payload => P, [len => L, ta, ra, magic, ver, flags, dst])
@@ -102,14 +105,49 @@ sub ies {
 	}
 	$ie;
 }
+# valid elements: rates, sometimes a DS parameter set, random vendor ones
+sub vies {
+	my $ie = pack('C C C8', 1, 8, 0x82, 0x84, 0x8b, 0x96, 0x0c, 0x12, 0x18, 0x24);
+	$ie .= pack('C C C', 3, 1, pick(1, 6, 11, rint(256))) if rint(2);
+	for (1 .. rint(4)) { my $l = rint(40); $ie .= pack('C C', 221, $l) . rbytes($l) }
+	$ie;
+}
+# valid vendor elements, $n bytes in all (none if $n < 2)
+sub vendor {
+	my $n = shift;
+	my $ie = '';
+	while ($n >= 2) {
+		my $l = $n - 2 > 255 ? ($n == 258 ? 254 : 255) : $n - 2;
+		$ie .= pack('C C', 221, $l) . rbytes($l);
+		$n -= 2 + $l;
+	}
+	$ie;
+}
+# FRAME's payload: an 802.11 beacon from $ta to da (broadcast), random unless
+# given: an AP's (ibss 0: capability ESS, BSSID $ta) or an IBSS member's
+# (ibss 1: IBSS, a random BSSID); elements: SSID (ssid, its length ssid_len;
+# none with nossid), a TIM sometimes (tim), then ies
 sub beacon {
 	my (%b) = @_;
-	my $ssid = $b{ssid} // rbytes(rint(33));
-	my $ies = $b{ies} // ies();
-	pack('Q> N n n C C C a32 C n', $b{tsf} // rint(2**31) * 1000, $b{freq} // pick(2412, 2437, 2462, 5180, 0, 65535, rint(2**31)),
-		$b{bi} // pick(100, 0, 1, 65535), $b{cap} // rint(65536), $b{iftype} // pick(1, 2, 0, 3, 255),
-		$b{hidden} // pick(0, 1, 2, 255), $b{ssid_len} // length($ssid), $ssid, 0,
-		$b{ies_len} // length($ies)) . $ies;
+	my $ibss = $b{ibss} // !rint(3);
+	my $ssid = $b{ssid} // pick(rbytes(rint(33)), rbytes(rint(33)), '', "\0" x (1 + rint(32)));
+	my $tim = $b{tim} // pick('', '', pack('C6', 5, 4, rint(256), pick(1, 2, 3, 255), 0, 0));
+	my $ies = $b{ies} // (rint(2) ? vies() : ies());
+	pack('N', $b{freq} // pick(2412, 2437, 2462, 5180, 0, 65535, rint(2**31))) .
+		pack('v n', 0x0080, 0) . ($b{da} // $BCAST) . $b{ta} .
+		($b{bssid} // ($ibss ? rmac() : $b{ta})) . pack('v', 0) .
+		pack('Q< v v', $b{tsf} // rint(2**31) * 1000, $b{bi} // pick(100, 0, 1, 65535),
+			$b{cap} // ((rint(65536) & ~3) | ($ibss ? 2 : 1))) .
+		($b{nossid} ? '' : pack('C C', 0, $b{ssid_len} // length $ssid) . $ssid) .
+		$tim . $ies;
+}
+# a FRAME beacon from ta (unknown unless given) to ra (broadcast unless
+# given), dst and len as frame()'s, the rest beacon()'s
+sub beacon_frame {
+	my (%b) = @_;
+	my %f = (type => 7, ta => $b{ta} //= rmac(), ra => delete($b{ra}) // $BCAST);
+	for (qw(dst len)) { $f{$_} = delete $b{$_} if exists $b{$_} }
+	frame(%f, payload => beacon(%b));
 }
 # FRAME's payload: a channel, then an 802.11 management frame from $ta to $da
 sub mgmt {
@@ -145,6 +183,27 @@ sub action {
 		pack('v n', $a{fc} // 0x00d0, 0) . $a{da} . $a{ta} . ($a{bssid} // rmac()) . pack('v', rint(65536)) .
 		($a{body} // pack('C', pick(4, 5, 10, 8, rint(256))) . rbytes(rint(200)));
 }
+# a deauthentication or disassociation from $ta to $da in BSS bssid: a
+# reason code unless body is given
+sub deauth {
+	my (%a) = @_;
+	mgmt(%a, fc => pick(0x00c0, 0x00a0), body => $a{body} // pack('v', pick(1, 3, 8, rint(65536))));
+}
+# a probe request from $ta to $da (broadcast or a BSSID) in bssid ($da unless
+# given): an SSID element (ssid; ssid_len: its length), then ies
+sub probe_req {
+	my (%a) = @_;
+	my $ssid = $a{ssid} // pick('', 'test', rbytes(rint(33)));
+	mgmt(%a, fc => 0x0040, body => pack('C C', 0, $a{ssid_len} // length $ssid) . $ssid .
+		($a{ies} // vies()));
+}
+# a null data frame (ToDS) from station $ta to AP $ap: a station's keepalive
+sub null {
+	my (%a) = @_;
+	pack('N', $a{freq} // pick(2437, 2437, 2412, 0, rint(2**31))) .
+		pack('v n', $a{fc} // 0x0148, 0) . $a{ap} . $a{ta} . ($a{bssid} // $a{ap}) .
+		pack('v', rint(65536));
+}
 sub inner { # an 802.3 frame of N bytes (N < 14: truncated)
 	my ($n, $type) = @_;
 	my $e = pick($VW, $BCAST, rmac(), "\x33\x33\x00\x00\x00\x01") . rmac() .
@@ -157,25 +216,66 @@ my @kinds = (
 	[random => sub { eth(pick($DST, $DST, $BCAST)) . rbytes(rint(1500)) }],
 	[short => sub { eth($DST) . rbytes(rint(18)) }],
 	[bad_magic => sub { my $m = rint(255); $m++ if $m >= 0x56; frame(type => 1 + rint(7), magic => $m, payload => rbytes(rint(64))) }],
-	[bad_version => sub { my $p = rbytes(rint(64)); frame(type => 1 + rint(7), ver => pick(0, 1, 2, 4, 255), payload => $p) }],
+	[bad_version => sub { my $p = rbytes(rint(64)); frame(type => 1 + rint(7), ver => pick(0, 1, 2, 3, 5, 255), payload => $p) }],
 	[bad_type => sub { frame(type => pick(0, 8, 127, 255, rint(256)), payload => rbytes(rint(100))) }],
-	[bad_flags => sub { frame(type => 6, flags => 1 + rint(255)) }],
+	[bad_flags => sub {
+		my $ta = rmac();
+		frame(type => 7, ta => $ta, flags => 1 + rint(255), payload => null(ta => $ta, ap => $VW))
+	}],
 	[len_too_big => sub {
-		my $t = 1 + rint(7);
-		my $p = $t == 1 ? beacon() : $t == 7 ? assoc_req(ta => rmac(), da => $VW) : rbytes(rint(64));
-		frame(type => $t, payload => $p, len => length($p) + 1 + rint(65535 - length($p)))
+		my $t = 1 + rint(7);    # 1: a FRAME beacon
+		my $ta = rmac();
+		my $p = $t == 1 ? beacon(ta => $ta) : $t == 7 ? assoc_req(ta => $ta, da => $VW) :
+			rbytes(rint(64));
+		frame(type => $t == 1 ? 7 : $t, ta => $ta, ra => $t == 1 ? $BCAST : $VW, payload => $p,
+			len => length($p) + 1 + rint(65535 - length($p)))
 	}],
 	[len_too_small => sub {
-		my $t = 1 + rint(7);
-		my $p = $t == 1 ? beacon() : $t == 7 ? assoc_req(ta => rmac(), da => $VW) :
+		my $t = 1 + rint(7);    # 1: a FRAME beacon
+		my $ta = rmac();
+		my $p = $t == 1 ? beacon(ta => $ta) : $t == 7 ? assoc_req(ta => $ta, da => $VW) :
 			$t == 5 ? inner(60 + rint(200)) : rbytes(2 + rint(64));
-		frame(type => $t, payload => $p, len => rint(length($p)))
+		frame(type => $t == 1 ? 7 : $t, ta => $ta, ra => $t == 1 ? $BCAST : $VW, payload => $p,
+			len => rint(length($p)))
 	}],
-	[beacon_ssid_len => sub { frame(type => 1, dst => pick($DST, $BCAST), payload => beacon(ssid_len => pick(200, 33, 255, 32 + rint(224)))) }],
-	[beacon_ies_len => sub { my $i = ies(); frame(type => 1, dst => pick($DST, $BCAST), payload => beacon(ies => $i, ies_len => length($i) + 1 + rint(4000))) }],
-	[beacon_truncated => sub { frame(type => 1, payload => substr(beacon(), 0, rint(54))) }],
-	[beacon_unknown => sub { frame(type => 1, dst => pick($DST, $BCAST), ra => pick($BCAST, $BCAST, $VW, rmac()), payload => beacon()) }],
-	[beacon_test_ssid => sub { frame(type => 1, dst => pick($DST, $BCAST), ra => $BCAST, payload => beacon(ssid => 'test', iftype => pick(1, 2))) }],
+	[beacon_ssid_len => sub {
+		my $d = pick($DST, $BCAST);
+		rint(2) ? beacon_frame(dst => $d, ssid => rbytes(pick(33, 200, 255, 33 + rint(223)))) :
+			beacon_frame(dst => $d, ssid => rbytes(rint(33)), ssid_len => pick(200, 33, 255, 32 + rint(224)))
+	}],
+	[beacon_ies_len => sub {
+		my $l = 1 + rint(255);
+		beacon_frame(dst => pick($DST, $BCAST), ies => pick(vies(), ies(), '') .
+			pack('C C', pick(0, 5, 221, rint(256)), $l) . rbytes(rint($l)))
+	}],
+	[beacon_ies_big => sub {
+		my $n = pick(1024, 1025, 1025 + rint(1100), 2400 + rint(6000));    # bytes of elements
+		beacon_frame(ssid => rbytes(4), tim => '', ies => vendor($n - 6))
+	}],
+	[beacon_no_ssid => sub { beacon_frame(nossid => 1, ies => vies()) }],
+	[beacon_bad_tim => sub {
+		my $l = pick(0, 0, 1, 1, 2, 255);
+		beacon_frame(tim => pack('C C', 5, $l) . rbytes(pick($l, $l, rint($l + 1))), ies => pick('', vies()))
+	}],
+	[beacon_bad_cap => sub { beacon_frame(cap => (rint(65536) & ~3) | pick(0, 3), ies => vies()) }],
+	[beacon_bad_bssid => sub {    # an AP's not its own, an IBSS member's not unicast
+		my $ibss = rint(2);
+		beacon_frame(ibss => $ibss, bssid => $ibss ? pick("\0" x 6, $BCAST, "\x01\x00\x5e\x00\x00\x01") :
+			pick(rmac(), $VW, $PEER // rmac()))
+	}],
+	[beacon_truncated => sub {
+		my $ta = rmac();
+		my $p = beacon(ta => $ta);    # 40 bytes up to the elements
+		$p = substr($p, 0, pick(rint(40), rint(40), rint(length $p)));
+		frame(type => 7, ta => $ta, ra => $BCAST, payload => $p)
+	}],
+	[beacon_unknown => sub {
+		my $ta = rmac();
+		my $ra = pick($BCAST, $BCAST, $VW, rmac());
+		frame(type => 7, dst => pick($DST, $BCAST), ta => pick($ta, $ta, $ta, rmac()), ra => $ra,
+			payload => beacon(ta => $ta, da => pick($ra, $ra, $BCAST)))
+	}],
+	[beacon_test_ssid => sub { beacon_frame(dst => pick($DST, $BCAST), ssid => 'test', ibss => rint(2)) }],
 	[auth => sub { my $ta = rmac(); frame(type => 7, ta => $ta, payload => auth(ta => $ta, da => $VW)) }],
 	[auth_truncated => sub { my $ta = rmac(); frame(type => 7, ta => $ta, payload => substr(auth(ta => $ta, da => $VW), 0, 4 + rint(30))) }],
 	[assoc_req_bad => sub {
@@ -188,15 +288,38 @@ my @kinds = (
 	}],
 	[assoc_req_unknown => sub { my $ta = rmac(); frame(type => 7, ta => $ta, payload => assoc_req(ta => $ta, da => $VW, bssid => pick($VW, rmac()), ssid => pick('test', 'tes', 'testtest', rbytes(rint(33))))) }],
 	[assoc_resp => sub { my $ta = pick(rmac(), $PEER // rmac()); frame(type => 7, ta => $ta, payload => assoc_resp(ta => $ta, da => $VW)) }],
-	[retired_types => sub { frame(type => pick(2, 3), payload => rbytes(rint(80))) }],
-	[deauth_unknown => sub { frame(type => 4, payload => pack('n', rint(65536)) . rbytes(pick(0, 0, 50))) }],
-	[deauth_short => sub { frame(type => 4, payload => rbytes(rint(2))) }],
+	[retired_types => sub { frame(type => pick(1, 2, 3, 4, 6), payload => rbytes(rint(80))) }],
+	[deauth_unknown => sub {
+		my $ta = rmac();
+		frame(type => 7, ta => $ta, payload => deauth(ta => $ta, da => $VW, bssid => pick($ta, $VW, rmac()),
+			body => pack('v', rint(65536)) . rbytes(pick(0, 0, 50))))
+	}],
+	[deauth_short => sub {
+		my $ta = rmac();
+		frame(type => 7, ta => $ta, payload => deauth(ta => $ta, da => $VW, body => rbytes(rint(2))))
+	}],
+	[probe_req => sub {
+		my $ta = rmac();
+		my $bss = pick($BCAST, $VW);
+		my $da = pick($bss, $BCAST);
+		frame(type => 7, dst => pick($DST, $BCAST), ta => $ta, ra => $da,
+			payload => probe_req(ta => $ta, da => $da, bssid => $bss))
+	}],
+	[probe_req_bad => sub {
+		my $ta = rmac();
+		my $da = pick($BCAST, $VW);
+		my $r = rint(3);
+		my $p = $r == 0 ? probe_req(ta => $ta, da => $da, ies => vies() . pack('C C', rint(256), 1 + rint(255))) :
+			$r == 1 ? probe_req(ta => $ta, da => $da, ssid => rbytes(33 + rint(223))) :
+			probe_req(ta => $ta, da => $da, ssid => 'test', ssid_len => 5 + rint(250));
+		frame(type => 7, ta => $ta, ra => $da, payload => $p)
+	}],
 	[data_truncated => sub { frame(type => 5, payload => inner(rint(14))) }],
 	[data_oversized => sub { frame(type => 5, payload => inner(1515 + rint(7400))) }],
 	[data_unknown => sub { frame(type => 5, payload => inner(14 + rint(1480))) }],
 	[data_spoofed_peer => sub { frame(type => 5, ta => $PEER // rmac(), payload => inner(14 + rint(600), pick(0x0800, 0x86dd, rint(0x0800)))) }],
 	[data_ra_other => sub { frame(type => 5, dst => pick($DST, $BCAST), ra => pick($BCAST, rmac(), "\x01\x00\x5e\x00\x00\x01"), payload => inner(14 + rint(400))) }],
-	[action_valid => sub { my $ta = rmac(); frame(type => 7, ta => $ta, payload => action(ta => $ta, da => pick($VW, $BCAST), freq => 2437)) }],
+	[action_valid => sub { my ($ta, $da) = (rmac(), pick($VW, $BCAST)); frame(type => 7, ta => $ta, ra => $da, payload => action(ta => $ta, da => $da, freq => 2437)) }],
 	[action_bad => sub {
 		my $ta = rmac();
 		my $r = rint(4);
@@ -206,10 +329,25 @@ my @kinds = (
 			substr(action(ta => $ta, da => $VW), 0, rint(29));
 		frame(type => 7, ta => $ta, payload => $p)
 	}],
-	[keepalive => sub { frame(type => 6, ta => pick(rmac(), $PEER // rmac()), payload => rbytes(pick(0, 0, 1, 64))) }],
-	[odd_ta => sub { frame(type => 1 + rint(7), ta => pick("\0" x 6, $BCAST, "\x01\x00\x5e\x00\x00\x01", $VW), payload => rbytes(rint(80))) }],
+	[keepalive => sub {
+		my $ta = pick(rmac(), $PEER // rmac());
+		my $r = rint(4);
+		my $p = $r == 0 ? null(ta => rmac(), ap => $VW) :
+			$r == 1 ? null(ta => $ta, ap => pick(rmac(), $BCAST)) :
+			$r == 2 ? substr(null(ta => $ta, ap => $VW), 0, rint(28)) : null(ta => $ta, ap => $VW);
+		frame(type => 7, ta => $ta, payload => $p)
+	}],
+	[odd_ta => sub {
+		my $ta = pick("\0" x 6, $BCAST, "\x01\x00\x5e\x00\x00\x01", $VW);
+		my $t = 1 + rint(7);    # 1: a FRAME beacon
+		$t == 1 ? beacon_frame(ta => $ta) : frame(type => $t, ta => $ta, payload => rbytes(rint(80)))
+	}],
 	[not_88b5 => sub { eth($DST, pick(0x0800, 0x86dd, 0x8100, 0x88b4, 0x88b6, rint(65536))) . rbytes(rint(200)) }],
-	[vlan_88b5 => sub { eth($DST, 0x8100) . pack('n n', rint(4096), 0x88b5) . hdr(type => 6, len => 0) }],
+	[vlan_88b5 => sub {
+		my $ta = rmac();
+		my $p = null(ta => $ta, ap => $VW);
+		eth($DST, 0x8100) . pack('n n', rint(4096), 0x88b5) . hdr(type => 7, ta => $ta, len => length $p) . $p
+	}],
 );
 
 my (%n, $sent, $err);
