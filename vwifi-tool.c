@@ -525,10 +525,10 @@ static void show_status(struct nl *nl)
 	printf("sent %llu, received %llu; invalid management frames %llu\n",
 	       (unsigned long long)st.sme_tx, (unsigned long long)st.sme_rx,
 	       (unsigned long long)st.mgmt_rx_invalid);
-	printf("beacons to local stations: sent %llu, heard %llu, missed %llu\n",
+	printf("beacons to local stations and IBSS members: sent %llu, heard %llu, missed %llu\n",
 	       (unsigned long long)st.beacon_tx, (unsigned long long)st.beacon_rx,
 	       (unsigned long long)st.beacon_missed);
-	printf("probe requests: sent %llu, heard by APs %llu; ",
+	printf("probe requests: sent %llu, heard by APs and IBSS members %llu; ",
 	       (unsigned long long)st.probe_req_tx, (unsigned long long)st.probe_req_rx);
 	printf("probe responses: sent %llu, taken by scans %llu\n",
 	       (unsigned long long)st.probe_resp_tx, (unsigned long long)st.probe_resp_rx);

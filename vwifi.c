@@ -144,6 +144,8 @@ struct vwifi_peer {
 	struct vwifi_peer *twin;	/* NULL: remote, or a half link; READ_ONCE */
 	u8 addr[ETH_ALEN];		/* vif's address when linked */
 	u8 lower[ETH_ALEN];		/* remote peer: its guest's virtio-net address */
+	u8 bssid[ETH_ALEN];		/* the BSS of the link, and its channel (MHz): */
+	u32 freq;			/* the owner's when they linked */
 	unsigned long last_heard;	/* remote peer: jiffies of its last frame */
 	bool port_control;		/* this end runs 802.1X port control */
 	bool authorized;		/* its port is open: always without control */
@@ -275,8 +277,9 @@ struct vwifi_vif {
 	bool lost_locally;		/* beacon loss: this end noticed it */
 	u16 lost_reason;
 
-	/* AP: sends its beacon at each target beacon transmission time
-	 * while a local station is associated to it (see vwifi_beacon_work())
+	/* AP or IBSS member: sends its beacon at each target beacon
+	 * transmission time while a local station is associated to it or
+	 * another local member is in its cell (see vwifi_beacon_work())
 	 */
 	struct delayed_work beacon_work;
 };
@@ -346,8 +349,8 @@ static struct {
 	atomic_long_t sme_tx;		/* auth, (re)assoc, deauth frames sent */
 	atomic_long_t sme_rx;		/* ... taken by the interface addressed */
 	atomic_long_t rx_invalid;	/* management frames malformed or unexpected */
-	atomic_long_t beacon_tx;	/* beacons local APs sent to local stations */
-	atomic_long_t beacon_rx;	/* ... that a station associated to the AP heard */
+	atomic_long_t beacon_tx;	/* beacons local APs and IBSS members sent locally */
+	atomic_long_t beacon_rx;	/* ... that an associated station or a member heard */
 	atomic_long_t beacon_missed;	/* ... that one did not hear */
 	atomic_long_t probe_req_tx;	/* probe requests of active scans */
 	atomic_long_t probe_req_rx;	/* ... that an AP or IBSS member heard */
@@ -362,7 +365,7 @@ static const struct net_device_ops vwifi_netdev_ops;
 static int vwifi_radio_check_ifaces(struct vwifi_radio *radio, struct vwifi_vif *vif,
 				    enum nl80211_iftype type);
 static void vwifi_addr_put(struct vwifi_vif *vif);
-static void __vwifi_ap_beacon_arm(struct vwifi_vif *ap);
+static void __vwifi_bss_beacon_arm(struct vwifi_vif *ap);
 static void __vwifi_air_send_probe_req(struct vwifi_vif *tx, u32 freq, const u8 *buf,
 				       size_t len);
 /* What vwifi_radio_add() made, for its caller to tell */
@@ -868,6 +871,8 @@ static struct vwifi_peer *vwifi_peer_alloc(struct vwifi_vif *owner, const u8 *ad
 	}
 	peer->owner = owner;
 	ether_addr_copy(peer->addr, addr);
+	ether_addr_copy(peer->bssid, owner->bss.bssid);
+	peer->freq = owner->bss.freq;
 	peer->port_control = port_control;
 	peer->authorized = !port_control;
 	peer->linked_at = jiffies;
@@ -2061,7 +2066,7 @@ static void __vwifi_sta_link_up(struct vwifi_vif *sta, struct vwifi_peer *link,
 	rcu_assign_pointer(sta->ap_link, link);
 	vwifi_bss_up(sta);
 	if (link->vif)
-		__vwifi_ap_beacon_arm(link->vif);
+		__vwifi_bss_beacon_arm(link->vif);
 	netif_carrier_on(sta->ndev);
 	if (roam)
 		cfg80211_roamed(sta->ndev, &info, GFP_KERNEL);
@@ -2135,16 +2140,26 @@ static void __vwifi_ap_hear_deauth(struct vwifi_vif *ap, const u8 *sa, int signa
 
 /*
  * @tx tells the interface @da (in another guest: at @lower, if known) that
- * it leaves, with a deauthentication in the BSS and on the channel @tx is
- * in.  Whether the frame was acknowledged (see __vwifi_air_send_mgmt()).
+ * it leaves @bssid, with a deauthentication on @freq.  Whether the frame
+ * was acknowledged (see __vwifi_air_send_mgmt()).
  */
 static bool __vwifi_send_deauth(struct vwifi_vif *tx, const u8 *da, const u8 *lower,
-				u16 reason)
+				const u8 *bssid, u32 freq, u16 reason)
 {
 	struct ieee80211_mgmt deauth;
 
-	vwifi_deauth_frame(&deauth, da, tx->ndev->dev_addr, tx->bss.bssid, reason);
-	return __vwifi_air_send_mgmt(tx, tx->bss.freq, &deauth, VWIFI_DEAUTH_LEN, lower);
+	vwifi_deauth_frame(&deauth, da, tx->ndev->dev_addr, bssid, reason);
+	return __vwifi_air_send_mgmt(tx, freq, &deauth, VWIFI_DEAUTH_LEN, lower);
+}
+
+/*
+ * The owner of @peer tells its far end it leaves the BSS of their link (a
+ * station reassociating has already taken its new AP's)
+ */
+static bool __vwifi_peer_send_deauth(struct vwifi_peer *peer, u16 reason)
+{
+	return __vwifi_send_deauth(peer->owner, peer->addr, peer->vif ? NULL : peer->lower,
+				   peer->bssid, peer->freq, reason);
 }
 
 /*
@@ -2189,7 +2204,7 @@ static void __vwifi_peer_leave(struct vwifi_peer *peer, u16 reason)
 
 	lockdep_assert_held(&vwifi_mutex);
 	if (vwifi_peer_to_userspace_ap(peer)) {
-		if (!__vwifi_send_deauth(peer->owner, peer->addr, NULL, reason))
+		if (!__vwifi_peer_send_deauth(peer, reason))
 			__vwifi_ap_hear_deauth(peer->vif, peer->owner->ndev->dev_addr,
 					       vwifi_signal_dbm(peer->vif, peer->owner), reason);
 		__vwifi_unlink(peer);
@@ -2203,13 +2218,13 @@ static void __vwifi_peer_leave(struct vwifi_peer *peer, u16 reason)
 		WRITE_ONCE(far->twin, NULL);
 		WRITE_ONCE(peer->twin, NULL);
 		if (vwifi_vif_is(peer->owner, NL80211_IFTYPE_ADHOC) ||
-		    !__vwifi_send_deauth(peer->owner, peer->addr, NULL, reason))
+		    !__vwifi_peer_send_deauth(peer, reason))
 			__vwifi_peer_gone(far, reason, false);
 		vwifi_unlink_one(peer);
 		return;
 	}
 	if (!peer->vif)
-		__vwifi_send_deauth(peer->owner, peer->addr, peer->lower, reason);
+		__vwifi_peer_send_deauth(peer, reason);
 	__vwifi_unlink(peer);
 }
 
@@ -2238,8 +2253,7 @@ static void __vwifi_sta_beacon_loss(struct vwifi_peer *link)
 	if (link->twin && !vwifi_peer_kept_by_far_end(link))
 		vwifi_compat_del_sta(link->vif, link->owner->ndev->dev_addr);
 	else if (!link->vif)
-		__vwifi_send_deauth(link->owner, link->addr, link->lower,
-				    WLAN_REASON_DISASSOC_DUE_TO_INACTIVITY);
+		__vwifi_peer_send_deauth(link, WLAN_REASON_DISASSOC_DUE_TO_INACTIVITY);
 	__vwifi_peer_gone(link, WLAN_REASON_DISASSOC_DUE_TO_INACTIVITY, true);
 }
 
@@ -2249,8 +2263,9 @@ static void __vwifi_sta_beacon_loss(struct vwifi_peer *link)
 #define VWIFI_BEACON_LOSS_COUNT	7
 
 /*
- * The station end of @link heard its AP's beacon at @signal dBm: for its
- * station info.  Under vwifi_mutex or, for an AP in another guest, RCU.
+ * The station or IBSS end of @link heard its AP's or fellow member's
+ * beacon at @signal dBm: for its station info.  Under vwifi_mutex or,
+ * for an interface in another guest, RCU.
  */
 static void vwifi_link_count_beacon(struct vwifi_peer *link, int signal)
 {
@@ -2259,12 +2274,12 @@ static void vwifi_link_count_beacon(struct vwifi_peer *link, int signal)
 }
 
 /*
- * The station end of @link hears @mgmt, @len bytes, a beacon at @signal
- * dBm: one of its AP's is counted, with its signal; anything else is
- * counted invalid.
+ * The station or IBSS end of @link hears @mgmt, @len bytes, a beacon at
+ * @signal dBm: one of its BSS is counted, with its signal; anything else
+ * is counted invalid.
  */
-static void __vwifi_sta_rx_beacon(struct vwifi_peer *link, const struct ieee80211_mgmt *mgmt,
-				  size_t len, int signal)
+static void __vwifi_link_rx_beacon(struct vwifi_peer *link, const struct ieee80211_mgmt *mgmt,
+				   size_t len, int signal)
 {
 	lockdep_assert_held(&vwifi_mutex);
 	if (len < VWIFI_BEACON_FIXED_LEN || !ieee80211_is_beacon(mgmt->frame_control) ||
@@ -2436,12 +2451,13 @@ static void __vwifi_sme_cancel(struct vwifi_vif *sta)
 	if (peer && peer != rcu_access_pointer(sta->ap_link))
 		__vwifi_peer_leave(peer, WLAN_REASON_DEAUTH_LEAVING);
 	else if (sta->sme == VWIFI_SME_ASSOC && sta->sme_remote)
-		__vwifi_send_deauth(sta, sta->bss.bssid, sta->sme_lower,
-				    WLAN_REASON_DEAUTH_LEAVING);
+		__vwifi_send_deauth(sta, sta->bss.bssid, sta->sme_lower, sta->bss.bssid,
+				    sta->bss.freq, WLAN_REASON_DEAUTH_LEAVING);
 	else if (sta->sme == VWIFI_SME_ASSOC && ap && vwifi_vif_is(ap, NL80211_IFTYPE_AP) &&
 		 vwifi_ap_sme_in_userspace(ap))
 		/* Its userspace may have accepted us already */
-		__vwifi_send_deauth(sta, ap->ndev->dev_addr, NULL, WLAN_REASON_DEAUTH_LEAVING);
+		__vwifi_send_deauth(sta, ap->ndev->dev_addr, NULL, sta->bss.bssid, sta->bss.freq,
+				    WLAN_REASON_DEAUTH_LEAVING);
 	vwifi_sme_clear(sta);
 	vwifi_bss_clear(&sta->bss);
 }
@@ -2730,7 +2746,7 @@ static bool __vwifi_ap_beacon(struct vwifi_vif *ap)
 			continue;
 		listened = true;
 		if (beacon && vwifi_air_hears(sta, ap))
-			__vwifi_sta_rx_beacon(link, beacon, len, vwifi_signal_dbm(sta, ap));
+			__vwifi_link_rx_beacon(link, beacon, len, vwifi_signal_dbm(sta, ap));
 		else
 			__vwifi_sta_miss_beacon(link);
 	}
@@ -2742,28 +2758,35 @@ static bool __vwifi_ap_beacon(struct vwifi_vif *ap)
  * Queue @ap's next beacon at its next target beacon transmission time
  * (TSF a multiple of the beacon interval), unless it is queued already
  */
-static void __vwifi_ap_beacon_arm(struct vwifi_vif *ap)
+static void __vwifi_bss_beacon_arm(struct vwifi_vif *vif)
 {
-	u32 interval = (ap->bss.beacon_int ?: 100) * 1024;	/* TUs, in us */
+	u32 interval = (vif->bss.beacon_int ?: 100) * 1024;	/* TUs, in us */
 	u32 phase;
 
 	lockdep_assert_held(&vwifi_mutex);
-	if (!ap->bss.active)
+	if (!vif->bss.active)
 		return;
 	div_u64_rem(vwifi_air_tsf_now(), interval, &phase);
-	queue_delayed_work(vwifi_wq, &ap->beacon_work,
+	queue_delayed_work(vwifi_wq, &vif->beacon_work,
 			   usecs_to_jiffies(interval - phase) ?: 1);
 }
 
-/* An AP's beacon, from __vwifi_ap_beacon_arm() */
+static bool __vwifi_ibss_beacon(struct vwifi_vif *vif);
+
+/* An AP's or IBSS member's beacon, from __vwifi_bss_beacon_arm() */
 static void vwifi_beacon_work(struct work_struct *work)
 {
-	struct vwifi_vif *ap = container_of(to_delayed_work(work), struct vwifi_vif,
-					    beacon_work);
+	struct vwifi_vif *vif = container_of(to_delayed_work(work), struct vwifi_vif,
+					     beacon_work);
+	bool again;
 
 	mutex_lock(&vwifi_mutex);
-	if (__vwifi_ap_beacon(ap))
-		__vwifi_ap_beacon_arm(ap);
+	if (vwifi_vif_is(vif, NL80211_IFTYPE_ADHOC))
+		again = __vwifi_ibss_beacon(vif);
+	else
+		again = __vwifi_ap_beacon(vif);
+	if (again)
+		__vwifi_bss_beacon_arm(vif);
 	mutex_unlock(&vwifi_mutex);
 }
 
@@ -3184,7 +3207,7 @@ static int vwifi_add_station(struct wiphy *wiphy, struct wireless_dev *wdev,
 			goto nomem;
 		/* The station may have taken the response and missed a beacon */
 		if (sta)
-			__vwifi_ap_beacon_arm(ap);
+			__vwifi_bss_beacon_arm(ap);
 		peer->aid = params->aid;
 		peer->mode.ht = ap->bss.mode.ht && ht;
 		if (peer->mode.ht && le16_to_cpu(ht->cap_info) & IEEE80211_HT_CAP_SUP_WIDTH_20_40)
@@ -3354,6 +3377,86 @@ static void __vwifi_ibss_meet(struct vwifi_vif *vif)
 	} while (meet.n == VWIFI_MEET_BATCH && linked);
 }
 
+/* The running local members of @vif's cell but @vif.  Under vwifi_mutex. */
+static bool __vwifi_ibss_fellow(const struct vwifi_vif *vif, const struct vwifi_vif *m)
+{
+	return m != vif && vwifi_vif_is(m, NL80211_IFTYPE_ADHOC) && m->bss.active &&
+	       netif_running(m->ndev) && vwifi_bss_same_cell(&m->bss, &vif->bss);
+}
+
+/*
+ * The member @rx of @vif's cell hears @vif's @beacon, @len bytes (NULL: it
+ * could not be built), or misses it.  A member it is linked with is
+ * counted; after VWIFI_BEACON_LOSS_COUNT missed in a row the two part, each
+ * told as when a member goes silent.  One it is not linked with and hears
+ * meets it, as IBSS members meet by their beacons.
+ */
+static void __vwifi_ibss_rx_beacon(struct vwifi_vif *rx, struct vwifi_vif *vif,
+				   const struct ieee80211_mgmt *beacon, size_t len)
+{
+	struct vwifi_peer *link = vwifi_peer_find(rx, vif->ndev->dev_addr);
+	bool heard = beacon && vwifi_air_hears(rx, vif);
+
+	lockdep_assert_held(&vwifi_mutex);
+	if (link && heard) {
+		__vwifi_link_rx_beacon(link, beacon, len, vwifi_signal_dbm(rx, vif));
+	} else if (link) {
+		atomic_long_inc(&vwifi_mgmt.beacon_missed);
+		if (++link->beacons_missed < VWIFI_BEACON_LOSS_COUNT)
+			return;
+		vwifi_compat_del_sta(rx, link->addr);
+		__vwifi_peer_leave(link, WLAN_REASON_DISASSOC_DUE_TO_INACTIVITY);
+	} else if (heard && vwifi_air_hears(vif, rx)) {
+		__vwifi_ibss_meet(rx);
+	}
+}
+
+/*
+ * @vif beacons in its IBSS cell, to each local member of it (in another
+ * guest from the virtio transport's tick).  Whether there was one: with
+ * none, @vif stops beaconing until one joins.  Under vwifi_mutex.
+ */
+static bool __vwifi_ibss_beacon(struct vwifi_vif *vif)
+{
+	struct ieee80211_mgmt *beacon;
+	struct vwifi_vif *rx;
+	bool listened = false;
+	size_t len;
+
+	lockdep_assert_held(&vwifi_mutex);
+	if (!vif->bss.active || !vwifi_vif_is(vif, NL80211_IFTYPE_ADHOC))
+		return false;
+	beacon = vwifi_bss_frame(&vif->bss, false, vif->ndev->broadcast, vwifi_air_tsf_now(),
+				 false, &len, GFP_KERNEL);
+	if (beacon) {
+		/* A member beacons from its own address, in its cell's BSSID */
+		ether_addr_copy(beacon->sa, vif->ndev->dev_addr);
+		atomic_long_inc(&vwifi_mgmt.beacon_tx);
+	}
+	list_for_each_entry(rx, &vwifi_vifs, list) {
+		if (!__vwifi_ibss_fellow(vif, rx))
+			continue;
+		listened = true;
+		__vwifi_ibss_rx_beacon(rx, vif, beacon, len);
+	}
+	kfree(beacon);
+	return listened;
+}
+
+/* @vif and the other local members of its cell beacon (again) */
+static void __vwifi_ibss_beacons_start(struct vwifi_vif *vif)
+{
+	struct vwifi_vif *m;
+
+	lockdep_assert_held(&vwifi_mutex);
+	list_for_each_entry(m, &vwifi_vifs, list) {
+		if (!__vwifi_ibss_fellow(vif, m))
+			continue;
+		__vwifi_bss_beacon_arm(m);
+		__vwifi_bss_beacon_arm(vif);
+	}
+}
+
 static int vwifi_join_ibss(struct wiphy *wiphy, struct net_device *ndev,
 			   struct cfg80211_ibss_params *params)
 {
@@ -3404,6 +3507,7 @@ static int vwifi_join_ibss(struct wiphy *wiphy, struct net_device *ndev,
 	netif_carrier_on(ndev);
 	cfg80211_ibss_joined(ndev, bss->bssid, chan, GFP_KERNEL);
 	__vwifi_ibss_meet(vif);
+	__vwifi_ibss_beacons_start(vif);
 out:
 	mutex_unlock(&vwifi_mutex);
 	return err;
@@ -4151,15 +4255,17 @@ static void __vwifi_virtio_beacon(struct vwifi_vif *vif)
 	size_t len;
 
 	lockdep_assert_held(&vwifi_mutex);
-	if (vif->bss.ies_len > VWIFI_VIRTIO_MAX_IES) {
-		pr_warn_once("%s: beacon IEs too long for the medium (%zu bytes)\n",
-			     vif->ndev->name, vif->bss.ies_len);
-		return;
-	}
 	beacon = vwifi_bss_frame(&vif->bss, false, vif->ndev->broadcast, vwifi_air_tsf_now(),
 				 false, &len, GFP_KERNEL);
 	if (!beacon)
 		return;
+	/* The receiver's limit, on the elements as sent (the TIM included) */
+	if (len - VWIFI_BEACON_FIXED_LEN > VWIFI_VIRTIO_MAX_IES) {
+		pr_warn_once("%s: beacon IEs too long for the medium (%zu bytes)\n",
+			     vif->ndev->name, len - VWIFI_BEACON_FIXED_LEN);
+		kfree(beacon);
+		return;
+	}
 	/* An IBSS member beacons from its own address, in its cell's BSSID */
 	ether_addr_copy(beacon->sa, vif->ndev->dev_addr);
 	vwifi_virtio_send_frame(vif, vif->bss.freq, (const u8 *)beacon, len, NULL);
@@ -4224,7 +4330,8 @@ static void vwifi_rbss_update(struct vwifi_rbss *n)
 
 	spin_lock_bh(&vwifi_virtio.lock);
 	r = vwifi_rbss_find(n->ta);
-	if (r && vwifi_rbss_ssid_learned(r) && n->bss.hidden != NL80211_HIDDEN_SSID_NOT_IN_USE &&
+	if (r && vwifi_rbss_ssid_learned(r) && !n->bss.ssid_len &&
+	    n->bss.hidden != NL80211_HIDDEN_SSID_NOT_IN_USE &&
 	    ether_addr_equal(r->bss.bssid, n->bss.bssid)) {
 		memcpy(n->bss.ssid, r->bss.ssid, r->bss.ssid_len);
 		n->bss.ssid_len = r->bss.ssid_len;
@@ -4262,19 +4369,20 @@ static void vwifi_rbss_learn_ssid(const struct ieee80211_mgmt *mgmt, size_t len)
 	if (!ssid || !ssid->datalen || ssid->datalen > IEEE80211_MAX_SSID_LEN ||
 	    !memchr_inv(ssid->data, 0, ssid->datalen))
 		return;
-	rcu_read_lock();
+	spin_lock_bh(&vwifi_virtio.lock);
 	r = vwifi_rbss_find(mgmt->sa);
 	n = r && r->bss.hidden != NL80211_HIDDEN_SSID_NOT_IN_USE &&
 	    !vwifi_bss_ssid_is(&r->bss, ssid->data, ssid->datalen) &&
 	    ether_addr_equal(r->bss.bssid, mgmt->bssid) ?
 		kmemdup(r, struct_size(r, ies, r->bss.ies_len), GFP_ATOMIC) : NULL;
-	rcu_read_unlock();
-	if (!n)
-		return;
-	n->bss.ies = n->ies;
-	memcpy(n->bss.ssid, ssid->data, ssid->datalen);
-	n->bss.ssid_len = ssid->datalen;
-	vwifi_rbss_update(n);
+	if (n) {
+		n->bss.ies = n->ies;
+		memcpy(n->bss.ssid, ssid->data, ssid->datalen);
+		n->bss.ssid_len = ssid->datalen;
+		list_replace_rcu(&r->list, &n->list);
+		kfree_rcu(r, rcu);
+	}
+	spin_unlock_bh(&vwifi_virtio.lock);
 }
 
 /* Forget the BSSs not heard for a while (all of them if @all) */
@@ -4441,7 +4549,7 @@ static struct vwifi_peer *vwifi_virtio_peer(const struct vwifi_wire_hdr *hdr)
 
 /*
  * A beaconing interface is alive for every local interface linked to it,
- * and a station associated to it heard its beacon
+ * and a station associated to it or a fellow IBSS member heard its beacon
  */
 static void vwifi_virtio_heard(const u8 *ta)
 {
@@ -4453,7 +4561,8 @@ static void vwifi_virtio_heard(const u8 *ta)
 		if (!peer || peer->vif)
 			continue;
 		vwifi_touch(&peer->last_heard);
-		if (rcu_access_pointer(vif->ap_link) == peer)
+		if (rcu_access_pointer(vif->ap_link) == peer ||
+		    vwifi_vif_is(vif, NL80211_IFTYPE_ADHOC))
 			vwifi_link_count_beacon(peer, vwifi_peer_signal_dbm(peer));
 	}
 }
@@ -5193,16 +5302,19 @@ static void vwifi_fill_sinfo(const struct vwifi_peer *peer, struct station_info 
 			       peer->mode.sta_flags;
 	if (READ_ONCE(peer->authorized))
 		sinfo->sta_flags.set |= BIT(NL80211_STA_FLAG_AUTHORIZED);
-	if (vwifi_vif_is(owner, NL80211_IFTYPE_STATION)) {
-		const struct vwifi_bss *bss = &owner->bss;
-
-		sinfo->filled |= BIT_ULL(NL80211_STA_INFO_BSS_PARAM) |
-				 BIT_ULL(NL80211_STA_INFO_BEACON_RX);
+	/* A station counts its AP's beacons, an IBSS member its fellows' */
+	if (!vwifi_vif_is(owner, NL80211_IFTYPE_AP)) {
+		sinfo->filled |= BIT_ULL(NL80211_STA_INFO_BEACON_RX);
 		sinfo->rx_beacon = atomic_long_read(&peer->rx_beacons);
 		if (sinfo->rx_beacon) {
 			sinfo->filled |= BIT_ULL(NL80211_STA_INFO_BEACON_SIGNAL_AVG);
 			sinfo->rx_beacon_signal_avg = READ_ONCE(peer->beacon_signal);
 		}
+	}
+	if (vwifi_vif_is(owner, NL80211_IFTYPE_STATION)) {
+		const struct vwifi_bss *bss = &owner->bss;
+
+		sinfo->filled |= BIT_ULL(NL80211_STA_INFO_BSS_PARAM);
 		sinfo->bss_param.dtim_period = bss->dtim_period;
 		sinfo->bss_param.beacon_interval = bss->beacon_int;
 		if (bss->capability & WLAN_CAPABILITY_SHORT_SLOT_TIME)

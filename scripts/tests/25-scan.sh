@@ -123,7 +123,7 @@ t_scan_probe_frames() {
 	[ "$(tool_probe_reqs_sent)" = "$sent" ] || fail "a passive scan counted probe requests: $sent, then $(tool_probe_reqs_sent)"
 	out=$("$VWIFI_TOOL" | grep '^probe requests:')
 	info "$out"
-	grep -Eq '^probe requests: sent [1-9][0-9]*, heard by APs [1-9][0-9]*; probe responses: sent [1-9][0-9]*, taken by scans [1-9][0-9]*$' <<<"$out" ||
+	grep -Eq '^probe requests: sent [1-9][0-9]*, heard by APs and IBSS members [1-9][0-9]*; probe responses: sent [1-9][0-9]*, taken by scans [1-9][0-9]*$' <<<"$out" ||
 		fail "vwifi-tool: $out"
 }
 

@@ -34,6 +34,45 @@ t_ibss_manual() {
 	return 0
 }
 
+# ibss_beacons_missed: the status's count of beacons missed locally
+ibss_beacons_missed() { "$VWIFI_TOOL" | sed -n 's/^beacons to local .*, missed \([0-9]*\)$/\1/p'; }
+
+# Members of a cell beacon to each other every beacon interval and count
+# what they hear (iw station get: beacon rx, beacon signal avg); a member
+# that stops hearing the other (a denylist pair) misses 7 beacons, then
+# both part; heard again, they meet by the next beacon
+t_ibss_beacons() {
+	local m3 m4 n1 n2 missed
+	{ [ -n "${VWIFI_TOOL:-}" ] && [ -x "$VWIFI_TOOL" ]; } || skip "vwifi-tool is not built (VWIFI_TOOL)"
+	vw_load station=5
+	vw_netns 3 4
+	m3=$(vw_mac 3) m4=$(vw_mac 4)
+	ibss_join 3 ibss1 fixed-freq "$m3" beacon-interval 100
+	ibss_join 4 ibss1 fixed-freq "$m3" beacon-interval 100
+	expect_ping 3 4
+	n1=$(sta_beacon ns3 vw3 "$m4" rx:)
+	sleep 1
+	n2=$(sta_beacon ns3 vw3 "$m4" rx:)
+	info "vw3 heard ${n1:-?}, then ${n2:-?} beacons of vw4"
+	{ [ -n "$n1" ] && [ -n "$n2" ]; } || fail "vw3 shows no beacon rx for vw4"
+	[ $((n2 - n1)) -ge 5 ] ||
+		fail "vw3 heard ${n1:-no} then ${n2:-no} beacons of vw4 over 1 s (interval 100 TU)"
+	[ -n "$(sta_beacon ns4 vw4 "$m3" 'signal avg:')" ] || fail "vw4 shows no beacon signal for vw3"
+	missed=$(ibss_beacons_missed)
+	"$VWIFI_TOOL" -d vw3 -s vw4 >/dev/null || fail "vwifi-tool -d vw3 -s vw4"
+	wait_for 5 eval "! in_ns ns3 iw dev vw3 station dump | grep -q Station" ||
+		fail "vw3 still lists vw4 1 s after it stopped hearing it"
+	wait_for 2 eval "! in_ns ns4 iw dev vw4 station dump | grep -q Station" || fail "vw4 still lists vw3"
+	[ $(($(ibss_beacons_missed) - missed)) = 7 ] ||
+		fail "the members parted after $(($(ibss_beacons_missed) - missed)) missed beacons, not 7"
+	expect_no_ping 4 3
+	"$VWIFI_TOOL" -r -d vw3 -s vw4 >/dev/null || fail "vwifi-tool -r -d vw3 -s vw4"
+	wait_for 5 eval "in_ns ns3 iw dev vw3 station dump | grep -q 'Station $m4'" ||
+		fail "vw3 did not meet vw4 again by its beacons"
+	in_ns ns4 iw dev vw4 station dump | grep -q "Station $m3" || fail "vw4 did not meet vw3 again"
+	expect_ping 3 4
+}
+
 # Cells are isolated: different SSIDs (or BSSIDs) do not talk; nor does an
 # IBSS member with an infrastructure station
 t_ibss_isolation() {

@@ -387,9 +387,9 @@ t_tool_deny_assoc() {
 	tool_clean_log
 }
 
-# tool_beacon_counts: the status's beacons to local stations, "SENT HEARD MISSED"
+# tool_beacon_counts: the status's beacons to local stations and IBSS members, "SENT HEARD MISSED"
 tool_beacon_counts() {
-	"$VWIFI_TOOL" | sed -n 's/^beacons to local stations: sent \([0-9]*\), heard \([0-9]*\), missed \([0-9]*\)$/\1 \2 \3/p'
+	"$VWIFI_TOOL" | sed -n 's/^beacons to local stations and IBSS members: sent \([0-9]*\), heard \([0-9]*\), missed \([0-9]*\)$/\1 \2 \3/p'
 }
 
 # tool_ap_alone: the AP vw0 lists no station
