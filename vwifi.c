@@ -3270,7 +3270,8 @@ static bool vwifi_cell_pick_visit(struct vwifi_air_walk *walk, const struct vwif
 		return false;
 	ether_addr_copy(rx->bss.bssid, h->bss->bssid);
 	rx->bss.freq = h->bss->freq;
-	rx->bss.beacon_int = h->bss->beacon_int;
+	/* Within cfg80211's bounds: another guest's beacon may say anything */
+	rx->bss.beacon_int = clamp_t(u16, h->bss->beacon_int, 10, 10000);
 	pick->found = true;
 	return here;
 }
@@ -3385,8 +3386,8 @@ static bool __vwifi_ibss_fellow(const struct vwifi_vif *vif, const struct vwifi_
 }
 
 /*
- * The member @rx of @vif's cell hears @vif's @beacon, @len bytes (NULL: it
- * could not be built), or misses it.  A member it is linked with is
+ * The member @rx of @vif's cell hears @vif's @beacon, @len bytes, or
+ * misses it.  A member it is linked with is
  * counted; after VWIFI_BEACON_LOSS_COUNT missed in a row the two part, each
  * told as when a member goes silent.  One it is not linked with and hears
  * meets it, as IBSS members meet by their beacons.
@@ -3395,7 +3396,7 @@ static void __vwifi_ibss_rx_beacon(struct vwifi_vif *rx, struct vwifi_vif *vif,
 				   const struct ieee80211_mgmt *beacon, size_t len)
 {
 	struct vwifi_peer *link = vwifi_peer_find(rx, vif->ndev->dev_addr);
-	bool heard = beacon && vwifi_air_hears(rx, vif);
+	bool heard = vwifi_air_hears(rx, vif);
 
 	lockdep_assert_held(&vwifi_mutex);
 	if (link && heard) {
@@ -3413,31 +3414,35 @@ static void __vwifi_ibss_rx_beacon(struct vwifi_vif *rx, struct vwifi_vif *vif,
 
 /*
  * @vif beacons in its IBSS cell, to each local member of it (in another
- * guest from the virtio transport's tick).  Whether there was one: with
- * none, @vif stops beaconing until one joins.  Under vwifi_mutex.
+ * guest from the virtio transport's tick), which beacons too (a member
+ * that entered the cell by a merge has not started).  Whether there was
+ * one: with none, @vif stops beaconing until one joins.  Without memory
+ * for the frame it sends none and tries at the next beacon time.  Under
+ * vwifi_mutex.
  */
 static bool __vwifi_ibss_beacon(struct vwifi_vif *vif)
 {
 	struct ieee80211_mgmt *beacon;
 	struct vwifi_vif *rx;
 	bool listened = false;
-	size_t len;
+	size_t len = 0;
 
 	lockdep_assert_held(&vwifi_mutex);
 	if (!vif->bss.active || !vwifi_vif_is(vif, NL80211_IFTYPE_ADHOC))
 		return false;
 	beacon = vwifi_bss_frame(&vif->bss, false, vif->ndev->broadcast, vwifi_air_tsf_now(),
 				 false, &len, GFP_KERNEL);
-	if (beacon) {
-		/* A member beacons from its own address, in its cell's BSSID */
-		ether_addr_copy(beacon->sa, vif->ndev->dev_addr);
-		atomic_long_inc(&vwifi_mgmt.beacon_tx);
-	}
+	if (!beacon)
+		return true;
+	/* A member beacons from its own address, in its cell's BSSID */
+	ether_addr_copy(beacon->sa, vif->ndev->dev_addr);
+	atomic_long_inc(&vwifi_mgmt.beacon_tx);
 	list_for_each_entry(rx, &vwifi_vifs, list) {
 		if (!__vwifi_ibss_fellow(vif, rx))
 			continue;
 		listened = true;
 		__vwifi_ibss_rx_beacon(rx, vif, beacon, len);
+		__vwifi_bss_beacon_arm(rx);
 	}
 	kfree(beacon);
 	return listened;
@@ -4521,6 +4526,7 @@ static void __vwifi_virtio_ibss_merge(struct vwifi_vif *vif)
 	chan = cbss->channel;
 	cfg80211_put_bss(vif->wdev.wiphy, cbss);
 	cfg80211_ibss_joined(vif->ndev, bss->bssid, chan, GFP_KERNEL);
+	__vwifi_ibss_beacons_start(vif);
 }
 
 /* ---- Receive ---- */
