@@ -3378,7 +3378,7 @@ static void __vwifi_ibss_meet(struct vwifi_vif *vif)
 	} while (meet.n == VWIFI_MEET_BATCH && linked);
 }
 
-/* The running local members of @vif's cell but @vif.  Under vwifi_mutex. */
+/* Whether @m is a running local member of @vif's cell but @vif.  Under vwifi_mutex. */
 static bool __vwifi_ibss_fellow(const struct vwifi_vif *vif, const struct vwifi_vif *m)
 {
 	return m != vif && vwifi_vif_is(m, NL80211_IFTYPE_ADHOC) && m->bss.active &&
@@ -3387,10 +3387,10 @@ static bool __vwifi_ibss_fellow(const struct vwifi_vif *vif, const struct vwifi_
 
 /*
  * The member @rx of @vif's cell hears @vif's @beacon, @len bytes, or
- * misses it.  A member it is linked with is
- * counted; after VWIFI_BEACON_LOSS_COUNT missed in a row the two part, each
- * told as when a member goes silent.  One it is not linked with and hears
- * meets it, as IBSS members meet by their beacons.
+ * misses it.  If they are linked, it counts the beacon; after
+ * VWIFI_BEACON_LOSS_COUNT missed in a row the two part, each told as when
+ * a member goes silent.  If not, and they hear each other, they meet, as
+ * IBSS members meet by their beacons.
  */
 static void __vwifi_ibss_rx_beacon(struct vwifi_vif *rx, struct vwifi_vif *vif,
 				   const struct ieee80211_mgmt *beacon, size_t len)
