@@ -1625,6 +1625,22 @@ static struct ieee80211_mgmt *vwifi_bss_frame(const struct vwifi_bss *bss, bool 
 	return mgmt;
 }
 
+/*
+ * The beacon @vif sends now for the BSS it runs or has joined, from its own
+ * address (an IBSS member's, in its cell's BSSID; an AP's is its BSSID).
+ * Returns a kmalloc'ed frame of *@len bytes, or NULL.
+ */
+static struct ieee80211_mgmt *vwifi_vif_beacon(const struct vwifi_vif *vif, size_t *len)
+{
+	struct ieee80211_mgmt *beacon;
+
+	beacon = vwifi_bss_frame(&vif->bss, false, vif->ndev->broadcast, vwifi_air_tsf_now(),
+				 false, len, GFP_KERNEL);
+	if (beacon)
+		ether_addr_copy(beacon->sa, vif->ndev->dev_addr);
+	return beacon;
+}
+
 /* Room a probe request of @req takes, at most */
 static size_t vwifi_probe_req_room(const struct cfg80211_scan_request *req)
 {
@@ -2294,15 +2310,14 @@ static void __vwifi_link_rx_beacon(struct vwifi_peer *link, const struct ieee802
 }
 
 /*
- * The station end of @link did not hear its AP's beacon: after
- * VWIFI_BEACON_LOSS_COUNT in a row it leaves (beacon loss)
+ * The station or IBSS end of @link did not hear the beacon it listens for:
+ * whether that makes VWIFI_BEACON_LOSS_COUNT in a row (beacon loss)
  */
-static void __vwifi_sta_miss_beacon(struct vwifi_peer *link)
+static bool __vwifi_link_miss_beacon(struct vwifi_peer *link)
 {
 	lockdep_assert_held(&vwifi_mutex);
 	atomic_long_inc(&vwifi_mgmt.beacon_missed);
-	if (++link->beacons_missed >= VWIFI_BEACON_LOSS_COUNT)
-		__vwifi_sta_beacon_loss(link);
+	return ++link->beacons_missed >= VWIFI_BEACON_LOSS_COUNT;
 }
 
 /*
@@ -2732,8 +2747,7 @@ static bool __vwifi_ap_beacon(struct vwifi_vif *ap)
 	lockdep_assert_held(&vwifi_mutex);
 	if (!ap->bss.active || !vwifi_vif_is(ap, NL80211_IFTYPE_AP))
 		return false;
-	beacon = vwifi_bss_frame(&ap->bss, false, ap->ndev->broadcast, vwifi_air_tsf_now(),
-				 false, &len, GFP_KERNEL);
+	beacon = vwifi_vif_beacon(ap, &len);
 	if (beacon)
 		atomic_long_inc(&vwifi_mgmt.beacon_tx);
 	/* A beacon loss ends the link: @p and its twin go */
@@ -2747,8 +2761,8 @@ static bool __vwifi_ap_beacon(struct vwifi_vif *ap)
 		listened = true;
 		if (beacon && vwifi_air_hears(sta, ap))
 			__vwifi_link_rx_beacon(link, beacon, len, vwifi_signal_dbm(sta, ap));
-		else
-			__vwifi_sta_miss_beacon(link);
+		else if (__vwifi_link_miss_beacon(link))
+			__vwifi_sta_beacon_loss(link);
 	}
 	kfree(beacon);
 	return listened;
@@ -3402,8 +3416,7 @@ static void __vwifi_ibss_rx_beacon(struct vwifi_vif *rx, struct vwifi_vif *vif,
 	if (link && heard) {
 		__vwifi_link_rx_beacon(link, beacon, len, vwifi_signal_dbm(rx, vif));
 	} else if (link) {
-		atomic_long_inc(&vwifi_mgmt.beacon_missed);
-		if (++link->beacons_missed < VWIFI_BEACON_LOSS_COUNT)
+		if (!__vwifi_link_miss_beacon(link))
 			return;
 		vwifi_compat_del_sta(rx, link->addr);
 		__vwifi_peer_leave(link, WLAN_REASON_DISASSOC_DUE_TO_INACTIVITY);
@@ -3430,12 +3443,9 @@ static bool __vwifi_ibss_beacon(struct vwifi_vif *vif)
 	lockdep_assert_held(&vwifi_mutex);
 	if (!vif->bss.active || !vwifi_vif_is(vif, NL80211_IFTYPE_ADHOC))
 		return false;
-	beacon = vwifi_bss_frame(&vif->bss, false, vif->ndev->broadcast, vwifi_air_tsf_now(),
-				 false, &len, GFP_KERNEL);
+	beacon = vwifi_vif_beacon(vif, &len);
 	if (!beacon)
 		return true;
-	/* A member beacons from its own address, in its cell's BSSID */
-	ether_addr_copy(beacon->sa, vif->ndev->dev_addr);
 	atomic_long_inc(&vwifi_mgmt.beacon_tx);
 	list_for_each_entry(rx, &vwifi_vifs, list) {
 		if (!__vwifi_ibss_fellow(vif, rx))
@@ -3452,14 +3462,17 @@ static bool __vwifi_ibss_beacon(struct vwifi_vif *vif)
 static void __vwifi_ibss_beacons_start(struct vwifi_vif *vif)
 {
 	struct vwifi_vif *m;
+	bool fellows = false;
 
 	lockdep_assert_held(&vwifi_mutex);
 	list_for_each_entry(m, &vwifi_vifs, list) {
 		if (!__vwifi_ibss_fellow(vif, m))
 			continue;
 		__vwifi_bss_beacon_arm(m);
-		__vwifi_bss_beacon_arm(vif);
+		fellows = true;
 	}
+	if (fellows)
+		__vwifi_bss_beacon_arm(vif);
 }
 
 static int vwifi_join_ibss(struct wiphy *wiphy, struct net_device *ndev,
@@ -3822,10 +3835,13 @@ static void __vwifi_air_send_probe_req(struct vwifi_vif *tx, u32 freq, const u8 
 		vwifi_virtio_send_frame(tx, freq, buf, len, NULL);
 }
 
-/* A station that leaves with @mgmt (deauthentication or disassociation) */
-static bool __vwifi_ap_rx_leave(struct vwifi_vif *ap, const struct ieee80211_mgmt *mgmt)
+/*
+ * The station or IBSS member that leaves @vif with @mgmt (deauthentication
+ * or disassociation)
+ */
+static bool __vwifi_peer_rx_leave(struct vwifi_vif *vif, const struct ieee80211_mgmt *mgmt)
 {
-	struct vwifi_peer *peer = vwifi_peer_find(ap, mgmt->sa);
+	struct vwifi_peer *peer = vwifi_peer_find(vif, mgmt->sa);
 
 	if (!peer)
 		return false;
@@ -3839,14 +3855,11 @@ static bool __vwifi_ap_rx_leave(struct vwifi_vif *ap, const struct ieee80211_mgm
  */
 static bool __vwifi_ibss_rx_leave(struct vwifi_vif *vif, const struct ieee80211_mgmt *mgmt)
 {
-	struct vwifi_peer *peer = vwifi_peer_find(vif, mgmt->sa);
-
 	if ((!ieee80211_is_deauth(mgmt->frame_control) &&
 	     !ieee80211_is_disassoc(mgmt->frame_control)) ||
-	    !ether_addr_equal(mgmt->bssid, vif->bss.bssid) || !peer || peer->vif)
+	    !ether_addr_equal(mgmt->bssid, vif->bss.bssid))
 		return false;
-	__vwifi_peer_gone(peer, le16_to_cpu(mgmt->u.deauth.reason_code), false);
-	return true;
+	return __vwifi_peer_rx_leave(vif, mgmt);
 }
 
 /*
@@ -3869,7 +3882,7 @@ static bool __vwifi_ap_rx_sme(struct vwifi_vif *ap, struct vwifi_vif *tx, const 
 	if (ieee80211_is_auth(fc))
 		return __vwifi_ap_rx_auth(ap, lower, mgmt);
 	if (ieee80211_is_deauth(fc) || ieee80211_is_disassoc(fc))
-		return __vwifi_ap_rx_leave(ap, mgmt);
+		return __vwifi_peer_rx_leave(ap, mgmt);
 	/* Our stations' SMEs are the only local senders of requests */
 	if ((ieee80211_is_assoc_req(fc) || ieee80211_is_reassoc_req(fc)) &&
 	    (!tx || vwifi_vif_is(tx, NL80211_IFTYPE_STATION)))
@@ -4195,10 +4208,10 @@ static bool vwifi_wire_send(struct net_device *lower, struct sk_buff *skb, u8 ty
 	return true;
 }
 
-/* Send a management frame: @fixed then @var as its payload; whether it left */
-static bool vwifi_wire_send_mgmt(u8 type, const u8 *ta, const u8 *ra,
-				 const u8 *dst_lower, const void *fixed,
-				 size_t fixed_len, const void *var, size_t var_len)
+/* Send a FRAME: @fixed then @var as its payload; whether it left */
+static bool vwifi_wire_send_frame(const u8 *ta, const u8 *ra, const u8 *dst_lower,
+				  const void *fixed, size_t fixed_len, const void *var,
+				  size_t var_len)
 {
 	struct net_device *lower;
 	struct sk_buff *skb;
@@ -4218,7 +4231,7 @@ static bool vwifi_wire_send_mgmt(u8 type, const u8 *ta, const u8 *ra,
 	skb_put_data(skb, fixed, fixed_len);
 	if (var_len)
 		skb_put_data(skb, var, var_len);
-	sent = vwifi_wire_send(lower, skb, type, ta, ra, dst_lower);
+	sent = vwifi_wire_send(lower, skb, VWIFI_WIRE_FRAME, ta, ra, dst_lower);
 out:
 	rcu_read_unlock();
 	return sent;
@@ -4260,8 +4273,7 @@ static void __vwifi_virtio_beacon(struct vwifi_vif *vif)
 	size_t len;
 
 	lockdep_assert_held(&vwifi_mutex);
-	beacon = vwifi_bss_frame(&vif->bss, false, vif->ndev->broadcast, vwifi_air_tsf_now(),
-				 false, &len, GFP_KERNEL);
+	beacon = vwifi_vif_beacon(vif, &len);
 	if (!beacon)
 		return;
 	/* The receiver's limit, on the elements as sent (the TIM included) */
@@ -4271,8 +4283,6 @@ static void __vwifi_virtio_beacon(struct vwifi_vif *vif)
 		kfree(beacon);
 		return;
 	}
-	/* An IBSS member beacons from its own address, in its cell's BSSID */
-	ether_addr_copy(beacon->sa, vif->ndev->dev_addr);
 	vwifi_virtio_send_frame(vif, vif->bss.freq, (const u8 *)beacon, len, NULL);
 	kfree(beacon);
 }
@@ -4481,9 +4491,8 @@ static bool vwifi_virtio_send_frame(struct vwifi_vif *tx, u32 freq, const u8 *bu
 			vwifi_virtio_lower_of(tx, mgmt->da, dst);
 		rcu_read_unlock();
 	}
-	return vwifi_wire_send_mgmt(VWIFI_WIRE_FRAME, mgmt->sa, mgmt->da,
-				    known ? dst : tx->ndev->broadcast, &f, sizeof(f),
-				    buf, len) && known;
+	return vwifi_wire_send_frame(mgmt->sa, mgmt->da, known ? dst : tx->ndev->broadcast,
+				     &f, sizeof(f), buf, len) && known;
 }
 
 /* ---- IBSS cells across guests ---- */
