@@ -389,6 +389,9 @@ struct status {
 	uint64_t beacon_tx, beacon_rx, beacon_missed;
 	uint64_t probe_req_tx, probe_req_rx, probe_resp_tx, probe_resp_rx;
 	uint32_t n_radios, radio_max;
+	int has_links;			/* version 3: link rules */
+	uint32_t n_links;
+	uint64_t link_lost, link_delayed, link_delay_dropped;
 };
 
 static int status_cb(const struct nlmsghdr *nlh, void *arg)
@@ -430,6 +433,11 @@ static int status_cb(const struct nlmsghdr *nlh, void *arg)
 	st->probe_req_rx = attr_u64(tb[VWIFI_ATTR_PROBE_REQ_RX]);
 	st->probe_resp_tx = attr_u64(tb[VWIFI_ATTR_PROBE_RESP_TX]);
 	st->probe_resp_rx = attr_u64(tb[VWIFI_ATTR_PROBE_RESP_RX]);
+	st->has_links = !!tb[VWIFI_ATTR_NUM_LINK_RULES];
+	st->n_links = attr_u32(tb[VWIFI_ATTR_NUM_LINK_RULES]);
+	st->link_lost = attr_u64(tb[VWIFI_ATTR_LINK_LOST]);
+	st->link_delayed = attr_u64(tb[VWIFI_ATTR_LINK_DELAYED]);
+	st->link_delay_dropped = attr_u64(tb[VWIFI_ATTR_LINK_DELAY_DROPPED]);
 	return 0;
 }
 
@@ -518,6 +526,11 @@ static void show_status(struct nl *nl)
 	dump(nl, VWIFI_CMD_GET_IFACE, iface_cb, NULL, "cannot list the interfaces");
 	printf("denylist: %u pair%s (at most %u)\n", st.n_deny, st.n_deny == 1 ? "" : "s",
 	       st.deny_max);
+	if (st.has_links) {
+		printf("link rules: %u; data frames lost %llu, delayed %llu ", st.n_links,
+		       (unsigned long long)st.link_lost, (unsigned long long)st.link_delayed);
+		printf("(dropped while delayed %llu)\n", (unsigned long long)st.link_delay_dropped);
+	}
 	printf("action frames: sent %llu (not acknowledged %llu), received %llu (unhandled %llu)\n",
 	       (unsigned long long)st.mgmt_tx, (unsigned long long)st.mgmt_tx_no_ack,
 	       (unsigned long long)st.mgmt_rx, (unsigned long long)st.mgmt_rx_unhandled);
@@ -599,6 +612,7 @@ struct command {
 	void (*check)(char **argv, int argc);	/* usage errors, before netlink */
 	void (*run)(struct nl *nl, char **argv, int argc);
 	int offline;		/* runs without the driver: @nl is NULL */
+	int version;		/* of the vwifi family it needs, if above 2 */
 };
 
 static int new_radio_cb(const struct nlmsghdr *nlh, void *arg)
@@ -668,17 +682,188 @@ static void cmd_radio_del(struct nl *nl, char **argv, int argc)
 	radio_request(nl, VWIFI_CMD_DEL_RADIO, argv[0], NULL, "delete the radio");
 }
 
+/*
+ * link set|del SRC DST [OPTION VALUE]... [both]: what DST hears of SRC,
+ * and with `both` what SRC hears of DST too
+ */
+struct link_args {
+	const char *src, *dst;
+	int both;
+	int has_loss, has_delay, has_jitter, has_signal;
+	uint32_t loss, delay, jitter;	/* parts per million, microseconds */
+	int32_t signal;
+};
+
+/* @arg as a number in [@min, @max], scaled by @scale and rounded */
+static double link_number(const char *opt, const char *arg, double min, double max)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || v != v || v < min || v > max)
+		usage_error("link: %s '%s': not a number from %g to %g", opt, arg, min, max);
+	return v;
+}
+
+static void parse_link_args(char **argv, int argc, int set, struct link_args *a)
+{
+	int i;
+
+	memset(a, 0, sizeof(*a));
+	a->src = check_ifname(argv[0], "");
+	a->dst = check_ifname(argv[1], "");
+	for (i = 2; i < argc; i++) {
+		const char *opt = argv[i];
+
+		if (!strcmp(opt, "both")) {
+			a->both = 1;
+			continue;
+		}
+		if (!set || i + 1 >= argc ||
+		    (strcmp(opt, "loss") && strcmp(opt, "delay") && strcmp(opt, "jitter") &&
+		     strcmp(opt, "signal")))
+			usage_error("link %s: unexpected '%s'", set ? "set" : "del", opt);
+		if (!strcmp(opt, "loss")) {
+			a->loss = (uint32_t)(link_number(opt, argv[++i], 0, 100) * 10000 + 0.5);
+			a->has_loss = 1;
+		} else if (!strcmp(opt, "delay")) {
+			a->delay = (uint32_t)(link_number(opt, argv[++i], 0, 10000) * 1000 + 0.5);
+			a->has_delay = 1;
+		} else if (!strcmp(opt, "jitter")) {
+			a->jitter = (uint32_t)(link_number(opt, argv[++i], 0, 10000) * 1000 + 0.5);
+			a->has_jitter = 1;
+		} else {
+			a->signal = (int32_t)link_number(opt, argv[++i], -150, 30);
+			if (a->signal != strtod(argv[i], NULL))
+				usage_error("link: signal '%s': whole dBm only", argv[i]);
+			a->has_signal = 1;
+		}
+	}
+	if (set && !a->has_loss && !a->has_delay && !a->has_jitter && !a->has_signal)
+		usage_error("link set: nothing to set (loss PCT, delay MS, jitter MS, signal DBM)");
+	if (!strcmp(a->src, a->dst))
+		usage_error("link: SRC and DST are the same interface");
+}
+
+static void check_link_set(char **argv, int argc)
+{
+	struct link_args a;
+
+	parse_link_args(argv, argc, 1, &a);
+}
+
+static void check_link_del(char **argv, int argc)
+{
+	struct link_args a;
+
+	parse_link_args(argv, argc, 0, &a);
+}
+
+static void link_request(struct nl *nl, uint8_t cmd, const struct link_args *a,
+			 const char *src, const char *dst)
+{
+	char msg[128];
+	struct req r;
+	int err;
+
+	vwifi_req(nl, &r, cmd, 0);
+	req_put_str(&r, VWIFI_ATTR_DST_IFNAME, dst);
+	req_put_str(&r, VWIFI_ATTR_SRC_IFNAME, src);
+	if (a->has_loss)
+		req_put(&r, VWIFI_ATTR_LINK_LOSS, &a->loss, sizeof(a->loss));
+	if (a->has_delay)
+		req_put(&r, VWIFI_ATTR_LINK_DELAY, &a->delay, sizeof(a->delay));
+	if (a->has_jitter)
+		req_put(&r, VWIFI_ATTR_LINK_JITTER, &a->jitter, sizeof(a->jitter));
+	if (a->has_signal)
+		req_put(&r, VWIFI_ATTR_LINK_SIGNAL, &a->signal, sizeof(a->signal));
+	err = nl_talk(nl, &r, NULL, NULL);
+	if (err) {
+		snprintf(msg, sizeof(msg), "cannot %s the link rule %s -> %s",
+			 cmd == VWIFI_CMD_LINK_SET ? "set" : "delete", src, dst);
+		fail(nl, err, msg, dst, src);
+	}
+}
+
+static void run_link(struct nl *nl, char **argv, int argc, int set)
+{
+	uint8_t cmd = set ? VWIFI_CMD_LINK_SET : VWIFI_CMD_LINK_DEL;
+	struct link_args a;
+
+	parse_link_args(argv, argc, set, &a);
+	link_request(nl, cmd, &a, a.src, a.dst);
+	if (a.both)
+		link_request(nl, cmd, &a, a.dst, a.src);
+}
+
+static void cmd_link_set(struct nl *nl, char **argv, int argc)
+{
+	run_link(nl, argv, argc, 1);
+}
+
+static void cmd_link_del(struct nl *nl, char **argv, int argc)
+{
+	run_link(nl, argv, argc, 0);
+}
+
+/* One rule per line: SRC -> DST, then the values it changes */
+static int link_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct nlattr *tb[VWIFI_ATTR_MAX + 1];
+	char dst[IFNAMSIZ], src[IFNAMSIZ], dns[300], sns[300];
+	unsigned int *count = arg;
+
+	parse_attrs(nlh, tb, VWIFI_ATTR_MAX);
+	printf("%s (%s) -> %s (%s):",
+	       attr_str(tb[VWIFI_ATTR_SRC_IFNAME], src, sizeof(src)),
+	       netns_name(attr_u32(tb[VWIFI_ATTR_SRC_NETNS_INUM]), sns, sizeof(sns)),
+	       attr_str(tb[VWIFI_ATTR_DST_IFNAME], dst, sizeof(dst)),
+	       netns_name(attr_u32(tb[VWIFI_ATTR_DST_NETNS_INUM]), dns, sizeof(dns)));
+	if (tb[VWIFI_ATTR_LINK_LOSS])
+		printf(" loss %g%%", attr_u32(tb[VWIFI_ATTR_LINK_LOSS]) / 10000.0);
+	if (tb[VWIFI_ATTR_LINK_DELAY])
+		printf(" delay %gms", attr_u32(tb[VWIFI_ATTR_LINK_DELAY]) / 1000.0);
+	if (tb[VWIFI_ATTR_LINK_JITTER])
+		printf(" jitter %gms", attr_u32(tb[VWIFI_ATTR_LINK_JITTER]) / 1000.0);
+	if (tb[VWIFI_ATTR_LINK_SIGNAL])
+		printf(" signal %ddBm", (int32_t)attr_u32(tb[VWIFI_ATTR_LINK_SIGNAL]));
+	printf("\n");
+	(*count)++;
+	return 0;
+}
+
+static void cmd_link_list(struct nl *nl, char **argv, int argc)
+{
+	unsigned int count = 0;
+
+	(void)argv;
+	(void)argc;
+	dump(nl, VWIFI_CMD_LINK_GET, link_cb, &count, "cannot list the link rules");
+}
+
 static void cmd_help(struct nl *nl, char **argv, int argc);
 
 static const struct command commands[] = {
+	{ "link set", "SRC DST [loss PCT] [delay MS] [jitter MS] [signal DBM] [both]",
+	  "what DST hears of SRC: PCT percent of SRC's data frames lost, each delayed\n"
+	  "MS milliseconds plus up to the jitter (in order), SRC heard at DBM in scans,\n"
+	  "beacons and station info; values not given stay; both: also SRC of DST",
+	  3, 11, check_link_set, cmd_link_set, 0, 3 },
+	{ "link del", "SRC DST [both]", "remove the link rule of what DST hears of SRC",
+	  2, 3, check_link_del, cmd_link_del, 0, 3 },
+	{ "link list", "", "list the link rules: SRC -> DST and what each changes",
+	  0, 0, NULL, cmd_link_list, 0, 3 },
 	{ "radio add", "[NAME]",
 	  "add a radio: a wiphy (NAME, or vw_phyN) with one interface in station\n"
 	  "mode, in the caller's network namespace; prints the wiphy and the interface",
-	  0, 1, check_phy, cmd_radio_add, 0 },
+	  0, 1, check_phy, cmd_radio_add, 0, 0 },
 	{ "radio del", "PHY",
 	  "delete the radio whose wiphy is PHY, with all its interfaces",
-	  1, 1, check_phy, cmd_radio_del, 0 },
-	{ "help", "[CMD]", "show the commands, or one command's help", 0, 2, NULL, cmd_help, 1 },
+	  1, 1, check_phy, cmd_radio_del, 0, 0 },
+	{ "help", "[CMD]", "show the commands, or one command's help", 0, 2, NULL, cmd_help, 1,
+	  0 },
 };
 
 /* How many of @argv's first words @cmd's name has (0: not @cmd) */
@@ -715,7 +900,7 @@ static void print_command(FILE *f, const struct command *cmd, int full)
 {
 	const char *line = cmd->help;
 
-	fprintf(f, "  " PROG " %s %s\n", cmd->name, cmd->args);
+	fprintf(f, "  " PROG " %s%s%s\n", cmd->name, *cmd->args ? " " : "", cmd->args);
 	if (!full)
 		return;
 	while (*line) {
@@ -791,10 +976,9 @@ static int run_command(char **argv, int argc)
 		die("the vwifi module is not loaded");
 	if (err)
 		die("cannot look up the vwifi netlink family: %s", strerror(-err));
-	/* Every command so far came with version 2 */
-	if (nl.version < VWIFI_GENL_VERSION)
+	if (nl.version < (unsigned int)(cmd->version ? cmd->version : 2))
 		die("vwifi speaks version %u of its protocol, '%s' needs %d", nl.version,
-		    cmd->name, VWIFI_GENL_VERSION);
+		    cmd->name, cmd->version ? cmd->version : 2);
 	cmd->run(&nl, argv, argc);
 	close(nl.fd);
 	return EXIT_SUCCESS;

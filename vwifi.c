@@ -30,10 +30,12 @@
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
 #include <linux/hashtable.h>
+#include <linux/hrtimer.h>
 #include <linux/if_arp.h>
 #include <linux/if_ether.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
+#include <linux/random.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -127,6 +129,19 @@ struct vwifi_key {
 struct vwifi_vif;
 
 /*
+ * The data frames a link rule delays on their way to the owner of the
+ * link end this is in, oldest first, each due at the time in its control
+ * block; @timer fires (in softirq) for the first.  The lock of @q also
+ * guards @closed, set when the link end goes: frames then are dropped.
+ * Frames that need not wait never come here (while none waits).
+ */
+struct vwifi_delayq {
+	struct sk_buff_head q;
+	struct hrtimer timer;
+	bool closed;
+};
+
+/*
  * One end of a link: the entry @owner keeps for the remote interface
  * @vif.  Entries are created under vwifi_mutex, in pairs (@twin is the
  * other end) or, when each end's SME makes its own (an AP whose userspace
@@ -166,6 +181,7 @@ struct vwifi_peer {
 	/* Keys, under vwifi_mutex: pairwise and (IBSS) per-peer group keys */
 	struct vwifi_key ptk[VWIFI_NUM_PTKS];
 	struct vwifi_key gtk[VWIFI_NUM_KEYS];
+	struct vwifi_delayq delayq;	/* frames from @vif to @owner */
 };
 
 /*
@@ -357,6 +373,13 @@ static struct {
 	atomic_long_t probe_resp_tx;	/* probe responses they sent */
 	atomic_long_t probe_resp_rx;	/* ... that a scan took */
 } vwifi_mgmt;
+
+/* What link rules did to data frames */
+static struct {
+	atomic_long_t lost;		/* lost by a rule's loss */
+	atomic_long_t delayed;		/* queued by a rule's delay */
+	atomic_long_t delay_dropped;	/* ... then dropped: queue full, link gone */
+} vwifi_link_stats;
 
 static bool vwifi_virtio_xmit(struct vwifi_peer *tx, struct sk_buff *skb);
 static bool __vwifi_air_send_mgmt(struct vwifi_vif *tx, u32 freq, const void *buf, size_t len,
@@ -599,106 +622,263 @@ static void vwifi_compat_netdev_flags(struct net_device *ndev)
 #endif
 }
 
+/* hrtimer_setup() replaced hrtimer_init() and setting the callback in 6.13 */
+static void vwifi_hrtimer_setup(struct hrtimer *timer,
+				enum hrtimer_restart (*fn)(struct hrtimer *),
+				clockid_t clock, enum hrtimer_mode mode)
+{
+#if VWIFI_KERNEL_AT_LEAST(6, 13, 0)
+	hrtimer_setup(timer, fn, clock, mode);
+#else
+	hrtimer_init(timer, clock, mode);
+	timer->function = fn;
+#endif
+}
+
 /* ------------------------------------------------------------------ */
 /* Air: who hears whom (the rules), and at what signal                */
 /* ------------------------------------------------------------------ */
 
-#define VWIFI_DENY_HASH_BITS	6
-#define VWIFI_DENY_MAX		4096
+#define VWIFI_RULE_HASH_BITS	6
+#define VWIFI_RULE_MAX		4096	/* pairs with a rule */
+#define VWIFI_LOSS_ALL		1000000	/* a link rule's loss: parts per million */
+#define VWIFI_DELAY_MAX_US	10000000
+#define VWIFI_SIGNAL_MIN	(-150)	/* dBm, a link rule's signal */
+#define VWIFI_SIGNAL_MAX	30
 
 /*
- * A denylist pair: @rx drops every frame @tx sends.  Added and removed
- * under vwifi_mutex, looked up under RCU on the data path, where the
- * pointers are only compared.  A pair goes (__vwifi_deny_forget) before
- * either of its interfaces does.
+ * What @rx hears of what @tx sends, where a rule changes it: one entry
+ * per ordered pair, whatever its rules.  The denylist is the first kind
+ * (@deny: @rx hears nothing of @tx); a link rule (@link) loses, delays
+ * or sets the signal of what @rx hears.  Entries are added and changed
+ * under vwifi_mutex and looked up under RCU, where the interfaces are
+ * only compared.  An entry goes when its last rule does, and before
+ * either of its interfaces (__vwifi_rules_forget).  The rule fields are
+ * written with WRITE_ONCE: a frame meeting a change half made sees some
+ * fields old and some new, as it would meet a change a moment earlier
+ * or later.
  */
-struct vwifi_deny {
-	struct hlist_node node;		/* in vwifi_deny_hash */
-	struct list_head list;		/* in vwifi_deny_list, oldest first */
+struct vwifi_rule {
+	struct hlist_node node;		/* in vwifi_rule_hash */
+	struct list_head list;		/* in vwifi_rule_list, oldest first */
 	struct rcu_head rcu;
 	struct vwifi_vif *rx;
 	struct vwifi_vif *tx;
+	bool deny;
+	bool link;
+	bool has_signal;
+	s32 signal;			/* dBm, with @has_signal */
+	u32 loss;			/* parts per million of the data frames lost */
+	u32 delay_us;			/* what each data frame waits... */
+	u32 jitter_us;			/* ... plus up to this much more */
 };
 
-static DEFINE_HASHTABLE(vwifi_deny_hash, VWIFI_DENY_HASH_BITS);
-static LIST_HEAD(vwifi_deny_list);	/* under vwifi_mutex */
-/* Written under vwifi_mutex; read locklessly by vwifi_denied() */
+static DEFINE_HASHTABLE(vwifi_rule_hash, VWIFI_RULE_HASH_BITS);
+static LIST_HEAD(vwifi_rule_list);	/* under vwifi_mutex */
+/* Written under vwifi_mutex; read locklessly by vwifi_rule_get() */
+static unsigned int vwifi_rule_count;
+/* Under vwifi_mutex: the pairs with each kind of rule, and a generation
+ * bumped on every change, for dump consistency
+ */
 static unsigned int vwifi_deny_count;
-/* Under vwifi_mutex: bumped on every change, for dump consistency */
-static unsigned int vwifi_deny_gen;
+static unsigned int vwifi_link_rule_count;
+static unsigned int vwifi_rule_gen;
 
-static u64 vwifi_deny_key(const struct vwifi_vif *rx, const struct vwifi_vif *tx)
+static u64 vwifi_rule_key(const struct vwifi_vif *rx, const struct vwifi_vif *tx)
 {
 	return (u64)rx->id << 32 | tx->id;
 }
 
 /* Under RCU or vwifi_mutex */
-static struct vwifi_deny *vwifi_deny_find(const struct vwifi_vif *rx,
+static struct vwifi_rule *vwifi_rule_find(const struct vwifi_vif *rx,
 					  const struct vwifi_vif *tx)
 {
-	struct vwifi_deny *d;
+	struct vwifi_rule *r;
 
-	hash_for_each_possible_rcu(vwifi_deny_hash, d, node, vwifi_deny_key(rx, tx),
+	hash_for_each_possible_rcu(vwifi_rule_hash, r, node, vwifi_rule_key(rx, tx),
 				   lockdep_is_held(&vwifi_mutex))
-		if (d->rx == rx && d->tx == tx)
-			return d;
+		if (r->rx == rx && r->tx == tx)
+			return r;
 	return NULL;
+}
+
+/* The rules of the pair, if any.  Under RCU or vwifi_mutex. */
+static struct vwifi_rule *vwifi_rule_get(const struct vwifi_vif *rx,
+					 const struct vwifi_vif *tx)
+{
+	/* No rule costs one load */
+	if (likely(!READ_ONCE(vwifi_rule_count)))
+		return NULL;
+	return vwifi_rule_find(rx, tx);
 }
 
 /* Whether @rx drops everything @tx sends.  Under RCU or vwifi_mutex. */
 static bool vwifi_denied(const struct vwifi_vif *rx, const struct vwifi_vif *tx)
 {
-	/* An empty denylist costs one load */
-	if (likely(!READ_ONCE(vwifi_deny_count)))
-		return false;
-	return vwifi_deny_find(rx, tx);
+	const struct vwifi_rule *r = vwifi_rule_get(rx, tx);
+
+	return r && READ_ONCE(r->deny);
+}
+
+/* The entry of the pair, made if it has none */
+static struct vwifi_rule *__vwifi_rule_make(struct vwifi_vif *rx, struct vwifi_vif *tx,
+					    struct netlink_ext_ack *extack)
+{
+	struct vwifi_rule *r;
+
+	lockdep_assert_held(&vwifi_mutex);
+	r = vwifi_rule_find(rx, tx);
+	if (r)
+		return r;
+	if (vwifi_rule_count >= VWIFI_RULE_MAX) {
+		NL_SET_ERR_MSG(extack, "rule table full");
+		return ERR_PTR(-ENOSPC);
+	}
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return ERR_PTR(-ENOMEM);
+	r->rx = rx;
+	r->tx = tx;
+	list_add_tail(&r->list, &vwifi_rule_list);
+	hash_add_rcu(vwifi_rule_hash, &r->node, vwifi_rule_key(rx, tx));
+	WRITE_ONCE(vwifi_rule_count, vwifi_rule_count + 1);
+	return r;
+}
+
+static void __vwifi_rule_remove(struct vwifi_rule *r)
+{
+	lockdep_assert_held(&vwifi_mutex);
+	vwifi_deny_count -= r->deny;
+	vwifi_link_rule_count -= r->link;
+	hash_del_rcu(&r->node);
+	list_del(&r->list);
+	WRITE_ONCE(vwifi_rule_count, vwifi_rule_count - 1);
+	vwifi_rule_gen++;
+	kfree_rcu(r, rcu);
+}
+
+/* Drop the entry of @r's pair if no rule is left in it */
+static void __vwifi_rule_put(struct vwifi_rule *r)
+{
+	lockdep_assert_held(&vwifi_mutex);
+	vwifi_rule_gen++;
+	if (!r->deny && !r->link)
+		__vwifi_rule_remove(r);
 }
 
 static int __vwifi_deny_add(struct vwifi_vif *rx, struct vwifi_vif *tx,
 			    struct netlink_ext_ack *extack)
 {
-	struct vwifi_deny *d;
+	struct vwifi_rule *r;
 
 	lockdep_assert_held(&vwifi_mutex);
-	if (vwifi_deny_find(rx, tx)) {
+	r = vwifi_rule_find(rx, tx);
+	if (r && r->deny) {
 		NL_SET_ERR_MSG(extack, "pair already in the denylist");
 		return -EEXIST;
 	}
-	if (vwifi_deny_count >= VWIFI_DENY_MAX) {
-		NL_SET_ERR_MSG(extack, "denylist full");
-		return -ENOSPC;
-	}
-	d = kzalloc(sizeof(*d), GFP_KERNEL);
-	if (!d)
-		return -ENOMEM;
-	d->rx = rx;
-	d->tx = tx;
-	list_add_tail(&d->list, &vwifi_deny_list);
-	hash_add_rcu(vwifi_deny_hash, &d->node, vwifi_deny_key(rx, tx));
-	WRITE_ONCE(vwifi_deny_count, vwifi_deny_count + 1);
-	vwifi_deny_gen++;
+	r = __vwifi_rule_make(rx, tx, extack);
+	if (IS_ERR(r))
+		return PTR_ERR(r);
+	WRITE_ONCE(r->deny, true);
+	vwifi_deny_count++;
+	vwifi_rule_gen++;
 	return 0;
 }
 
-static void __vwifi_deny_remove(struct vwifi_deny *d)
+static int __vwifi_deny_del(struct vwifi_vif *rx, struct vwifi_vif *tx,
+			    struct netlink_ext_ack *extack)
 {
+	struct vwifi_rule *r = vwifi_rule_find(rx, tx);
+
 	lockdep_assert_held(&vwifi_mutex);
-	hash_del_rcu(&d->node);
-	list_del(&d->list);
-	WRITE_ONCE(vwifi_deny_count, vwifi_deny_count - 1);
-	vwifi_deny_gen++;
-	kfree_rcu(d, rcu);
+	if (!r || !r->deny) {
+		NL_SET_ERR_MSG(extack, "pair not in the denylist");
+		return -ENOENT;
+	}
+	WRITE_ONCE(r->deny, false);
+	vwifi_deny_count--;
+	__vwifi_rule_put(r);
+	return 0;
 }
 
-/* Remove the pairs @vif is part of (all pairs if @vif is NULL) */
-static void __vwifi_deny_forget(const struct vwifi_vif *vif)
+/* A link rule's new values; a field not given (false @set_*) is kept */
+struct vwifi_link_set {
+	bool set_loss, set_delay, set_jitter, set_signal;
+	u32 loss;
+	u32 delay_us;
+	u32 jitter_us;
+	s32 signal;
+};
+
+static int __vwifi_link_rule_set(struct vwifi_vif *rx, struct vwifi_vif *tx,
+				 const struct vwifi_link_set *set,
+				 struct netlink_ext_ack *extack)
 {
-	struct vwifi_deny *d, *tmp;
+	struct vwifi_rule *r;
 
 	lockdep_assert_held(&vwifi_mutex);
-	list_for_each_entry_safe(d, tmp, &vwifi_deny_list, list)
-		if (!vif || d->rx == vif || d->tx == vif)
-			__vwifi_deny_remove(d);
+	r = __vwifi_rule_make(rx, tx, extack);
+	if (IS_ERR(r))
+		return PTR_ERR(r);
+	if (set->set_loss)
+		WRITE_ONCE(r->loss, set->loss);
+	if (set->set_delay)
+		WRITE_ONCE(r->delay_us, set->delay_us);
+	if (set->set_jitter)
+		WRITE_ONCE(r->jitter_us, set->jitter_us);
+	if (set->set_signal) {
+		WRITE_ONCE(r->signal, set->signal);
+		WRITE_ONCE(r->has_signal, true);
+	}
+	if (!r->link)
+		vwifi_link_rule_count++;
+	WRITE_ONCE(r->link, true);
+	vwifi_rule_gen++;
+	return 0;
+}
+
+static int __vwifi_link_rule_del(struct vwifi_vif *rx, struct vwifi_vif *tx,
+				 struct netlink_ext_ack *extack)
+{
+	struct vwifi_rule *r = vwifi_rule_find(rx, tx);
+
+	lockdep_assert_held(&vwifi_mutex);
+	if (!r || !r->link) {
+		NL_SET_ERR_MSG(extack, "no link rule for this pair");
+		return -ENOENT;
+	}
+	WRITE_ONCE(r->link, false);
+	WRITE_ONCE(r->has_signal, false);
+	WRITE_ONCE(r->loss, 0);
+	WRITE_ONCE(r->delay_us, 0);
+	WRITE_ONCE(r->jitter_us, 0);
+	vwifi_link_rule_count--;
+	__vwifi_rule_put(r);
+	return 0;
+}
+
+/*
+ * Remove the rules @vif is part of (all rules if @vif is NULL), of the
+ * kinds asked for
+ */
+static void __vwifi_rules_forget(const struct vwifi_vif *vif, bool deny, bool link)
+{
+	struct vwifi_rule *r, *tmp;
+
+	lockdep_assert_held(&vwifi_mutex);
+	list_for_each_entry_safe(r, tmp, &vwifi_rule_list, list) {
+		if (vif && r->rx != vif && r->tx != vif)
+			continue;
+		if (deny && r->deny) {
+			WRITE_ONCE(r->deny, false);
+			vwifi_deny_count--;
+		}
+		if (link && r->link)
+			__vwifi_link_rule_del(r->rx, r->tx, NULL);
+		else
+			__vwifi_rule_put(r);
+	}
 }
 
 /*
@@ -712,15 +892,22 @@ static bool vwifi_air_hears(const struct vwifi_vif *rx, const struct vwifi_vif *
 }
 
 /*
- * Received signal strength between two interfaces, in dBm.  Stable for
- * a pair and symmetric; a later radio medium (positions, path loss)
- * replaces this one function.
+ * The signal @rx receives @tx at, in dBm: a link rule's, or one stable
+ * for the pair and symmetric; a later radio medium (positions, path
+ * loss) replaces the latter.
  */
-static int vwifi_signal_dbm(const struct vwifi_vif *a, const struct vwifi_vif *b)
+static int vwifi_signal_dbm(const struct vwifi_vif *rx, const struct vwifi_vif *tx)
 {
-	u32 dist = a->id > b->id ? a->id - b->id : b->id - a->id;
+	u32 dist = rx->id > tx->id ? rx->id - tx->id : tx->id - rx->id;
+	int signal = -40 - 3 * (int)(dist % 16);
+	const struct vwifi_rule *r;
 
-	return -40 - 3 * (int)(dist % 16);
+	rcu_read_lock();
+	r = vwifi_rule_get(rx, tx);
+	if (r && READ_ONCE(r->has_signal))
+		signal = READ_ONCE(r->signal);
+	rcu_read_unlock();
+	return signal;
 }
 
 /* The same for an interface in another guest, from both addresses */
@@ -857,6 +1044,9 @@ static struct vwifi_vif *vwifi_vif_by_addr(const u8 *addr)
 	return vif && netif_running(vif->ndev) ? vif : NULL;
 }
 
+static enum hrtimer_restart vwifi_delayq_fire(struct hrtimer *timer);
+static void vwifi_delayq_close(struct vwifi_peer *peer);
+
 static struct vwifi_peer *vwifi_peer_alloc(struct vwifi_vif *owner, const u8 *addr,
 					   bool port_control)
 {
@@ -880,6 +1070,9 @@ static struct vwifi_peer *vwifi_peer_alloc(struct vwifi_vif *owner, const u8 *ad
 	peer->last_tx = jiffies;
 	peer->last_heard = jiffies;
 	atomic_long_set(&peer->tx_failed, 0);
+	skb_queue_head_init(&peer->delayq.q);
+	vwifi_hrtimer_setup(&peer->delayq.timer, vwifi_delayq_fire, CLOCK_MONOTONIC,
+			    HRTIMER_MODE_ABS_SOFT);
 	return peer;
 }
 
@@ -971,6 +1164,7 @@ static void vwifi_unlink_one(struct vwifi_peer *peer)
 		RCU_INIT_POINTER(peer->owner->ap_link, NULL);
 	hash_del_rcu(&peer->node);
 	peer->owner->n_peers--;
+	vwifi_delayq_close(peer);
 	call_rcu(&peer->rcu, vwifi_peer_free_rcu);
 }
 
@@ -1104,6 +1298,131 @@ static bool vwifi_rx_up(struct vwifi_vif *dst, struct vwifi_peer *rx,
 static bool vwifi_receive(struct vwifi_vif *dst, struct vwifi_peer *rx,
 			  struct sk_buff *skb, const struct vwifi_vif *origin);
 
+#define VWIFI_DELAYQ_MAX	1000	/* frames waiting on one link end */
+
+struct vwifi_delay_cb {
+	ktime_t due;
+	bool from_sender;		/* the link's far end sent it (no relay) */
+};
+
+static struct vwifi_delay_cb *vwifi_delay_cb(struct sk_buff *skb)
+{
+	BUILD_BUG_ON(sizeof(struct vwifi_delay_cb) > sizeof(skb->cb));
+	return (struct vwifi_delay_cb *)skb->cb;
+}
+
+/* Whether a link rule loses this frame.  Under RCU. */
+static bool vwifi_rule_loses(const struct vwifi_rule *r)
+{
+	u32 loss = READ_ONCE(r->loss);
+
+	return loss && (loss >= VWIFI_LOSS_ALL || get_random_u32() % VWIFI_LOSS_ALL < loss);
+}
+
+/* When a frame sent now under the link rule @r arrives, if it waits.  Under RCU. */
+static ktime_t vwifi_rule_due(const struct vwifi_rule *r)
+{
+	u64 us = READ_ONCE(r->delay_us);
+	u32 jitter = READ_ONCE(r->jitter_us);
+
+	if (jitter)
+		us += ((u64)get_random_u32() * (jitter + 1)) >> 32;
+	return ktime_add_us(ktime_get(), us);
+}
+
+/*
+ * Queue @skb on @rx (the receiver's end of the link) until @due, behind
+ * the frames already waiting there: one transmitter's frames arrive in
+ * order.  From the transmit path (BH off) or the timer.  False, and @skb
+ * is not consumed, if the queue is full or closed.
+ */
+static bool vwifi_delayq_add(struct vwifi_peer *rx, struct sk_buff *skb, ktime_t due,
+			     bool from_sender)
+{
+	struct vwifi_delayq *dq = &rx->delayq;
+	struct sk_buff *last;
+	bool queued = false;
+
+	spin_lock_bh(&dq->q.lock);
+	if (dq->closed || skb_queue_len(&dq->q) >= VWIFI_DELAYQ_MAX)
+		goto out;
+	last = skb_peek_tail(&dq->q);
+	if (last && ktime_before(due, vwifi_delay_cb(last)->due))
+		due = vwifi_delay_cb(last)->due;
+	/* The frame now belongs to the receiver's device, which outlives
+	 * this queue (the sender, or the station an AP relays for, may go
+	 * while it waits); crossing network namespaces scrubs it here.
+	 */
+	skb_scrub_packet(skb, !net_eq(dev_net(skb->dev), dev_net(rx->owner->ndev)));
+	skb_orphan(skb);
+	skb->dev = rx->owner->ndev;
+	vwifi_delay_cb(skb)->due = due;
+	vwifi_delay_cb(skb)->from_sender = from_sender;
+	__skb_queue_tail(&dq->q, skb);
+	/* An empty queue has no timer pending: the first frame arms it */
+	if (!last)
+		hrtimer_start(&dq->timer, due, HRTIMER_MODE_ABS_SOFT);
+	queued = true;
+out:
+	spin_unlock_bh(&dq->q.lock);
+	return queued;
+}
+
+/* Softirq: hand the frames that are due to the receiver, then rearm for the next */
+static enum hrtimer_restart vwifi_delayq_fire(struct hrtimer *timer)
+{
+	struct vwifi_delayq *dq = container_of(timer, struct vwifi_delayq, timer);
+	struct vwifi_peer *rx = container_of(dq, struct vwifi_peer, delayq);
+	enum hrtimer_restart ret = HRTIMER_NORESTART;
+	ktime_t now = ktime_get();
+	struct sk_buff_head due;
+	struct sk_buff *skb;
+
+	__skb_queue_head_init(&due);
+	spin_lock_bh(&dq->q.lock);
+	while ((skb = skb_peek(&dq->q)) && !ktime_after(vwifi_delay_cb(skb)->due, now))
+		__skb_queue_tail(&due, __skb_dequeue(&dq->q));
+	if (skb) {
+		hrtimer_set_expires(timer, vwifi_delay_cb(skb)->due);
+		ret = HRTIMER_RESTART;
+	}
+	spin_unlock_bh(&dq->q.lock);
+
+	rcu_read_lock();
+	while ((skb = __skb_dequeue(&due))) {
+		/* The sender is the relay check's origin while the link stands */
+		bool origin = vwifi_delay_cb(skb)->from_sender && READ_ONCE(rx->twin);
+
+		vwifi_receive(rx->owner, rx, skb, origin ? rx->vif : NULL);
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
+/*
+ * The link end @peer goes: what waits there is dropped (the receiver's
+ * loss) and nothing more is queued.  Under vwifi_mutex.
+ */
+static void vwifi_delayq_close(struct vwifi_peer *peer)
+{
+	struct vwifi_delayq *dq = &peer->delayq;
+	struct sk_buff_head left;
+	unsigned int n;
+
+	__skb_queue_head_init(&left);
+	spin_lock_bh(&dq->q.lock);
+	dq->closed = true;
+	skb_queue_splice_init(&dq->q, &left);
+	spin_unlock_bh(&dq->q.lock);
+	hrtimer_cancel(&dq->timer);
+	n = skb_queue_len(&left);
+	if (!n)
+		return;
+	atomic_long_add(n, &peer->owner->rx_dropped);
+	atomic_long_add(n, &vwifi_link_stats.delay_dropped);
+	__skb_queue_purge(&left);
+}
+
 /*
  * Transmit @skb over the link @tx (the sender's entry for the receiver).
  * @origin is the interface the frame started from (differs from the
@@ -1115,7 +1434,9 @@ static bool vwifi_link_xmit(struct vwifi_peer *tx, struct sk_buff *skb,
 {
 	struct vwifi_peer *rx = READ_ONCE(tx->twin);
 	struct vwifi_vif *dst = tx->vif;
+	const struct vwifi_rule *rule;
 	unsigned int len = skb->len;
+	bool delayed;
 
 	if (!dst)
 		return vwifi_virtio_xmit(tx, skb);
@@ -1125,16 +1446,33 @@ static bool vwifi_link_xmit(struct vwifi_peer *tx, struct sk_buff *skb,
 	if ((!READ_ONCE(tx->authorized) || !READ_ONCE(rx->authorized)) &&
 	    !vwifi_is_eapol(skb))
 		goto drop;
+	rule = vwifi_rule_get(dst, tx->owner);
 	/* @origin is NULL for frames from another guest */
-	if (!vwifi_air_hears(dst, tx->owner) ||
+	if ((rule && READ_ONCE(rule->deny)) ||
 	    (origin && origin != tx->owner && !vwifi_air_hears(dst, origin)))
 		goto drop;
+	if (rule && vwifi_rule_loses(rule)) {
+		atomic_long_inc(&vwifi_link_stats.lost);
+		goto drop;
+	}
+	/* A frame waits if its rule delays it or others wait before it */
+	delayed = (rule && (READ_ONCE(rule->delay_us) || READ_ONCE(rule->jitter_us))) ||
+		  !skb_queue_empty_lockless(&rx->delayq.q);
+	if (delayed) {
+		if (!vwifi_delayq_add(rx, skb, rule ? vwifi_rule_due(rule) : ktime_get(),
+				      origin == tx->owner)) {
+			atomic_long_inc(&vwifi_link_stats.delay_dropped);
+			goto drop;
+		}
+		atomic_long_inc(&vwifi_link_stats.delayed);
+	}
 	vwifi_stats_add(tx->stats, false, len);
 	vwifi_touch(&tx->last_tx);
 	/* Sent: like an acknowledged frame, a drop beyond this hop is the
 	 * receiver's, counted there
 	 */
-	vwifi_receive(dst, rx, skb, origin);
+	if (!delayed)
+		vwifi_receive(dst, rx, skb, origin);
 	return true;
 drop:
 	atomic_long_inc(&tx->tx_failed);
@@ -5665,7 +6003,7 @@ static void vwifi_ndo_uninit(struct net_device *ndev)
 		__vwifi_unlink(peer);
 	__vwifi_forget_far_ends(vif);
 	vwifi_bss_clear(&vif->bss);
-	__vwifi_deny_forget(vif);
+	__vwifi_rules_forget(vif, true, true);
 	/* The medium's receive path looks interfaces up under RCU */
 	list_del_rcu(&vif->list);
 	list_del_init(&vif->radio_node);
@@ -5889,7 +6227,7 @@ static struct vwifi_vif *__vwifi_nl_vif(struct genl_info *info, int name_type,
 	return ERR_PTR(-EINVAL);
 }
 
-/* The pair a DENY_ADD or DENY_DEL request names.  Under rtnl and vwifi_mutex. */
+/* The pair a DENY_* or LINK_* request names.  Under rtnl and vwifi_mutex. */
 static int vwifi_nl_pair(struct genl_info *info, struct vwifi_vif **rx,
 			 struct vwifi_vif **tx)
 {
@@ -5900,7 +6238,7 @@ static int vwifi_nl_pair(struct genl_info *info, struct vwifi_vif **rx,
 	if (IS_ERR(*tx))
 		return PTR_ERR(*tx);
 	if (*rx == *tx) {
-		NL_SET_ERR_MSG(info->extack, "an interface cannot deny itself");
+		NL_SET_ERR_MSG(info->extack, "an interface cannot pair with itself");
 		return -EINVAL;
 	}
 	return 0;
@@ -5924,21 +6262,13 @@ static int vwifi_nl_deny_add(struct sk_buff *skb, struct genl_info *info)
 static int vwifi_nl_deny_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct vwifi_vif *rx, *tx;
-	struct vwifi_deny *d;
 	int err;
 
 	rtnl_lock();
 	mutex_lock(&vwifi_mutex);
 	err = vwifi_nl_pair(info, &rx, &tx);
-	if (!err) {
-		d = vwifi_deny_find(rx, tx);
-		if (d) {
-			__vwifi_deny_remove(d);
-		} else {
-			NL_SET_ERR_MSG(info->extack, "pair not in the denylist");
-			err = -ENOENT;
-		}
-	}
+	if (!err)
+		err = __vwifi_deny_del(rx, tx, info->extack);
 	mutex_unlock(&vwifi_mutex);
 	rtnl_unlock();
 	return err;
@@ -5947,9 +6277,69 @@ static int vwifi_nl_deny_del(struct sk_buff *skb, struct genl_info *info)
 static int vwifi_nl_deny_clear(struct sk_buff *skb, struct genl_info *info)
 {
 	mutex_lock(&vwifi_mutex);
-	__vwifi_deny_forget(NULL);
+	__vwifi_rules_forget(NULL, true, false);
 	mutex_unlock(&vwifi_mutex);
 	return 0;
+}
+
+/* The values a LINK_SET request gives (the policy checked their ranges) */
+static int vwifi_nl_link_values(struct genl_info *info, struct vwifi_link_set *set)
+{
+	struct nlattr **tb = info->attrs;
+
+	memset(set, 0, sizeof(*set));
+	set->set_loss = tb[VWIFI_ATTR_LINK_LOSS];
+	set->set_delay = tb[VWIFI_ATTR_LINK_DELAY];
+	set->set_jitter = tb[VWIFI_ATTR_LINK_JITTER];
+	set->set_signal = tb[VWIFI_ATTR_LINK_SIGNAL];
+	if (set->set_loss)
+		set->loss = nla_get_u32(tb[VWIFI_ATTR_LINK_LOSS]);
+	if (set->set_delay)
+		set->delay_us = nla_get_u32(tb[VWIFI_ATTR_LINK_DELAY]);
+	if (set->set_jitter)
+		set->jitter_us = nla_get_u32(tb[VWIFI_ATTR_LINK_JITTER]);
+	if (set->set_signal)
+		set->signal = nla_get_s32(tb[VWIFI_ATTR_LINK_SIGNAL]);
+	if (!set->set_loss && !set->set_delay && !set->set_jitter && !set->set_signal) {
+		NL_SET_ERR_MSG(info->extack, "nothing to set (loss, delay, jitter, signal)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* vwifi-tool link set SRC DST ...: what DST hears of SRC */
+static int vwifi_nl_link_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vwifi_link_set set;
+	struct vwifi_vif *rx, *tx;
+	int err;
+
+	err = vwifi_nl_link_values(info, &set);
+	if (err)
+		return err;
+	rtnl_lock();
+	mutex_lock(&vwifi_mutex);
+	err = vwifi_nl_pair(info, &rx, &tx);
+	if (!err)
+		err = __vwifi_link_rule_set(rx, tx, &set, info->extack);
+	mutex_unlock(&vwifi_mutex);
+	rtnl_unlock();
+	return err;
+}
+
+static int vwifi_nl_link_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vwifi_vif *rx, *tx;
+	int err;
+
+	rtnl_lock();
+	mutex_lock(&vwifi_mutex);
+	err = vwifi_nl_pair(info, &rx, &tx);
+	if (!err)
+		err = __vwifi_link_rule_del(rx, tx, info->extack);
+	mutex_unlock(&vwifi_mutex);
+	rtnl_unlock();
+	return err;
 }
 
 /* vwifi-tool radio add [NAME]: the reply names the wiphy and its interface */
@@ -6076,9 +6466,9 @@ static int vwifi_nl_get_status(struct sk_buff *skb, struct genl_info *info)
 {
 	bool admin = netlink_capable(skb, CAP_NET_ADMIN);
 	struct net *net = genl_info_net(info);
-	u32 n_ifaces = 0, n_deny = 0, n_radios = 0;
+	u32 n_ifaces = 0, n_deny = 0, n_link = 0, n_radios = 0;
 	struct vwifi_radio *radio;
-	struct vwifi_deny *d;
+	struct vwifi_rule *r;
 	struct vwifi_vif *vif;
 	struct sk_buff *msg;
 	void *hdr;
@@ -6089,9 +6479,12 @@ static int vwifi_nl_get_status(struct sk_buff *skb, struct genl_info *info)
 		n_radios += admin || net_eq(wiphy_net(radio->wiphy), net);
 	list_for_each_entry(vif, &vwifi_vifs, list)
 		n_ifaces += vwifi_nl_visible(vif, net, admin);
-	list_for_each_entry(d, &vwifi_deny_list, list)
-		n_deny += vwifi_nl_visible(d->rx, net, admin) &&
-			  vwifi_nl_visible(d->tx, net, admin);
+	list_for_each_entry(r, &vwifi_rule_list, list) {
+		if (!vwifi_nl_visible(r->rx, net, admin) || !vwifi_nl_visible(r->tx, net, admin))
+			continue;
+		n_deny += r->deny;
+		n_link += r->link;
+	}
 	mutex_unlock(&vwifi_mutex);
 	rtnl_unlock();
 
@@ -6103,7 +6496,12 @@ static int vwifi_nl_get_status(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(msg, VWIFI_ATTR_VERSION, VWIFI_GENL_VERSION) ||
 	    nla_put_u32(msg, VWIFI_ATTR_NUM_IFACES, n_ifaces) ||
 	    nla_put_u32(msg, VWIFI_ATTR_NUM_DENY, n_deny) ||
-	    nla_put_u32(msg, VWIFI_ATTR_DENY_MAX, VWIFI_DENY_MAX) ||
+	    nla_put_u32(msg, VWIFI_ATTR_DENY_MAX, VWIFI_RULE_MAX) ||
+	    nla_put_u32(msg, VWIFI_ATTR_NUM_LINK_RULES, n_link) ||
+	    vwifi_nl_put_counter(msg, VWIFI_ATTR_LINK_LOST, &vwifi_link_stats.lost) ||
+	    vwifi_nl_put_counter(msg, VWIFI_ATTR_LINK_DELAYED, &vwifi_link_stats.delayed) ||
+	    vwifi_nl_put_counter(msg, VWIFI_ATTR_LINK_DELAY_DROPPED,
+				 &vwifi_link_stats.delay_dropped) ||
 	    nla_put_u32(msg, VWIFI_ATTR_NUM_RADIOS, n_radios) ||
 	    nla_put_u32(msg, VWIFI_ATTR_RADIO_MAX, VWIFI_MAX_RADIOS) ||
 	    vwifi_nl_put_mgmt(msg) || vwifi_nl_put_virtio(msg)) {
@@ -6174,18 +6572,35 @@ static int vwifi_nl_dump_iface(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
-static int vwifi_nl_dump_one_deny(struct sk_buff *skb, struct netlink_callback *cb,
-				  const struct vwifi_deny *d)
+static int vwifi_nl_put_rule_pair(struct sk_buff *skb, const struct vwifi_rule *r)
 {
-	void *hdr = vwifi_nl_dump_put(skb, cb, VWIFI_CMD_DENY_GET);
+	return vwifi_nl_put_iface(skb, r->rx, VWIFI_ATTR_DST_IFNAME, VWIFI_ATTR_DST_IFINDEX,
+				  VWIFI_ATTR_DST_NETNS_INUM) ?:
+	       vwifi_nl_put_iface(skb, r->tx, VWIFI_ATTR_SRC_IFNAME, VWIFI_ATTR_SRC_IFINDEX,
+				  VWIFI_ATTR_SRC_NETNS_INUM);
+}
+
+/* A link rule's values: those it changes (a delay or jitter of 0 changes nothing) */
+static int vwifi_nl_put_link_rule(struct sk_buff *skb, const struct vwifi_rule *r)
+{
+	if ((r->loss && nla_put_u32(skb, VWIFI_ATTR_LINK_LOSS, r->loss)) ||
+	    (r->delay_us && nla_put_u32(skb, VWIFI_ATTR_LINK_DELAY, r->delay_us)) ||
+	    (r->jitter_us && nla_put_u32(skb, VWIFI_ATTR_LINK_JITTER, r->jitter_us)) ||
+	    (r->has_signal && nla_put_s32(skb, VWIFI_ATTR_LINK_SIGNAL, r->signal)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int vwifi_nl_dump_one_rule(struct sk_buff *skb, struct netlink_callback *cb,
+				  const struct vwifi_rule *r, u8 cmd)
+{
+	void *hdr = vwifi_nl_dump_put(skb, cb, cmd);
 
 	if (!hdr)
 		return -EMSGSIZE;
 	genl_dump_check_consistent(cb, hdr);
-	if (vwifi_nl_put_iface(skb, d->rx, VWIFI_ATTR_DST_IFNAME, VWIFI_ATTR_DST_IFINDEX,
-			       VWIFI_ATTR_DST_NETNS_INUM) ||
-	    vwifi_nl_put_iface(skb, d->tx, VWIFI_ATTR_SRC_IFNAME, VWIFI_ATTR_SRC_IFINDEX,
-			       VWIFI_ATTR_SRC_NETNS_INUM)) {
+	if (vwifi_nl_put_rule_pair(skb, r) ||
+	    (cmd == VWIFI_CMD_LINK_GET && vwifi_nl_put_link_rule(skb, r))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -6193,22 +6608,26 @@ static int vwifi_nl_dump_one_deny(struct sk_buff *skb, struct netlink_callback *
 	return 0;
 }
 
-/* cb->args[0]: how many visible pairs earlier calls sent */
-static int vwifi_nl_dump_deny(struct sk_buff *skb, struct netlink_callback *cb)
+/*
+ * The visible pairs with a rule of the kind @cmd lists, oldest pair first;
+ * cb->args[0]: how many earlier calls sent
+ */
+static int vwifi_nl_dump_rules(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd)
 {
 	bool admin = netlink_capable(cb->skb, CAP_NET_ADMIN);
 	struct net *net = sock_net(skb->sk);
 	long idx = 0, start = cb->args[0];
-	struct vwifi_deny *d;
+	struct vwifi_rule *r;
 
 	rtnl_lock();
 	mutex_lock(&vwifi_mutex);
-	cb->seq = vwifi_deny_gen;
-	list_for_each_entry(d, &vwifi_deny_list, list) {
-		if (!vwifi_nl_visible(d->rx, net, admin) ||
-		    !vwifi_nl_visible(d->tx, net, admin) || idx++ < start)
+	cb->seq = vwifi_rule_gen;
+	list_for_each_entry(r, &vwifi_rule_list, list) {
+		if (!(cmd == VWIFI_CMD_DENY_GET ? r->deny : r->link) ||
+		    !vwifi_nl_visible(r->rx, net, admin) ||
+		    !vwifi_nl_visible(r->tx, net, admin) || idx++ < start)
 			continue;
-		if (vwifi_nl_dump_one_deny(skb, cb, d)) {
+		if (vwifi_nl_dump_one_rule(skb, cb, r, cmd)) {
 			idx--;
 			break;
 		}
@@ -6219,6 +6638,16 @@ static int vwifi_nl_dump_deny(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+static int vwifi_nl_dump_deny(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return vwifi_nl_dump_rules(skb, cb, VWIFI_CMD_DENY_GET);
+}
+
+static int vwifi_nl_dump_link(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return vwifi_nl_dump_rules(skb, cb, VWIFI_CMD_LINK_GET);
+}
+
 /* Commands that take no attribute: strict validation refuses every one */
 static const struct nla_policy vwifi_nl_policy_none[VWIFI_ATTR_MAX + 1] = {};
 
@@ -6227,6 +6656,23 @@ static const struct nla_policy vwifi_nl_policy_pair[VWIFI_ATTR_MAX + 1] = {
 	[VWIFI_ATTR_DST_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
 	[VWIFI_ATTR_SRC_IFNAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
 	[VWIFI_ATTR_SRC_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+/* Not const: 6.1's policy takes a plain pointer */
+static struct netlink_range_validation vwifi_nl_loss_range = { .max = VWIFI_LOSS_ALL };
+static struct netlink_range_validation vwifi_nl_delay_range = {
+	.max = VWIFI_DELAY_MAX_US,
+};
+
+static const struct nla_policy vwifi_nl_policy_link[VWIFI_ATTR_MAX + 1] = {
+	[VWIFI_ATTR_DST_IFNAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
+	[VWIFI_ATTR_DST_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[VWIFI_ATTR_SRC_IFNAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
+	[VWIFI_ATTR_SRC_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[VWIFI_ATTR_LINK_LOSS] = NLA_POLICY_FULL_RANGE(NLA_U32, &vwifi_nl_loss_range),
+	[VWIFI_ATTR_LINK_DELAY] = NLA_POLICY_FULL_RANGE(NLA_U32, &vwifi_nl_delay_range),
+	[VWIFI_ATTR_LINK_JITTER] = NLA_POLICY_FULL_RANGE(NLA_U32, &vwifi_nl_delay_range),
+	[VWIFI_ATTR_LINK_SIGNAL] = NLA_POLICY_RANGE(NLA_S32, VWIFI_SIGNAL_MIN, VWIFI_SIGNAL_MAX),
 };
 
 static const struct nla_policy vwifi_nl_policy_radio[VWIFI_ATTR_MAX + 1] = {
@@ -6271,6 +6717,26 @@ static const struct genl_ops vwifi_nl_ops[] = {
 	{
 		.cmd = VWIFI_CMD_DENY_GET,
 		.dumpit = vwifi_nl_dump_deny,
+		.policy = vwifi_nl_policy_none,
+		.maxattr = VWIFI_ATTR_MAX,
+	},
+	{
+		.cmd = VWIFI_CMD_LINK_SET,
+		.doit = vwifi_nl_link_set,
+		.policy = vwifi_nl_policy_link,
+		.maxattr = VWIFI_ATTR_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = VWIFI_CMD_LINK_DEL,
+		.doit = vwifi_nl_link_del,
+		.policy = vwifi_nl_policy_pair,
+		.maxattr = VWIFI_ATTR_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = VWIFI_CMD_LINK_GET,
+		.dumpit = vwifi_nl_dump_link,
 		.policy = vwifi_nl_policy_none,
 		.maxattr = VWIFI_ATTR_MAX,
 	},

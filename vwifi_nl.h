@@ -32,12 +32,22 @@
  *                                WIPHY_NAME, IFNAME, IFINDEX
  *  VWIFI_CMD_DEL_RADIO    (do)   delete the radio whose wiphy is named
  *                                WIPHY_NAME, with all its interfaces
- * DENY_ADD, DENY_DEL, DENY_CLEAR, NEW_RADIO and DEL_RADIO need
- * CAP_NET_ADMIN (EPERM otherwise).
+ *  VWIFI_CMD_LINK_SET     (do)   a link rule: what the destination hears of
+ *                                the source's data frames (LINK_LOSS lost,
+ *                                LINK_DELAY plus up to LINK_JITTER late, in
+ *                                order) and the signal it hears the source at
+ *                                in scans, beacons and station info
+ *                                (LINK_SIGNAL); the values given replace the
+ *                                pair's, the others stay (none: EINVAL)
+ *  VWIFI_CMD_LINK_DEL     (do)   remove the pair's link rule (ENOENT if none)
+ *  VWIFI_CMD_LINK_GET     (dump) one message per link rule: DST_*, SRC_* and
+ *                                the LINK_* values that change something
+ * DENY_ADD, DENY_DEL, DENY_CLEAR, LINK_SET, LINK_DEL, NEW_RADIO and
+ * DEL_RADIO need CAP_NET_ADMIN (EPERM otherwise).
  * Callers without it see only the interfaces (and pairs) of their own
  * network namespace (and count only their namespace's radios).
  *
- * Naming an interface (DENY_ADD, DENY_DEL): give either its index
+ * Naming an interface (DENY_ADD, DENY_DEL, LINK_SET, LINK_DEL): give either its index
  * (VWIFI_ATTR_{DST,SRC}_IFINDEX, looked up in the caller's network
  * namespace) or its name (VWIFI_ATTR_{DST,SRC}_IFNAME).  A name is looked
  * up first in the caller's network namespace; if no vwifi interface has it
@@ -45,8 +55,10 @@
  * unique (EINVAL, "ambiguous", otherwise).  So "vw1" works from the initial
  * namespace after vw1 was moved to another one.
  *
- * Version 2 added the radio commands and attributes; a version 1 request
- * means the same in version 2.
+ * Version 2 added the radio commands and attributes, version 3 the link
+ * rules (GET_STATUS also: NUM_LINK_RULES, LINK_LOST, LINK_DELAYED,
+ * LINK_DELAY_DROPPED); an older request means the same in a newer version.
+ * DENY_MAX is the most pairs with any rule.
  *
  * NETNS_INUM is the inode number of the interface's network namespace, as
  * stat(2) reports it for /proc/<pid>/ns/net or /run/netns/<name>.
@@ -57,7 +69,7 @@
 #include <linux/types.h>
 
 #define VWIFI_GENL_NAME		"vwifi"
-#define VWIFI_GENL_VERSION	2
+#define VWIFI_GENL_VERSION	3
 
 enum vwifi_cmd {
 	VWIFI_CMD_UNSPEC,
@@ -69,6 +81,9 @@ enum vwifi_cmd {
 	VWIFI_CMD_DENY_GET,
 	VWIFI_CMD_NEW_RADIO,
 	VWIFI_CMD_DEL_RADIO,
+	VWIFI_CMD_LINK_SET,
+	VWIFI_CMD_LINK_DEL,
+	VWIFI_CMD_LINK_GET,
 
 	__VWIFI_CMD_MAX,
 	VWIFI_CMD_MAX = __VWIFI_CMD_MAX - 1
@@ -117,6 +132,16 @@ enum vwifi_attr {
 	VWIFI_ATTR_PROBE_REQ_RX,	/* u64, reply: ... heard by a local AP or IBSS member */
 	VWIFI_ATTR_PROBE_RESP_TX,	/* u64, reply: probe responses they sent */
 	VWIFI_ATTR_PROBE_RESP_RX,	/* u64, reply: ... taken by a local scan */
+	VWIFI_ATTR_LINK_LOSS,		/* u32, parts per million, <= 1000000 */
+	VWIFI_ATTR_LINK_DELAY,		/* u32, microseconds, <= 10000000 */
+	VWIFI_ATTR_LINK_JITTER,		/* u32, microseconds, <= 10000000 */
+	VWIFI_ATTR_LINK_SIGNAL,		/* s32, dBm, -150..30 */
+	VWIFI_ATTR_NUM_LINK_RULES,	/* u32, reply */
+	VWIFI_ATTR_LINK_LOST,		/* u64, reply: data frames a link rule lost */
+	VWIFI_ATTR_LINK_DELAYED,	/* u64, reply: ... it delayed */
+	VWIFI_ATTR_LINK_DELAY_DROPPED,	/* u64, reply: delayed, then dropped (queue full,
+					 * link gone)
+					 */
 
 	__VWIFI_ATTR_MAX,
 	VWIFI_ATTR_MAX = __VWIFI_ATTR_MAX - 1

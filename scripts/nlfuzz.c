@@ -8,7 +8,8 @@
  *   nlfuzz [--vif A --vif B]   run every case; A and B are two vwifi
  *                              interfaces of the caller's netns
  *   nlfuzz --unpriv            cases for a caller without CAP_NET_ADMIN
- *   nlfuzz --churn N A B       add/delete/clear the pair "A denies B" N times
+ *   nlfuzz --churn N A B [C]   add/delete/clear the pair "A denies B" N times
+ *                              (and change a link rule on what B hears of C)
  *
  * Prints "ok - case" / "not ok - case: ..." lines; exit status 1 if any
  * case failed, 2 on a setup error.
@@ -362,6 +363,54 @@ static void cases_names(const char *a, const char *b)
 	check("delete after clear", -ENOENT, 0, "not in the denylist");
 }
 
+/* Link rules: values checked by the policy, the pair as for the denylist */
+static void cases_links(const char *a, const char *b)
+{
+	int16_t short_signal = -70;
+
+	pair_names(VWIFI_CMD_LINK_SET, a, b);
+	check("link set, nothing to set", -EINVAL, 0, "nothing to set");
+	pair_names(VWIFI_CMD_LINK_SET, a, b);
+	put_u32(VWIFI_ATTR_LINK_LOSS, 1000001);
+	check("link set, loss above 100%", -ERANGE, -EINVAL, "");
+	pair_names(VWIFI_CMD_LINK_SET, a, b);
+	put_u32(VWIFI_ATTR_LINK_DELAY, 10000001);
+	check("link set, delay above 10 s", -ERANGE, -EINVAL, "");
+	pair_names(VWIFI_CMD_LINK_SET, a, b);
+	put_u32(VWIFI_ATTR_LINK_SIGNAL, (uint32_t)-151);
+	check("link set, signal below -150 dBm", -ERANGE, -EINVAL, "");
+	pair_names(VWIFI_CMD_LINK_SET, a, b);
+	put(VWIFI_ATTR_LINK_SIGNAL, &short_signal, sizeof(short_signal));
+	check("link set, signal of 2 bytes", -EINVAL, -ERANGE, "");
+	pair_names(VWIFI_CMD_LINK_SET, a, a);
+	put_u32(VWIFI_ATTR_LINK_DELAY, 1000);
+	check("link set, an interface with itself", -EINVAL, 0, "itself");
+	pair_names(VWIFI_CMD_LINK_SET, "nosuch0", b);
+	put_u32(VWIFI_ATTR_LINK_DELAY, 1000);
+	check("link set, unknown destination", -ENODEV, 0, "no vwifi interface");
+	pair_names(VWIFI_CMD_LINK_DEL, a, b);
+	put_u32(VWIFI_ATTR_LINK_DELAY, 1000);
+	check("link del, a value it does not take", -EINVAL, 0, "");
+	pair_names(VWIFI_CMD_LINK_SET, a, b);
+	put_u32(VWIFI_ATTR_LINK_LOSS, 1000000);
+	put_u32(VWIFI_ATTR_LINK_DELAY, 10000000);
+	put_u32(VWIFI_ATTR_LINK_JITTER, 10000000);
+	put_u32(VWIFI_ATTR_LINK_SIGNAL, 30);
+	check("link set, every value at its limit", 0, 0, NULL);
+	pair_names(VWIFI_CMD_DENY_ADD, a, b);
+	check("deny a pair with a link rule", 0, 0, NULL);
+	start(family, NLM_F_DUMP, VWIFI_CMD_LINK_GET);
+	check("link dump", 1, 0, NULL);
+	start(family, 0, VWIFI_CMD_DENY_CLEAR);
+	check("clear the denylist, the link rule stays", 0, 0, NULL);
+	pair_names(VWIFI_CMD_LINK_DEL, a, b);
+	check("link del", 0, 0, NULL);
+	pair_names(VWIFI_CMD_LINK_DEL, a, b);
+	check("link del again", -ENOENT, 0, "no link rule");
+	start(family, NLM_F_DUMP, VWIFI_CMD_LINK_GET);
+	check("link dump, empty", 1, 0, NULL);
+}
+
 static void radio_cmd(uint8_t cmd, const char *name)
 {
 	start(family, 0, cmd);
@@ -411,13 +460,20 @@ static void cases_unpriv(void)
 	check("delete without CAP_NET_ADMIN", -EPERM, 0, NULL);
 	start(family, 0, VWIFI_CMD_DENY_CLEAR);
 	check("clear without CAP_NET_ADMIN", -EPERM, 0, NULL);
+	pair_names(VWIFI_CMD_LINK_SET, "vw0", "vw1");
+	put_u32(VWIFI_ATTR_LINK_DELAY, 1000);
+	check("link set without CAP_NET_ADMIN", -EPERM, 0, NULL);
+	pair_names(VWIFI_CMD_LINK_DEL, "vw0", "vw1");
+	check("link del without CAP_NET_ADMIN", -EPERM, 0, NULL);
+	start(family, NLM_F_DUMP, VWIFI_CMD_LINK_GET);
+	check("link dump without CAP_NET_ADMIN", 1, 0, NULL);
 	radio_cmd(VWIFI_CMD_NEW_RADIO, NULL);
 	check("new radio without CAP_NET_ADMIN", -EPERM, 0, NULL);
 	radio_cmd(VWIFI_CMD_DEL_RADIO, "vw_phy0");
 	check("delete a radio without CAP_NET_ADMIN", -EPERM, 0, NULL);
 }
 
-static int run_churn(long n, const char *a, const char *b)
+static int run_churn(long n, const char *a, const char *b, const char *c)
 {
 	long i;
 	int err;
@@ -441,6 +497,28 @@ static int run_churn(long n, const char *a, const char *b)
 			if (err)
 				goto fail;
 		}
+		/* Link rules too: frames wait in the queues while rules change */
+		if (!c)
+			continue;
+		pair_names(VWIFI_CMD_LINK_SET, b, c);
+		put_u32(VWIFI_ATTR_LINK_DELAY, (uint32_t)(i % 3) * 1000);
+		put_u32(VWIFI_ATTR_LINK_JITTER, (uint32_t)(i % 2) * 500);
+		put_u32(VWIFI_ATTR_LINK_LOSS, (uint32_t)(i % 4) * 50000);
+		err = talk(NULL);
+		if (err)
+			goto fail;
+		if (i % 5 == 4) {
+			pair_names(VWIFI_CMD_LINK_DEL, b, c);
+			err = talk(NULL);
+			if (err)
+				goto fail;
+		}
+	}
+	if (c) {
+		pair_names(VWIFI_CMD_LINK_DEL, b, c);
+		err = talk(NULL);
+		if (err && err != -ENOENT)
+			goto fail;
 	}
 	start(family, 0, VWIFI_CMD_DENY_CLEAR);
 	return talk(NULL) ? 1 : 0;
@@ -458,18 +536,19 @@ int main(int argc, char **argv)
 		cases_unpriv();
 		return failures ? 1 : 0;
 	}
-	if (argc == 5 && !strcmp(argv[1], "--churn"))
-		return run_churn(atol(argv[2]), argv[3], argv[4]);
+	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "--churn"))
+		return run_churn(atol(argv[2]), argv[3], argv[4], argc == 6 ? argv[5] : NULL);
 	if (argc == 5 && !strcmp(argv[1], "--vif") && !strcmp(argv[3], "--vif")) {
 		a = argv[2];
 		b = argv[4];
 	} else if (argc != 1) {
-		fprintf(stderr, "usage: nlfuzz [--vif A --vif B] | --unpriv | --churn N A B\n");
+		fprintf(stderr, "usage: nlfuzz [--vif A --vif B] | --unpriv | --churn N A B [C]\n");
 		return 2;
 	}
 	cases_header();
 	cases_attrs();
 	cases_names(a, b);
+	cases_links(a, b);
 	cases_radios();
 	printf("%d failed\n", failures);
 	return failures ? 1 : 0;

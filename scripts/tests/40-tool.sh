@@ -358,7 +358,7 @@ t_tool_deny_ping() {
 	bg flood1 ip netns exec ns1 ping -q -i 0.002 -s 1000 10.0.0.3
 	bg flood2 ip netns exec ns2 ping -q -i 0.002 -s 1000 10.0.0.2
 	bg flood0 ip netns exec ns0 ping -q -i 0.002 -b 10.0.0.255
-	"$NLFUZZ" --churn 300 vw2 vw1 >"$CASE_DIR/churn.out" 2>&1 ||
+	"$NLFUZZ" --churn 300 vw2 vw1 vw0 >"$CASE_DIR/churn.out" 2>&1 ||
 		fail "denylist churn: $(tail -n2 "$CASE_DIR/churn.out")"
 	bg_stop flood1
 	bg_stop flood2
@@ -665,5 +665,97 @@ t_tool_deny_beacon_loss() {
 	tool_ok -r -d vw1 -s vw0
 	wait_for 60 tool_connected 1 || fail "vw1 did not associate again: $(tail -n3 "$(bg_log wpa1)" | tr '\n' '|')"
 	tool_ping ns1 10.0.0.1 || fail "ping vw1 -> vw0 after the pair was removed"
+	tool_clean_log
+}
+
+# tool_rtt_min FROM TO: the smallest of 4 ping round trips vwFROM -> vwTO, in ms
+tool_rtt_min() {
+	in_ns "ns$1" ping -c 4 -i 0.3 -W 3 "$(ip_of "$2")" 2>/dev/null |
+		sed -n 's|^rtt min/avg/max/mdev = \([0-9.]*\)/.*|\1|p'
+}
+
+# tool_link_counts: "LOST DELAYED DROPPED" from the status's link rule line
+tool_link_counts() {
+	"$VWIFI_TOOL" | sed -n 's/^link rules: [0-9]*; data frames lost \([0-9]*\), delayed \([0-9]*\) (dropped while delayed \([0-9]*\))$/\1 \2 \3/p'
+}
+
+tool_link_dropped_some() { [ "$(tool_link_counts | cut -d' ' -f3)" -ge 1 ]; }
+
+# Link rules (vwifi-tool link set/del/list): what one interface hears of
+# another's data frames (delayed in order, lost) and at what signal; the
+# rule acts in one direction (both: the two); frames waiting when the
+# link goes are dropped and counted; rmmod with frames waiting
+t_tool_link_rules() {
+	local rtt lost delayed dropped sig out
+	tool_need
+	infra_up
+	expect_ping 1 0
+	rtt=$(tool_rtt_min 1 0)
+	info "round trip without a rule: $rtt ms"
+	# Delay: 150 ms each way
+	tool_ok link set vw0 vw1 delay 150 both
+	[ -z "$TOOL_OUT" ] || fail "link set printed '$TOOL_OUT'"
+	rtt=$(tool_rtt_min 1 0)
+	[ -n "$rtt" ] || fail "no ping passed with a 150 ms delay each way"
+	awk -v r="$rtt" 'BEGIN { exit !(r >= 300) }' || fail "round trip $rtt ms with 150 ms each way"
+	info "round trip with 150 ms each way: $rtt ms"
+	tool_ok link list
+	tool_says '^vw0 \(netns ns0\) -> vw1 \(netns ns1\): delay 150ms$'
+	tool_says '^vw1 \(netns ns1\) -> vw0 \(netns ns0\): delay 150ms$'
+	[ "$(wc -l <<<"$TOOL_OUT")" = 2 ] || fail "link list: $TOOL_OUT"
+	read -r lost delayed dropped <<<"$(tool_link_counts)"
+	{ [ "$lost" = 0 ] && [ "${delayed:-0}" -ge 8 ] && [ "$dropped" = 0 ]; } ||
+		fail "counters after the delayed pings: lost $lost, delayed $delayed, dropped $dropped"
+	tool_ok
+	tool_says '^link rules: 2; '
+	# The other station is not delayed: one direction per pair
+	expect_ping 2 0
+	# Values not given stay; signal: what vw1 reports of its AP, not the reverse
+	tool_ok link set vw0 vw1 signal -67
+	tool_ok link list
+	tool_says '^vw0 \(netns ns0\) -> vw1 \(netns ns1\): delay 150ms signal -67dBm$'
+	sig=$(in_ns ns1 iw dev vw1 link | sed -n 's/^[[:space:]]*signal: \(-[0-9]*\) dBm.*/\1/p')
+	[ "$sig" = -67 ] || fail "vw1 hears its AP at '$sig' dBm, not -67 (iw dev vw1 link)"
+	sig=$(in_ns ns0 iw dev vw0 station get "$(vw_mac 1)" | sed -n 's/^[[:space:]]*signal:[[:space:]]*\(-[0-9]*\).*/\1/p')
+	{ [ -n "$sig" ] && [ "$sig" != -67 ]; } || fail "the AP hears vw1 at '$sig' dBm: the rule is vw0 -> vw1 only"
+	# Loss: everything vw1 hears of its AP's data is lost, its beacons are not
+	tool_ok link del vw0 vw1 both
+	tool_ok link list
+	[ -z "$TOOL_OUT" ] || fail "link list after del: $TOOL_OUT"
+	tool_ok link set vw0 vw1 loss 100
+	tool_no_ping ns1 10.0.0.1 || fail "vw1 reached its AP with 100% loss"
+	read -r lost delayed dropped <<<"$(tool_link_counts)"
+	[ "${lost:-0}" -ge 4 ] || fail "lost $lost frames, not the 4 echo replies at least"
+	sleep 2
+	sta_completed 1 || fail "vw1 lost its AP over data loss alone"
+	tool_ok link set vw0 vw1 loss 0
+	expect_ping 1 0
+	# Bad input: clear errors, exit 1 from the kernel, 2 from the tool
+	tool_ok link del vw0 vw1
+	tool_err 1 'no link rule for this pair' link del vw0 vw1
+	tool_says 'cannot delete the link rule vw0 -> vw1'
+	tool_err 1 'no vwifi interface with this name' link set vw0 nosuch delay 1
+	tool_err 2 'not a number from 0 to 100' link set vw0 vw1 loss 101
+	tool_err 2 'nothing to set' link set vw0 vw1 both
+	tool_err 2 'same interface' link set vw1 vw1 delay 1
+	tool_private_dir
+	if tool_unpriv "$TOOL_DIR/vwifi-tool" link set vw0 vw1 delay 1 >"$CASE_DIR/unpriv.out" 2>&1; then
+		fail "link set as nobody succeeded: $(cat "$CASE_DIR/unpriv.out")"
+	fi
+	grep -q 'Operation not permitted' "$CASE_DIR/unpriv.out" || fail "link set as nobody: $(cat "$CASE_DIR/unpriv.out")"
+	tool_unpriv "$TOOL_DIR/vwifi-tool" link list >"$CASE_DIR/unpriv.out" 2>&1 ||
+		fail "link list as nobody: $(cat "$CASE_DIR/unpriv.out")"
+	# Frames waiting when their link goes are dropped and counted
+	tool_ok link set vw0 vw1 delay 5000
+	in_ns ns1 ping -c 10 -i 0.1 -W 1 10.0.0.1 >/dev/null 2>&1
+	out=$(in_ns ns0 iw dev vw0 station del "$(vw_mac 1)" 2>&1) || fail "iw station del: $out"
+	wait_for 10 tool_link_dropped_some ||
+		fail "no frame counted dropped while delayed: $(tool_link_counts)"
+	# rmmod with frames waiting
+	tool_ok link set vw0 vw2 delay 3000 jitter 500
+	in_ns ns2 ping -c 5 -i 0.1 -W 1 10.0.0.1 >/dev/null 2>&1
+	read -r lost delayed dropped <<<"$(tool_link_counts)"
+	info "before rmmod: lost $lost, delayed $delayed, dropped $dropped"
+	rmmod vwifi || fail "rmmod with frames waiting"
 	tool_clean_log
 }
