@@ -18,11 +18,11 @@
  * then appear here as remote peers (a peer entry without a local @vif).
  *
  * Sections, in order: parameters and types, compatibility, air (who
- * hears whom: the denylist rules, the signal), peers, data path, IEs and
- * BSS entries, scan, station, access point, IBSS, management frames,
- * virtio transport, keys, station info, other cfg80211 ops, channel and
- * survey, net_device (and ethtool), control family, interfaces and radios,
- * module.
+ * hears whom: the rule table, the signal), peers, data path (and its
+ * delay queues), IEs and BSS entries, scan, station, access point, IBSS,
+ * management frames, virtio transport, keys, station info, other cfg80211
+ * ops, channel and survey, net_device (and ethtool), control family,
+ * interfaces and radios, module.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -341,6 +341,9 @@ struct vwifi_radio {
  *   genl handlers         nothing: they take rtnl, then vwifi_mutex
  *   netdev notifier       rtnl
  *   work items            nothing; wiphy works: the wiphy lock
+ *   delay queue timers    nothing, in softirq; they take RCU and the
+ *                         queue's own lock, the innermost of all (only
+ *                         while frames move in or out of that queue)
  *
  * cfg80211 checks an interface's type when it processes an event queued
  * for it (connect result, disconnect, IBSS joined) and flushes them before
