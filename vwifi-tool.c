@@ -386,7 +386,7 @@ struct status {
 	uint64_t rx_version;
 	uint64_t mgmt_tx, mgmt_tx_no_ack, mgmt_rx, mgmt_rx_unhandled;
 	uint64_t sme_tx, sme_rx, mgmt_rx_invalid;
-	uint64_t beacon_tx, beacon_rx, beacon_missed;
+	uint64_t beacon_tx, beacon_rx, beacon_missed, beacon_scan_rx;
 	uint64_t probe_req_tx, probe_req_rx, probe_resp_tx, probe_resp_rx;
 	uint32_t n_radios, radio_max;
 	int has_links;			/* version 3: link rules */
@@ -429,6 +429,7 @@ static int status_cb(const struct nlmsghdr *nlh, void *arg)
 	st->beacon_tx = attr_u64(tb[VWIFI_ATTR_BEACON_TX]);
 	st->beacon_rx = attr_u64(tb[VWIFI_ATTR_BEACON_RX]);
 	st->beacon_missed = attr_u64(tb[VWIFI_ATTR_BEACON_MISSED]);
+	st->beacon_scan_rx = attr_u64(tb[VWIFI_ATTR_BEACON_SCAN_RX]);
 	st->probe_req_tx = attr_u64(tb[VWIFI_ATTR_PROBE_REQ_TX]);
 	st->probe_req_rx = attr_u64(tb[VWIFI_ATTR_PROBE_REQ_RX]);
 	st->probe_resp_tx = attr_u64(tb[VWIFI_ATTR_PROBE_RESP_TX]);
@@ -538,9 +539,10 @@ static void show_status(struct nl *nl)
 	printf("sent %llu, received %llu; invalid management frames %llu\n",
 	       (unsigned long long)st.sme_tx, (unsigned long long)st.sme_rx,
 	       (unsigned long long)st.mgmt_rx_invalid);
-	printf("beacons to local stations and IBSS members: sent %llu, heard %llu, missed %llu\n",
+	printf("beacons to local stations and IBSS members: sent %llu, heard %llu, missed %llu; ",
 	       (unsigned long long)st.beacon_tx, (unsigned long long)st.beacon_rx,
 	       (unsigned long long)st.beacon_missed);
+	printf("taken by scans %llu\n", (unsigned long long)st.beacon_scan_rx);
 	printf("probe requests: sent %llu, heard by APs and IBSS members %llu; ",
 	       (unsigned long long)st.probe_req_tx, (unsigned long long)st.probe_req_rx);
 	printf("probe responses: sent %llu, taken by scans %llu\n",

@@ -62,7 +62,12 @@
 #define VWIFI_NUM_PTKS		4
 #define VWIFI_MAX_TXPOWER_MBM	2000	/* 20 dBm, the channels' limit */
 #define VWIFI_SCAN_CHANNEL_MS	10	/* dwell per scanned channel */
-#define VWIFI_SCAN_MIN_MS	100
+/*
+ * A scan listens longer than the default beacon interval (100 TU, 102.4
+ * ms), so that it hears each AP and IBSS at that interval beacon once,
+ * with room for the timers of a busy machine
+ */
+#define VWIFI_SCAN_MIN_MS	120
 #define VWIFI_LEGACY_RATE	540	/* 54 Mbit/s in units of 100 kbit/s */
 #define VWIFI_HT_MCS		7	/* the top MCS of one spatial stream */
 #define VWIFI_HT_RATE		650	/* MCS 7, 20 MHz, long GI */
@@ -375,6 +380,7 @@ static struct {
 	atomic_long_t probe_req_rx;	/* ... that an AP or IBSS member heard */
 	atomic_long_t probe_resp_tx;	/* probe responses they sent */
 	atomic_long_t probe_resp_rx;	/* ... that a scan took */
+	atomic_long_t beacon_scan_rx;	/* beacons that a local scan took */
 } vwifi_mgmt;
 
 /* What link rules did to data frames */
@@ -2170,10 +2176,10 @@ struct vwifi_scan_walk {
 };
 
 /*
- * Report @h if the scan covers it: the beacon it sent while the scan
- * listened (for a BSS of another guest, the last one heard).  APs and IBSS
- * members answered the scan's probe requests with frames of their own
- * (__vwifi_scan_send_probes()).
+ * Report @h, a BSS of another guest, if the scan covers it: by the last
+ * beacon heard from it (that guest's beacons cross every half second).
+ * A local BSS was reported by each beacon the scan heard, and APs and IBSS
+ * members answered its probe requests with frames of their own.
  */
 static bool vwifi_scan_visit(struct vwifi_air_walk *walk, const struct vwifi_air_bss *h)
 {
@@ -2181,7 +2187,7 @@ static bool vwifi_scan_visit(struct vwifi_air_walk *walk, const struct vwifi_air
 		container_of(walk, struct vwifi_scan_walk, walk)->req;
 	struct vwifi_vif *vif = walk->rx;
 
-	if (!vwifi_scan_covers(req, h->bss))
+	if (h->local || !vwifi_scan_covers(req, h->bss))
 		return false;
 	cfg80211_put_bss(vif->wdev.wiphy,
 			 vwifi_inform(vif, h->bss, h->signal, h->tsf, false, false, GFP_ATOMIC));
@@ -2231,11 +2237,66 @@ static void __vwifi_scan_send_probes(struct vwifi_vif *vif,
 	kfree(mgmt);
 }
 
+/*
+ * Local scans in progress, so that a beacon looks for scans that listen
+ * only while there are some.  Under vwifi_mutex.
+ */
+static unsigned int vwifi_scans_running;
+
 /* Whether @vif's scan listens on @freq now.  Under vwifi_mutex. */
 static bool __vwifi_scan_listens(const struct vwifi_vif *vif, u32 freq)
 {
 	lockdep_assert_held(&vwifi_mutex);
 	return vif->scan_req && vwifi_scan_has_freq(vif->scan_req, freq);
+}
+
+/*
+ * Each scan that covers @src's BSS (its channel and BSSID filter) and hears
+ * @src takes its beacon @mgmt, @len bytes, as cfg80211 parses a received
+ * one.  Whether a scan covers it (then @src beacons again).  Under
+ * vwifi_mutex, in process context.
+ */
+static bool __vwifi_scan_rx_beacon(struct vwifi_vif *src, const struct ieee80211_mgmt *mgmt,
+				   size_t len)
+{
+	u32 freq = src->bss.freq;
+	struct cfg80211_bss *cbss;
+	bool listens = false;
+	struct vwifi_vif *rx;
+
+	lockdep_assert_held(&vwifi_mutex);
+	if (!vwifi_scans_running)
+		return false;
+	list_for_each_entry(rx, &vwifi_vifs, list) {
+		if (rx == src || !rx->scan_req || !vwifi_scan_covers(rx->scan_req, &src->bss))
+			continue;
+		listens = true;
+		if (!vwifi_air_hears(rx, src))
+			continue;
+		cbss = vwifi_inform_frame(rx, freq, vwifi_signal_dbm(rx, src), mgmt, len,
+					  GFP_KERNEL);
+		if (!cbss)
+			continue;
+		cfg80211_put_bss(rx->wdev.wiphy, cbss);
+		atomic_long_inc(&vwifi_mgmt.beacon_scan_rx);
+	}
+	return listens;
+}
+
+/*
+ * The local APs and IBSS members the scan @req covers beacon while it
+ * listens (one that nobody listens to does not)
+ */
+static void __vwifi_scan_wake_beacons(const struct cfg80211_scan_request *req)
+{
+	struct vwifi_vif *src;
+
+	lockdep_assert_held(&vwifi_mutex);
+	list_for_each_entry(src, &vwifi_vifs, list)
+		if (src->bss.active && vwifi_scan_covers(req, &src->bss) &&
+		    (vwifi_vif_is(src, NL80211_IFTYPE_AP) ||
+		     vwifi_vif_is(src, NL80211_IFTYPE_ADHOC)))
+			__vwifi_bss_beacon_arm(src);
 }
 
 /*
@@ -2268,6 +2329,7 @@ static void __vwifi_scan_finish(struct vwifi_vif *vif, bool aborted)
 		vwifi_scan_report(vif, vif->scan_req);
 	cfg80211_scan_done(vif->scan_req, &info);
 	vif->scan_req = NULL;
+	vwifi_scans_running--;
 }
 
 static void vwifi_scan_work(struct work_struct *work)
@@ -2307,7 +2369,9 @@ static int vwifi_scan(struct wiphy *wiphy, struct cfg80211_scan_request *req)
 		return -EBUSY;
 	}
 	vif->scan_req = req;
+	vwifi_scans_running++;
 	__vwifi_scan_send_probes(vif, req);
+	__vwifi_scan_wake_beacons(req);
 	mutex_unlock(&vwifi_mutex);
 	queue_delayed_work(vwifi_wq, &vif->scan_work, msecs_to_jiffies(ms));
 	return 0;
@@ -3071,9 +3135,10 @@ static int vwifi_disconnect(struct wiphy *wiphy, struct net_device *ndev,
 
 /*
  * @ap sends its beacon, heard by each local station associated to it
- * that hears @ap (the others miss it).  Whether such a station was there:
- * with none, @ap stops beaconing.  (Other guests hear it from the virtio
- * transport's tick.)
+ * that hears @ap (the others miss it) and by the scans on its channel
+ * that hear it.  Whether such a station or scan was there: with none, @ap
+ * stops beaconing.  (Other guests hear it from the virtio transport's
+ * tick.)
  */
 static bool __vwifi_ap_beacon(struct vwifi_vif *ap)
 {
@@ -3105,6 +3170,8 @@ static bool __vwifi_ap_beacon(struct vwifi_vif *ap)
 		else if (__vwifi_link_miss_beacon(link))
 			__vwifi_sta_beacon_loss(link);
 	}
+	if (beacon && __vwifi_scan_rx_beacon(ap, beacon, len))
+		listened = true;
 	kfree(beacon);
 	return listened;
 }
@@ -3769,8 +3836,9 @@ static void __vwifi_ibss_rx_beacon(struct vwifi_vif *rx, struct vwifi_vif *vif,
 /*
  * @vif beacons in its IBSS cell, to each local member of it (in another
  * guest from the virtio transport's tick), which beacons too (a member
- * that entered the cell by a merge has not started).  Whether there was
- * one: with none, @vif stops beaconing until one joins.  Without memory
+ * that entered the cell by a merge has not started), and to the scans on
+ * its channel that hear it.  Whether there was a member or such a scan:
+ * with none, @vif stops beaconing until one comes.  Without memory
  * for the frame it sends none and tries at the next beacon time.  Under
  * vwifi_mutex.
  */
@@ -3795,6 +3863,8 @@ static bool __vwifi_ibss_beacon(struct vwifi_vif *vif)
 		__vwifi_ibss_rx_beacon(rx, vif, beacon, len);
 		__vwifi_bss_beacon_arm(rx);
 	}
+	if (__vwifi_scan_rx_beacon(vif, beacon, len))
+		listened = true;
 	kfree(beacon);
 	return listened;
 }
@@ -6462,7 +6532,8 @@ static int vwifi_nl_put_mgmt(struct sk_buff *msg)
 	       vwifi_nl_put_counter(msg, VWIFI_ATTR_PROBE_REQ_TX, &vwifi_mgmt.probe_req_tx) ||
 	       vwifi_nl_put_counter(msg, VWIFI_ATTR_PROBE_REQ_RX, &vwifi_mgmt.probe_req_rx) ||
 	       vwifi_nl_put_counter(msg, VWIFI_ATTR_PROBE_RESP_TX, &vwifi_mgmt.probe_resp_tx) ||
-	       vwifi_nl_put_counter(msg, VWIFI_ATTR_PROBE_RESP_RX, &vwifi_mgmt.probe_resp_rx);
+	       vwifi_nl_put_counter(msg, VWIFI_ATTR_PROBE_RESP_RX, &vwifi_mgmt.probe_resp_rx) ||
+	       vwifi_nl_put_counter(msg, VWIFI_ATTR_BEACON_SCAN_RX, &vwifi_mgmt.beacon_scan_rx);
 }
 
 static int vwifi_nl_get_status(struct sk_buff *skb, struct genl_info *info)

@@ -142,6 +142,7 @@ enum vwifi_attr {
 	VWIFI_ATTR_LINK_DELAY_DROPPED,	/* u64, reply: delayed, then dropped (queue full,
 					 * link gone)
 					 */
+	VWIFI_ATTR_BEACON_SCAN_RX,	/* u64, reply: beacons a local scan heard */
 
 	__VWIFI_ATTR_MAX,
 	VWIFI_ATTR_MAX = __VWIFI_ATTR_MAX - 1

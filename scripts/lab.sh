@@ -35,7 +35,7 @@ LAB_KERNELS_DEFAULT="6.1 6.12 sid"
 # interface types, netns moves, channel and survey; nl80211 under fuzzing; the
 # 6.1 disconnect race). The last kernel runs the whole suite; so does
 # `make check-full` on every kernel.
-LAB_COMPAT_TESTS='^(load_station_3|infra_(wpa2|wrong_psk|open_iw|deauth|stats|ap_isolate|rekey|address_change|roam|bss_tm)|scan_(sees_ap|concurrent_and_abort|probe_resp_or_beacon|probe_frames)|ibss_(rsn|beacons)|tool_(raw_netlink|radio_add_del|link_rules|deny_beacon_loss|sme_retry|beacons|deauth_frames)|iwd_ap|iw_list|iface_(add_del|added_in_netns)|txpower|iftype_changes|rmmod_(connected|after_netns_delete)|netns_roundtrip|info_[a-z_]+|medium_(remote_(ap|sta|ap_ht40)|probe)|stress_(disconnect_iftype|nl80211_fuzz))$'
+LAB_COMPAT_TESTS='^(load_station_3|infra_(wpa2|wrong_psk|open_iw|deauth|stats|ap_isolate|rekey|address_change|roam|bss_tm)|scan_(sees_ap|concurrent_and_abort|probe_resp_or_beacon|probe_frames)|ibss_(rsn|beacons)|tool_(raw_netlink|radio_add_del|link_rules|deny_beacon_loss|sme_retry|beacons|scan_beacons|deauth_frames)|iwd_ap|iw_list|iface_(add_del|added_in_netns)|txpower|iftype_changes|rmmod_(connected|after_netns_delete)|netns_roundtrip|info_[a-z_]+|medium_(remote_(ap|sta|ap_ht40)|probe)|stress_(disconnect_iftype|nl80211_fuzz))$'
 # Patterns that mark a kernel report (bug, warning, lockup...) in a kernel log.
 # shellcheck disable=SC2034  # used by vm.sh
 LAB_REPORT_RE='BUG:|Oops|WARNING:|KASAN|UBSAN|possible circular locking|suspicious RCU usage|inconsistent lock state|refcount_t|soft lockup|hung task|blocked for more than|general protection fault|kernel BUG|Kernel panic|rcu_(sched|preempt) (self-)?detected stall|unreferenced object|possible recursive locking|sleeping function called from invalid context'

@@ -35,7 +35,7 @@ t_ibss_manual() {
 }
 
 # ibss_beacons_missed: the status's count of beacons missed locally
-ibss_beacons_missed() { "$VWIFI_TOOL" | sed -n 's/^beacons to local .*, missed \([0-9]*\)$/\1/p'; }
+ibss_beacons_missed() { "$VWIFI_TOOL" | sed -n 's/^beacons to local .*, missed \([0-9]*\);.*$/\1/p'; }
 
 # Members of a cell beacon to each other every beacon interval and count
 # what they hear (iw station get: beacon rx, beacon signal avg); a member

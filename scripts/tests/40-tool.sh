@@ -389,7 +389,54 @@ t_tool_deny_assoc() {
 
 # tool_beacon_counts: the status's beacons to local stations and IBSS members, "SENT HEARD MISSED"
 tool_beacon_counts() {
-	"$VWIFI_TOOL" | sed -n 's/^beacons to local stations and IBSS members: sent \([0-9]*\), heard \([0-9]*\), missed \([0-9]*\)$/\1 \2 \3/p'
+	"$VWIFI_TOOL" | sed -n 's/^beacons to local stations and IBSS members: sent \([0-9]*\), heard \([0-9]*\), missed \([0-9]*\); taken by scans [0-9]*$/\1 \2 \3/p'
+}
+
+# tool_scan_beacon_counts: the status's beacons sent and taken by scans, "SENT TAKEN"
+tool_scan_beacon_counts() {
+	"$VWIFI_TOOL" | sed -n 's/^beacons to local stations and IBSS members: sent \([0-9]*\), .*; taken by scans \([0-9]*\)$/\1 \2/p'
+}
+
+# A scan reports the beacons it heard: an AP that nobody listens to sends
+# none until a scan on its channel listens; vw1's passive scan takes them
+# at the signal a link rule sets; vw2, which drops vw0's frames, lists no
+# BSS, though the AP beaconed for its scan too; the status counts both
+t_tool_scan_beacons() {
+	local out s1 k1 s2 k2 s3 k3
+	tool_need
+	vw_load station=3
+	vw_netns 0 1 2
+	start_ap 0 open
+	in_ns ns1 ip link set vw1 up
+	in_ns ns2 ip link set vw2 up
+	tool_ok link set vw0 vw1 signal -67
+	tool_ok -d vw2 -s vw0
+	sleep 0.5
+	read -r s1 k1 <<<"$(tool_scan_beacon_counts)"
+	sleep 1
+	read -r s2 k2 <<<"$(tool_scan_beacon_counts)"
+	{ [ -n "$s1" ] && [ "$s1" = "$s2" ]; } || fail "the AP beaconed with nobody listening: sent $s1, then $s2"
+	out=$(iw_scan ns1 vw1 flush passive) || fail "passive scan of vw1: $out"
+	grep -qi "BSS $(vw_mac 0)" <<<"$out" || fail "the AP is not in vw1's passive scan"
+	grep -q 'signal: -67.00 dBm' <<<"$out" || fail "vw1 heard the AP at $(grep 'signal:' <<<"$out"), not -67 dBm"
+	read -r s3 k3 <<<"$(tool_scan_beacon_counts)"
+	info "vw1's scan: the AP sent $((s3 - s2)) beacons, scans took $((k3 - k2))"
+	{ [ $((k3 - k2)) -ge 1 ] && [ $((k3 - k2)) -le $((s3 - s2)) ]; } ||
+		fail "vw1's scan: the AP sent $((s3 - s2)) beacons, scans took $((k3 - k2))"
+	out=$(iw_scan ns2 vw2 flush passive) || fail "passive scan of vw2: $out"
+	! grep -q '^BSS' <<<"$out" || fail "vw2 drops vw0's frames, yet its scan lists $(grep '^BSS' <<<"$out" | tr '\n' '|')"
+	read -r s1 k1 <<<"$(tool_scan_beacon_counts)"
+	{ [ "$k1" = "$k3" ] && [ $((s1 - s3)) -ge 1 ]; } ||
+		fail "vw2's scan: the AP sent $((s1 - s3)) beacons, scans took $((k1 - k3)) (none expected)"
+	# it stops again once no scan listens
+	sleep 0.5
+	read -r s2 k2 <<<"$(tool_scan_beacon_counts)"
+	sleep 1
+	read -r s3 k3 <<<"$(tool_scan_beacon_counts)"
+	[ "$s2" = "$s3" ] || fail "the AP beaconed after the scans: sent $s2, then $s3"
+	tool_ok -c
+	tool_ok link del vw0 vw1
+	tool_clean_log
 }
 
 # tool_ap_alone: the AP vw0 lists no station
