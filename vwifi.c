@@ -171,6 +171,7 @@ struct vwifi_peer {
 	bool authorized;		/* its port is open: always without control */
 	u16 aid;			/* AP: the station's association ID */
 	unsigned long linked_at;	/* jiffies */
+	u64 linked_boottime;		/* ns since boot, suspend included */
 	unsigned long last_rx;		/* jiffies, written locklessly */
 	unsigned long last_tx;
 	atomic_long_t tx_failed;
@@ -1075,6 +1076,7 @@ static struct vwifi_peer *vwifi_peer_alloc(struct vwifi_vif *owner, const u8 *ad
 	peer->port_control = port_control;
 	peer->authorized = !port_control;
 	peer->linked_at = jiffies;
+	peer->linked_boottime = ktime_get_boottime_ns();
 	peer->last_rx = jiffies;
 	peer->last_tx = jiffies;
 	peer->last_heard = jiffies;
@@ -5699,7 +5701,9 @@ static void vwifi_fill_sinfo(const struct vwifi_peer *peer, struct station_info 
 			 BIT_ULL(NL80211_STA_INFO_TX_BYTES64) |
 			 BIT_ULL(NL80211_STA_INFO_RX_PACKETS) |
 			 BIT_ULL(NL80211_STA_INFO_TX_PACKETS) |
+			 BIT_ULL(NL80211_STA_INFO_TX_RETRIES) |
 			 BIT_ULL(NL80211_STA_INFO_TX_FAILED) |
+			 BIT_ULL(NL80211_STA_INFO_ASSOC_AT_BOOTTIME) |
 			 BIT_ULL(NL80211_STA_INFO_SIGNAL) |
 			 BIT_ULL(NL80211_STA_INFO_SIGNAL_AVG) |
 			 BIT_ULL(NL80211_STA_INFO_TX_BITRATE) |
@@ -5711,7 +5715,10 @@ static void vwifi_fill_sinfo(const struct vwifi_peer *peer, struct station_info 
 	sinfo->tx_bytes = sum.tx_bytes;
 	sinfo->rx_packets = sum.rx_packets;
 	sinfo->tx_packets = sum.tx_packets;
+	/* Nothing is retried: a frame the air loses is a failure */
+	sinfo->tx_retries = 0;
 	sinfo->tx_failed = atomic_long_read(&peer->tx_failed);
+	sinfo->assoc_at = peer->linked_boottime;
 	sinfo->signal = vwifi_peer_signal_dbm(peer);
 	sinfo->signal_avg = sinfo->signal;
 	vwifi_fill_rate(&peer->mode, &sinfo->txrate);

@@ -169,9 +169,10 @@ t_infra_ap_sigkill() {
 	expect_no_ping 1 2
 }
 
-# Station statistics: link/station get counters move with traffic and agree
+# Station statistics: link/station get counters move with traffic and agree;
+# no retries, and the boot time of the association
 t_infra_stats() {
-	local before after sig1 sig2
+	local before after sig1 sig2 out at conn now
 	infra_up
 	before=$(in_ns ns1 iw dev vw1 station get "$(vw_mac 0)" | awk '/tx packets/ { print $3 }')
 	in_ns ns1 ping -c 20 -i 0.05 -q "$(ip_of 0)" >/dev/null || fail "ping vw0"
@@ -185,6 +186,16 @@ t_infra_stats() {
 	in_ns ns1 iw dev vw1 link | grep -q 'tx bitrate: 54.0 MBit/s' || fail "tx bitrate: $(in_ns ns1 iw dev vw1 link | grep bitrate)"
 	in_ns ns1 iw dev vw1 station get "$(vw_mac 0)" | grep -q 'connected time' || fail "no connected time"
 	in_ns ns1 iw dev vw1 station get "$(vw_mac 0)" | grep -q 'inactive time' || fail "no inactive time"
+	# nothing is retried; associated at a boot time between the start of
+	# the connection and now (CLOCK_BOOTTIME, as /proc/uptime)
+	out=$(in_ns ns1 iw dev vw1 station get "$(vw_mac 0)")
+	grep -Eq 'tx retries:[[:space:]]+0$' <<<"$out" || fail "tx retries: $(grep 'tx retries' <<<"$out")"
+	at=$(awk '/associated at \[boottime\]:/ { sub(/s$/, "", $4); printf "%d", $4 * 1000 }' <<<"$out")
+	conn=$(awk '/connected time:/ { print $3 }' <<<"$out")
+	now=$(awk '{ printf "%d", $1 * 1000 }' /proc/uptime)
+	{ [ -n "$at" ] && [ -n "$conn" ] && [ "$at" -le "$now" ] &&
+		[ "$at" -ge $((now - (conn + 2) * 1000)) ]; } ||
+		fail "associated at $at ms of boot time, connected $conn s, now $now ms: $(grep 'associated at' <<<"$out" | tr '\n' '|')"
 }
 
 # Different APs are different BSSs: a station of one cannot reach the other's
