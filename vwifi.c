@@ -265,8 +265,11 @@ struct vwifi_vif {
 	u8 default_mgmt_key;
 	bool power_save;		/* under the wiphy lock; nothing is simulated */
 
-	/* A pending scan: the request is under vwifi_mutex */
+	/* A pending scan: the request and when it ends (jiffies) are under
+	 * vwifi_mutex
+	 */
 	struct cfg80211_scan_request *scan_req;
+	unsigned long scan_end;
 	struct delayed_work scan_work;
 
 	/* Station: the SME's exchange with the AP of bss.bssid, local or in
@@ -1882,6 +1885,25 @@ static size_t vwifi_bss_scan_ies_room(const struct vwifi_bss *bss)
 	return 2 + bss->ssid_len + bss->ies_len + VWIFI_TIM_IE_LEN;
 }
 
+/* @bss's beacon interval in microseconds (TUs of 1024 us; 100 unset) */
+static u32 vwifi_beacon_interval_us(const struct vwifi_bss *bss)
+{
+	return (bss->beacon_int ?: 100) * 1024;
+}
+
+/*
+ * Jiffies until @bss's next target beacon transmission time (a TSF that
+ * is a multiple of its beacon interval), at least one
+ */
+static unsigned long vwifi_bss_until_tbtt(const struct vwifi_bss *bss)
+{
+	u32 interval = vwifi_beacon_interval_us(bss);
+	u32 phase;
+
+	div_u64_rem(vwifi_air_tsf_now(), interval, &phase);
+	return usecs_to_jiffies(interval - phase) ?: 1;
+}
+
 /*
  * The device adds the TIM element to an AP's beacons (userspace leaves it
  * out, as mac80211 and firmware add it): the DTIM count at the TSF @tsf,
@@ -1892,7 +1914,7 @@ static size_t vwifi_bss_scan_ies_room(const struct vwifi_bss *bss)
 static u8 *vwifi_put_ies_with_tim(u8 *pos, const struct vwifi_bss *bss, const u8 *ies,
 				  size_t len, u64 tsf)
 {
-	u32 interval = (bss->beacon_int ?: 100) * 1024;
+	u32 interval = vwifi_beacon_interval_us(bss);
 	const struct element *e;
 	size_t head = 0;
 	u8 tim[4] = {};
@@ -2255,12 +2277,13 @@ static bool __vwifi_scan_listens(const struct vwifi_vif *vif, u32 freq)
 /*
  * Each scan that covers @src's BSS (its channel and BSSID filter) and hears
  * @src takes its beacon @mgmt, @len bytes, as cfg80211 parses a received
- * one.  Whether a scan covers it (then @src beacons again).  Under
- * vwifi_mutex, in process context.
+ * one.  Whether such a scan still listens at @src's next beacon (then
+ * @src beacons again).  Under vwifi_mutex, in process context.
  */
 static bool __vwifi_scan_rx_beacon(struct vwifi_vif *src, const struct ieee80211_mgmt *mgmt,
 				   size_t len)
 {
+	unsigned long next = jiffies + usecs_to_jiffies(vwifi_beacon_interval_us(&src->bss));
 	u32 freq = src->bss.freq;
 	struct cfg80211_bss *cbss;
 	bool listens = false;
@@ -2272,7 +2295,8 @@ static bool __vwifi_scan_rx_beacon(struct vwifi_vif *src, const struct ieee80211
 	list_for_each_entry(rx, &vwifi_vifs, list) {
 		if (rx == src || !rx->scan_req || !vwifi_scan_covers(rx->scan_req, &src->bss))
 			continue;
-		listens = true;
+		if (time_before(next, rx->scan_end))
+			listens = true;
 		if (!vwifi_air_hears(rx, src))
 			continue;
 		cbss = vwifi_inform_frame(rx, freq, vwifi_signal_dbm(rx, src), mgmt, len,
@@ -2286,18 +2310,20 @@ static bool __vwifi_scan_rx_beacon(struct vwifi_vif *src, const struct ieee80211
 }
 
 /*
- * The local APs and IBSS members the scan @req covers beacon while it
- * listens (one that nobody listens to does not)
+ * The local APs and IBSS members that @vif's scan covers beacon while it
+ * listens, if their next beacon falls before its end (one that nobody
+ * listens to does not)
  */
-static void __vwifi_scan_wake_beacons(const struct cfg80211_scan_request *req)
+static void __vwifi_scan_wake_beacons(const struct vwifi_vif *vif)
 {
 	struct vwifi_vif *src;
 
 	lockdep_assert_held(&vwifi_mutex);
 	list_for_each_entry(src, &vwifi_vifs, list)
-		if (src->bss.active && vwifi_scan_covers(req, &src->bss) &&
+		if (src != vif && src->bss.active && vwifi_scan_covers(vif->scan_req, &src->bss) &&
 		    (vwifi_vif_is(src, NL80211_IFTYPE_AP) ||
-		     vwifi_vif_is(src, NL80211_IFTYPE_ADHOC)))
+		     vwifi_vif_is(src, NL80211_IFTYPE_ADHOC)) &&
+		    time_before(jiffies + vwifi_bss_until_tbtt(&src->bss), vif->scan_end))
 			__vwifi_bss_beacon_arm(src);
 }
 
@@ -2371,9 +2397,10 @@ static int vwifi_scan(struct wiphy *wiphy, struct cfg80211_scan_request *req)
 		return -EBUSY;
 	}
 	vif->scan_req = req;
+	vif->scan_end = jiffies + msecs_to_jiffies(ms);
 	vwifi_scans_running++;
 	__vwifi_scan_send_probes(vif, req);
-	__vwifi_scan_wake_beacons(req);
+	__vwifi_scan_wake_beacons(vif);
 	mutex_unlock(&vwifi_mutex);
 	queue_delayed_work(vwifi_wq, &vif->scan_work, msecs_to_jiffies(ms));
 	return 0;
@@ -3184,15 +3211,9 @@ static bool __vwifi_ap_beacon(struct vwifi_vif *ap)
  */
 static void __vwifi_bss_beacon_arm(struct vwifi_vif *vif)
 {
-	u32 interval = (vif->bss.beacon_int ?: 100) * 1024;	/* TUs, in us */
-	u32 phase;
-
 	lockdep_assert_held(&vwifi_mutex);
-	if (!vif->bss.active)
-		return;
-	div_u64_rem(vwifi_air_tsf_now(), interval, &phase);
-	queue_delayed_work(vwifi_wq, &vif->beacon_work,
-			   usecs_to_jiffies(interval - phase) ?: 1);
+	if (vif->bss.active)
+		queue_delayed_work(vwifi_wq, &vif->beacon_work, vwifi_bss_until_tbtt(&vif->bss));
 }
 
 static bool __vwifi_ibss_beacon(struct vwifi_vif *vif);
