@@ -1623,6 +1623,96 @@ out:
 	return NETDEV_TX_OK;
 }
 
+/* ---- 802.11 data frames ---- */
+
+/* What an 802.11 data frame adds to the packet an Ethernet frame carries */
+#define VWIFI_DATA_HDR_LEN	(sizeof(struct ieee80211_hdr_3addr) + sizeof(rfc1042_header) + 2)
+
+/*
+ * The data frame header of @eth's frame from @tx's owner to the far end
+ * of @tx (IEEE 802.11-2020 9.3.2.1): a station sends to the DS, an AP
+ * from it, an IBSS member within its cell.  A group-addressed frame keeps
+ * its group address as address 1.
+ */
+static void vwifi_data_hdr(const struct vwifi_peer *tx, const struct ethhdr *eth,
+			   struct ieee80211_hdr_3addr *wh)
+{
+	const u8 *ra = is_multicast_ether_addr(eth->h_dest) ? eth->h_dest : tx->addr;
+	u16 fc = IEEE80211_FTYPE_DATA | IEEE80211_STYPE_DATA;
+
+	memset(wh, 0, sizeof(*wh));
+	ether_addr_copy(wh->addr2, tx->owner->ndev->dev_addr);
+	switch (tx->owner->wdev.iftype) {
+	case NL80211_IFTYPE_STATION:
+		fc |= IEEE80211_FCTL_TODS;
+		ether_addr_copy(wh->addr1, tx->addr);
+		ether_addr_copy(wh->addr3, eth->h_dest);
+		break;
+	case NL80211_IFTYPE_AP:
+		fc |= IEEE80211_FCTL_FROMDS;
+		ether_addr_copy(wh->addr1, ra);
+		ether_addr_copy(wh->addr3, eth->h_source);
+		break;
+	default:
+		ether_addr_copy(wh->addr1, ra);
+		ether_addr_copy(wh->addr3, tx->bssid);
+		break;
+	}
+	wh->frame_control = cpu_to_le16(fc);
+}
+
+/*
+ * Turn the Ethernet frame @skb from @tx's owner into the 802.11 data
+ * frame that carries it over @tx: the header, then an LLC/SNAP header
+ * with the EtherType (802.1H for the two that need it, RFC 1042 for the
+ * rest), none for an 802.3 frame, whose payload starts with its LLC.
+ * @skb has VWIFI_DATA_HDR_LEN - ETH_HLEN bytes of writable headroom.
+ */
+static void vwifi_data_from_eth(const struct vwifi_peer *tx, struct sk_buff *skb)
+{
+	struct ethhdr eth = *(struct ethhdr *)skb->data;
+	u8 *snap;
+
+	__skb_pull(skb, ETH_HLEN);
+	if (eth_proto_is_802_3(eth.h_proto)) {
+		snap = __skb_push(skb, sizeof(rfc1042_header) + 2);
+		memcpy(snap, eth.h_proto == htons(ETH_P_AARP) || eth.h_proto == htons(ETH_P_IPX) ?
+		       bridge_tunnel_header : rfc1042_header, sizeof(rfc1042_header));
+		memcpy(snap + sizeof(rfc1042_header), &eth.h_proto, 2);
+	}
+	vwifi_data_hdr(tx, &eth, __skb_push(skb, sizeof(struct ieee80211_hdr_3addr)));
+}
+
+/*
+ * Whether the data frame @wh (its header linear) fits the link @rx as
+ * 802.11 addresses one: sent by the far end, unfragmented, unprotected
+ * (the keys stay in each guest), to an AP from the DS side of its BSS,
+ * to a station by its AP, to an IBSS member in its cell; to this end or,
+ * to a station or IBSS member, to a group.
+ */
+static bool vwifi_data_fits_link(const struct vwifi_peer *rx, const struct ieee80211_hdr *wh)
+{
+	__le16 ds = wh->frame_control & cpu_to_le16(IEEE80211_FCTL_TODS | IEEE80211_FCTL_FROMDS);
+	bool to_us = ether_addr_equal(wh->addr1, rx->owner->ndev->dev_addr);
+	bool group = is_multicast_ether_addr(wh->addr1);
+
+	if (ieee80211_has_protected(wh->frame_control) ||
+	    ieee80211_has_morefrags(wh->frame_control) ||
+	    (wh->seq_ctrl & cpu_to_le16(IEEE80211_SCTL_FRAG)) ||
+	    !ether_addr_equal(wh->addr2, rx->addr))
+		return false;
+	switch (rx->owner->wdev.iftype) {
+	case NL80211_IFTYPE_AP:
+		return ds == cpu_to_le16(IEEE80211_FCTL_TODS) && to_us;
+	case NL80211_IFTYPE_STATION:
+		return ds == cpu_to_le16(IEEE80211_FCTL_FROMDS) && (to_us || group);
+	case NL80211_IFTYPE_ADHOC:
+		return !ds && (to_us || group) && ether_addr_equal(wh->addr3, rx->bssid);
+	default:
+		return false;
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* Information elements and BSS entries                               */
 /* ------------------------------------------------------------------ */
@@ -4522,9 +4612,11 @@ static int vwifi_mgmt_tx_cancel_wait(struct wiphy *wiphy, struct wireless_dev *w
  * (rx_version) and not read.  Every frame of the air
  * travels as the 802.11 frame it is (VWIFI_WIRE_FRAME): beacons, probe
  * requests and responses, authentication, (re)association,
- * deauthentication, disassociation and action frames, and the null data
- * frames by which a station shows its AP it is there; data frames
- * (VWIFI_WIRE_DATA) carry the Ethernet frame.  Access points and IBSS
+ * deauthentication, disassociation and action frames, the null data
+ * frames by which a station shows its AP it is there, and data frames.
+ * A group-addressed data frame goes to each remote station or IBSS member
+ * as its own copy: the header's ra names the receiver, address 1 the
+ * group.  Access points and IBSS
  * members beacon to other guests every VWIFI_VIRTIO_TICK_MS, a station
  * sends a null data frame to its AP as often.  A remote interface silent
  * for VWIFI_VIRTIO_TIMEOUT_MS is gone.  Every received frame is untrusted:
@@ -4533,7 +4625,7 @@ static int vwifi_mgmt_tx_cancel_wait(struct wiphy *wiphy, struct wireless_dev *w
  */
 #define ETH_P_VWIFI			0x88b5
 #define VWIFI_WIRE_MAGIC		0x56
-#define VWIFI_WIRE_VERSION		4	/* 4: beacons, deauthentications in FRAME */
+#define VWIFI_WIRE_VERSION		5	/* 5: data frames in FRAME */
 #define VWIFI_VIRTIO_MAX_IFACES		63	/* the addresses derived per guest */
 #define VWIFI_VIRTIO_MAX_BSS		64	/* remote BSSs remembered */
 #define VWIFI_VIRTIO_MAX_MGMT		64	/* management frames queued */
@@ -4541,9 +4633,11 @@ static int vwifi_mgmt_tx_cancel_wait(struct wiphy *wiphy, struct wireless_dev *w
 #define VWIFI_VIRTIO_TICK_MS		500
 #define VWIFI_VIRTIO_TIMEOUT_MS		5000
 
-/* 1 to 4 and 6 carried vwifi's own management messages before version 4 */
+/*
+ * 1 to 4 and 6 carried vwifi's own management messages before version 4,
+ * 5 the Ethernet frames of data before version 5
+ */
 enum vwifi_wire_type {
-	VWIFI_WIRE_DATA = 5,		/* an Ethernet frame over a link */
 	VWIFI_WIRE_FRAME = 7,		/* an 802.11 frame on the air */
 };
 
@@ -4557,14 +4651,16 @@ struct vwifi_wire_hdr {
 	u8 ra[ETH_ALEN];		/* receiving interface, or broadcast */
 } __packed;
 
-#define VWIFI_WIRE_OVERHEAD	(ETH_HLEN + sizeof(struct vwifi_wire_hdr))
-#define VWIFI_VIRTIO_MIN_MTU	(1280 + VWIFI_WIRE_OVERHEAD)	/* IPv6 on top */
-
 /* hdr.ta is the frame's address 2 (TA), hdr.ra its address 1 (RA) */
 struct vwifi_wire_frame {
 	__be32 freq;			/* MHz */
 	u8 frame[];			/* from the frame control field on */
 } __packed;
+
+/* What the medium device carries around an interface's packet */
+#define VWIFI_WIRE_OVERHEAD	(sizeof(struct vwifi_wire_hdr) + sizeof(struct vwifi_wire_frame) + \
+				 VWIFI_DATA_HDR_LEN)
+#define VWIFI_VIRTIO_MIN_MTU	(1280 + VWIFI_WIRE_OVERHEAD)	/* IPv6 on top */
 
 /* A BSS another guest beacons.  Immutable once listed but for the
  * WRITE_ONCE fields; replaced (RCU) when its content changes.
@@ -4671,25 +4767,32 @@ out:
 	return sent;
 }
 
-/* Data over a remote link (the sender's entry @tx).  Consumes @skb. */
+/*
+ * Data over a remote link (the sender's entry @tx): the 802.11 data frame
+ * of the Ethernet frame @skb.  Consumes @skb.
+ */
 static bool vwifi_virtio_xmit(struct vwifi_peer *tx, struct sk_buff *skb)
 {
 	struct net_device *lower = rcu_dereference(vwifi_virtio.dev);
+	struct vwifi_wire_frame *f;
 	unsigned int len = skb->len;
 
 	/* The receiving guest checks its own end of the port */
 	if (!READ_ONCE(tx->authorized) && !vwifi_is_eapol(skb))
 		goto drop;
-	if (!lower || skb_is_gso(skb) || len + VWIFI_WIRE_OVERHEAD > lower->mtu + ETH_HLEN)
+	if (!lower || skb_is_gso(skb) || len - ETH_HLEN + VWIFI_WIRE_OVERHEAD > lower->mtu)
 		goto drop;
 	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
 		goto drop;
 	if (skb_cow_head(skb, LL_RESERVED_SPACE(lower) + VWIFI_WIRE_OVERHEAD))
 		goto drop;
 	skb_scrub_packet(skb, true);
+	vwifi_data_from_eth(tx, skb);
+	f = __skb_push(skb, sizeof(*f));
+	f->freq = cpu_to_be32(tx->freq);
 	vwifi_stats_add(tx->stats, false, len);
 	vwifi_touch(&tx->last_tx);
-	if (vwifi_wire_send(lower, skb, VWIFI_WIRE_DATA, tx->owner->ndev->dev_addr,
+	if (vwifi_wire_send(lower, skb, VWIFI_WIRE_FRAME, tx->owner->ndev->dev_addr,
 			    tx->addr, tx->lower))
 		return true;
 	atomic_long_inc(&tx->tx_failed);
@@ -5146,21 +5249,45 @@ static bool vwifi_wire_rx_null(const struct vwifi_wire_hdr *hdr)
 	return true;
 }
 
-static bool vwifi_wire_rx_data(struct sk_buff *skb, const struct vwifi_wire_hdr *hdr)
+/*
+ * A data frame from another guest (@skb: a FRAME whose frame control
+ * field is linear) over one of our remote links: checked against the
+ * link, then handed up as the Ethernet frame it carries.  In softirq
+ * context.  Consumes @skb; false if the frame is invalid.
+ */
+static bool vwifi_wire_rx_data(struct sk_buff *skb)
 {
-	struct vwifi_peer *peer = vwifi_virtio_peer(hdr);
+	const unsigned int off = sizeof(struct vwifi_wire_hdr) + sizeof(struct vwifi_wire_frame);
+	const struct vwifi_wire_hdr *hdr;
+	const struct ieee80211_hdr *wh;
+	struct vwifi_peer *peer;
 
-	if (!peer) {
+	wh = (const void *)(skb->data + off);
+	if (!pskb_may_pull(skb, off + ieee80211_hdrlen(wh->frame_control)))
+		goto invalid;
+	hdr = (const void *)skb->data;
+	wh = (const void *)(skb->data + off);
+	peer = vwifi_virtio_peer(hdr);
+	if (!peer || vwifi_wire_freq(hdr) != peer->freq) {
 		atomic_long_inc(&vwifi_virtio.rx_dropped);
 		kfree_skb(skb);
 		return true;
 	}
+	if (!vwifi_data_fits_link(peer, wh))
+		goto invalid;
 	vwifi_touch(&peer->last_heard);
-	__skb_pull(skb, sizeof(*hdr));
-	if (!pskb_may_pull(skb, ETH_HLEN)) {
+	/* The Ethernet header is written over the 802.11 one: a packet
+	 * socket on the medium device may share the data
+	 */
+	if (skb_cow_head(skb, 0)) {
+		atomic_long_inc(&vwifi_virtio.rx_dropped);
 		kfree_skb(skb);
-		return false;
+		return true;
 	}
+	__skb_pull(skb, off);
+	if (ieee80211_data_to_8023(skb, peer->owner->ndev->dev_addr, peer->owner->wdev.iftype) ||
+	    !pskb_may_pull(skb, ETH_HLEN))
+		goto invalid;
 	skb_reset_mac_header(skb);
 	/* The sender checked its end of the 802.1X port, this is ours */
 	if (!READ_ONCE(peer->authorized) && !vwifi_is_eapol(skb)) {
@@ -5171,6 +5298,9 @@ static bool vwifi_wire_rx_data(struct sk_buff *skb, const struct vwifi_wire_hdr 
 	skb->ip_summed = CHECKSUM_NONE;
 	vwifi_receive(peer->owner, peer, skb, NULL);
 	return true;
+invalid:
+	kfree_skb(skb);
+	return false;
 }
 
 /* Check a frame's header, then dispatch it.  Consumes @skb. */
@@ -5198,8 +5328,14 @@ static void vwifi_wire_rx(struct sk_buff *skb)
 	    ether_addr_equal(eth_hdr(skb)->h_source, vwifi_virtio.addr))
 		goto invalid;
 	atomic_long_inc(&vwifi_virtio.rx_frames);
-	if (hdr->type == VWIFI_WIRE_DATA) {
-		if (!vwifi_wire_rx_data(skb, hdr))
+	if (hdr->type != VWIFI_WIRE_FRAME || len < sizeof(struct vwifi_wire_frame) + 2 ||
+	    !pskb_may_pull(skb, sizeof(*hdr) + sizeof(struct vwifi_wire_frame) + 2))
+		goto invalid;
+	hdr = (const void *)skb->data;
+	fc = ((const struct ieee80211_hdr *)((const struct vwifi_wire_frame *)(hdr + 1))->frame)
+		->frame_control;
+	if (ieee80211_is_data_present(fc)) {
+		if (!vwifi_wire_rx_data(skb))
 			atomic_long_inc(&vwifi_virtio.rx_invalid);
 		return;
 	}
@@ -5207,11 +5343,7 @@ static void vwifi_wire_rx(struct sk_buff *skb)
 	if (len > VWIFI_VIRTIO_MAX_MGMT_LEN || skb_linearize(skb))
 		goto invalid;
 	hdr = (const void *)skb->data;
-	if (hdr->type != VWIFI_WIRE_FRAME || len < sizeof(struct vwifi_wire_frame) + 2)
-		goto invalid;
 	/* Beacons and null data frames are read here, the rest under vwifi_mutex */
-	fc = ((const struct ieee80211_hdr *)((const struct vwifi_wire_frame *)(hdr + 1))->frame)
-		->frame_control;
 	if (ieee80211_is_beacon(fc)) {
 		ok = vwifi_wire_rx_beacon(skb, hdr);
 	} else if (ieee80211_is_nullfunc(fc)) {

@@ -66,10 +66,11 @@ t_medium_beacon() {
 	[ "$(cat /sys/class/net/vw0/address)" = "$mac" ] ||
 		fail "vw0 has $(cat /sys/class/net/vw0/address), expected $mac (from vmed0)"
 	[ "$(cat /sys/class/net/vw1/address)" = "$(medium_vw_mac 1)" ] || fail "vw1's address is not derived from vmed0's"
-	# The MTU leaves room for the 32 bytes of headers, and follows the device's
-	[ "$(cat /sys/class/net/vw1/mtu)" = 1468 ] || fail "vw1's MTU is $(cat /sys/class/net/vw1/mtu), expected 1468"
+	# The MTU leaves room for the 54 bytes of headers (vwifi's, the 802.11
+	# data frame's and its LLC/SNAP header), and follows the device's
+	[ "$(cat /sys/class/net/vw1/mtu)" = 1446 ] || fail "vw1's MTU is $(cat /sys/class/net/vw1/mtu), expected 1446"
 	ip link set vmed0 mtu 1300 || fail "cannot set vmed0's MTU"
-	[ "$(cat /sys/class/net/vw1/mtu)" = 1268 ] || fail "vw1's MTU is $(cat /sys/class/net/vw1/mtu) after vmed0's went to 1300"
+	[ "$(cat /sys/class/net/vw1/mtu)" = 1246 ] || fail "vw1's MTU is $(cat /sys/class/net/vw1/mtu) after vmed0's went to 1300"
 	ip link set vmed0 mtu 1500
 	vw_netns 0
 	start_ap 0 wpa2
@@ -226,6 +227,42 @@ t_medium_remote_sta() {
 	wait_for 12 eval "! in_ns ns0 iw dev vw0 station dump | grep -q 'Station $FAKE_STA'" ||
 		fail "the AP still lists the remote station 12 s after it went silent"
 	wait_for 5 eval "! ap_cli 0 all_sta | grep -q '^$FAKE_STA'" || fail "hostapd still lists the silent station"
+}
+
+# medium_invalid: the medium's count of invalid frames received
+medium_invalid() { vw_tool | sed -n 's/^medium: .*invalid \([0-9]*\)).*/\1/p'; }
+
+# A remote station's data are 802.11 data frames: its ARP request to the DS
+# reaches hostapd's AP, whose reply comes back from the DS; a data frame
+# with the wrong DS bits or addresses is counted invalid and goes nowhere
+t_medium_remote_data() {
+	local ap log inv0 inv1 n=200
+	medium_up
+	ap=$(medium_vw_mac 0)
+	vw_netns 0
+	start_ap 0 open
+	inv0=$(medium_invalid)
+	peer_bg fakesta sta "$FAKE_STA" "$ap" test $((5 * ${VWIFI_TIME_SCALE:-1})) \
+		arp=10.0.0.200,10.0.0.1 badds=10.0.0.201 datafuzz=$n
+	log=$(bg_log fakesta)
+	wait_for 10 grep -q "assoc status=0" "$log" ||
+		fail "no successful association: $(tr '\n' '|' <"$log") $(medium_counters)"
+	wait_for 10 grep -q "^DATA ta=$ap ra=$FAKE_STA .* ds=from a1=$FAKE_STA a3=$ap proto=0x0806 arp=reply spa=10.0.0.1 tpa=10.0.0.200$" "$log" ||
+		fail "no ARP reply from the AP as a data frame from the DS: $(grep -v '^BEACON' "$log" | tail -n 5 | tr '\n' '|') $(medium_counters)"
+	in_ns ns0 ip neigh show 10.0.0.200 | grep -qi "lladdr $FAKE_STA" ||
+		fail "the AP's stack has no neighbour entry for the remote station: $(in_ns ns0 ip neigh show)"
+	wait "$(bg_pid fakesta)"
+	grep -q "^datafuzz sent=$n$" "$log" || fail "the malformed data frames were not sent: $(tr '\n' '|' <"$log")"
+	! grep -q "tpa=10.0.0.201" "$log" || fail "the AP answered an ARP request sent from the DS"
+	! in_ns ns0 ip neigh show 10.0.0.201 | grep -qi lladdr ||
+		fail "a data frame from the DS reached the AP's stack: $(in_ns ns0 ip neigh show 10.0.0.201)"
+	! in_ns ns0 ip neigh show 10.0.0.250 | grep -qi lladdr ||
+		fail "a malformed data frame reached the AP's stack: $(in_ns ns0 ip neigh show 10.0.0.250)"
+	inv1=$(medium_invalid)
+	info "frames counted invalid: $((inv1 - inv0))"
+	[ $((inv1 - inv0)) -ge $n ] ||
+		fail "only $((inv1 - inv0)) invalid frames counted for $n malformed data frames and the ones from the DS"
+	ap_enabled 0 || fail "hostapd is no longer enabled"
 }
 
 # Random and malformed frames: counted and dropped; everything still works

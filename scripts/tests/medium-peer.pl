@@ -9,14 +9,19 @@
 #                                            (its HT elements), hidden (an empty SSID
 #                                            in beacons)
 #   medium-peer.pl DEV probe TA SSID FREQ    send a probe request, print the answers
-#   medium-peer.pl DEV sta TA RA SSID SECS   authenticate and associate with the AP RA,
-#                                            then keepalives
+#   medium-peer.pl DEV sta TA RA SSID SECS [OPT...]  authenticate and associate with
+#                                            the AP RA, then keepalives; OPT:
+#                                            arp=MYIP,IP (an ARP request for IP to the
+#                                            DS every 0.5 s), badds=MYIP (the same, but
+#                                            sent from the DS: not for an AP), datafuzz=N
+#                                            (N malformed data frames, once)
 #   medium-peer.pl DEV ibss TA BSSID SSID FREQ SECS   beacon as a member of an IBSS cell
 #   medium-peer.pl DEV fuzz SEED COUNT RA    random and malformed frames (RA: a target)
 #
-# The wire format is the one documented in vwifi.c ("Virtio transport", version 4):
+# The wire format is the one documented in vwifi.c ("Virtio transport", version 5):
 # every frame of the air (beacons, probes, authentication, association,
-# deauthentication, action, null data) travels as the 802.11 frame it is, in FRAME.
+# deauthentication, action, null data, data) travels as the 802.11 frame it is,
+# in FRAME.
 use strict;
 use warnings;
 use Socket;
@@ -28,11 +33,14 @@ $| = 1;
 # Seconds since boot, to 10 ms (perl-base has no Time::HiRes)
 sub now { open(my $f, '<', '/proc/uptime') or die "/proc/uptime: $!\n"; return (split(' ', <$f>))[0]; }
 
-my %TYPE = (DATA => 5, FRAME => 7);
+my %TYPE = (FRAME => 7);	# 1 to 6: retired
 # 802.11 frames in FRAME, by frame control field (type and subtype bits)
 my %FC = (ASSOC_REQ => 0x0000, ASSOC_RESP => 0x0010, REASSOC_REQ => 0x0020,
 	  REASSOC_RESP => 0x0030, PROBE_REQ => 0x0040, PROBE_RESP => 0x0050, BEACON => 0x0080,
-	  DISASSOC => 0x00a0, AUTH => 0x00b0, DEAUTH => 0x00c0, ACTION => 0x00d0, NULL => 0x0048);
+	  DISASSOC => 0x00a0, AUTH => 0x00b0, DEAUTH => 0x00c0, ACTION => 0x00d0, NULL => 0x0048,
+	  DATA => 0x0008);
+my %DS = (0 => 'none', 1 => 'to', 2 => 'from', 3 => 'wds');
+my $SNAP = "\xaa\xaa\x03\x00\x00\x00";	# RFC 1042
 my %FCNAME = reverse %FC;
 my %NAME = reverse %TYPE;
 my $ETH_P_VWIFI = 0x88b5;
@@ -52,7 +60,7 @@ sub send_raw { send($sock, $_[0], 0) or die "send: $!\n"; }
 # A frame: Ethernet header, vwifi header, payload
 sub frame {
 	my ($type, $ta, $ra, $payload, %o) = @_;
-	my $hdr = pack('C C C C n a6 a6', $o{magic} // 0x56, $o{version} // 4, $type, 0,
+	my $hdr = pack('C C C C n a6 a6', $o{magic} // 0x56, $o{version} // 5, $type, 0,
 		       $o{len} // length($payload), $ta, $ra);
 	return pack('a6 a6 n', $o{dst} // $BCAST, $own, $o{proto} // $ETH_P_VWIFI) . $hdr . $payload;
 }
@@ -115,6 +123,16 @@ sub assoc_resp_payload {
 		      ie(1, pack('C*', 0x82, 0x84, 0x8b, 0x96)));
 }
 
+sub ip4 { return pack('C4', split(/\./, shift)); }
+
+# A data frame (fc: data, with its DS bits) from $a2 carrying an ARP request
+# for $tip from $sip: addresses 1 and 3 as given
+sub arp_payload {
+	my ($freq, $fc, $a1, $a2, $a3, $sip, $tip) = @_;
+	my $arp = pack('n n C C n a6 a4 a6 a4', 1, 0x0800, 6, 4, 1, $a2, ip4($sip), "\0" x 6, ip4($tip));
+	return wframe($freq, $fc, $a1, $a2, $a3, $SNAP . pack('n', 0x0806) . $arp);
+}
+
 # A FRAME payload's channel, frame control field and body after the header
 sub wframe_parse {
 	my ($p) = @_;
@@ -165,8 +183,45 @@ sub describe {
 	} elsif (defined $fc && (($fc & 0xfc) == $FC{DEAUTH} || ($fc & 0xfc) == $FC{DISASSOC}) &&
 		 length($body) >= 2) {
 		$s .= sprintf(' reason=%d', unpack('v', $body));
+	} elsif (defined $fc && ($fc & 0xfc) == $FC{DATA}) {
+		$s .= sprintf(' ds=%s a1=%s a3=%s', $DS{($fc >> 8) & 3}, str(substr($p, 8, 6)),
+			      str(substr($p, 20, 6)));
+		if (length($body) >= 8 && substr($body, 0, 6) eq $SNAP) {
+			my $proto = unpack('n', substr($body, 6, 2));
+			$s .= sprintf(' proto=0x%04x', $proto);
+			if ($proto == 0x0806 && length($body) >= 8 + 28) {
+				my ($op, $spa, $tpa) = unpack('x6 n x6 a4 x6 a4', substr($body, 8));
+				$s .= sprintf(' arp=%s spa=%s tpa=%s', $op == 2 ? 'reply' : "op$op",
+					      join('.', unpack('C4', $spa)), join('.', unpack('C4', $tpa)));
+			}
+		}
 	}
 	return $s;
+}
+
+# $n data frames from $ta, associated to the AP $ra, that no AP takes: the
+# wrong DS bits, four addresses, protected, fragmented, addressed to
+# another or from another, cut inside the header.  Returns $n.
+sub data_fuzz {
+	my ($freq, $ta, $ra, $n) = @_;
+	my $rmac = sub { my $m = join('', map { chr(int(rand(256))) } 1 .. 6); substr($m, 0, 1) = chr(ord(substr($m, 0, 1)) & 0xfc | 2); $m };
+	my $arp = sub { my ($fc, $a1, $a2) = @_; arp_payload($freq, $fc, $a1, $a2, $BCAST, '10.0.0.250', '10.0.0.1') };
+	my @kinds = (
+		sub { $arp->(0x0008 | (0x0000, 0x0200, 0x0300)[int(rand(3))], $ra, $ta) },
+		sub { $arp->(0x4108, $ra, $ta) },			# protected
+		sub { $arp->(0x0508, $ra, $ta) },			# more fragments
+		sub { my $p = $arp->(0x0108, $ra, $ta); substr($p, 4 + 22, 1) = chr(1 + int(rand(15))); $p },	# fragment 1..15
+		sub { $arp->(0x0108, $rmac->(), $ta) },			# address 1 another's
+		sub { $arp->(0x0108, $BCAST, $ta) },			# to a group, to an AP
+		sub { $arp->(0x0108, $ra, $rmac->()) },			# address 2 not the sender
+		sub { substr($arp->(0x0108, $ra, $ta), 0, 4 + int(rand(24))) },	# cut in the header
+		sub { substr($arp->(0x0188, $ra, $ta), 0, 4 + 24 + int(rand(2))) },	# QoS, cut in its control
+	);
+	for (1 .. $n) {
+		send_raw(frame($TYPE{FRAME}, $ta, $ra, $kinds[int(rand(@kinds))]->()));
+		select(undef, undef, undef, 0.002);
+	}
+	return $n;
 }
 
 if ($cmd eq 'capture') {
@@ -252,7 +307,8 @@ if ($cmd eq 'capture') {
 } elsif ($cmd eq 'sta') {
 	# A station in another guest: authenticate, associate, then a null data
 	# frame every 0.5 s
-	my ($ta, $ra, $ssid, $secs) = map { $_ } @args;
+	my ($ta, $ra, $ssid, $secs, @opt) = @args;
+	my %opt = map { /^(\w+)=(.*)$/ ? ($1 => $2) : die "bad option $_\n" } @opt;
 	($ta, $ra) = (mac($ta), mac($ra));
 	# The AP's channel, from its beacons (as a real station scans)
 	my ($freq, $bend) = (undef, now() + 5);
@@ -288,10 +344,22 @@ if ($cmd eq 'capture') {
 			  $FC{ASSOC_RESP});
 	print "assoc status=$status\n";
 	exit 1 if $status;
-	my $end = now() + $secs;
+	if ($opt{datafuzz}) {
+		my $n = data_fuzz($freq, $ta, $ra, $opt{datafuzz});
+		print "datafuzz sent=$n\n";
+	}
+	my ($sip, $tip) = split(/,/, $opt{arp} // '');
+	my ($end, $next) = (now() + $secs, 0);
 	while (now() < $end) {
-		send_raw(frame($TYPE{FRAME}, $ta, $ra, wframe($freq, $FC{NULL} | 0x0100, $ra, $ta, $ra, '')));
-		my @f = recv_frame(0.5);
+		if (now() >= $next) {
+			send_raw(frame($TYPE{FRAME}, $ta, $ra, wframe($freq, $FC{NULL} | 0x0100, $ra, $ta, $ra, '')));
+			send_raw(frame($TYPE{FRAME}, $ta, $ra, arp_payload($freq, $FC{DATA} | 0x0100, $ra, $ta,
+									   $BCAST, $sip, $tip))) if $tip;
+			send_raw(frame($TYPE{FRAME}, $ta, $ra, arp_payload($freq, $FC{DATA} | 0x0200, $ra, $ta,
+									   $BCAST, $opt{badds}, $tip))) if $tip && $opt{badds};
+			$next = now() + 0.5;
+		}
+		my @f = recv_frame(0.1);
 		print describe(@f), "\n" if @f && $f[2] eq $ta;
 	}
 } elsif ($cmd eq 'fuzz') {
@@ -308,7 +376,7 @@ if ($cmd eq 'capture') {
 		sub { frame(int(rand(256)), $rmac->(), $ra, $rnd->(int(rand(64)))) },
 		sub { $bcn->($rmac->(), magic => int(rand(256))) },
 		sub { $bcn->($rmac->(), version => int(rand(256))) },
-		sub { frame(5, $rmac->(), $ra, $rnd->(int(rand(100))), len => int(rand(65536))) },
+		sub { frame(7, $rmac->(), $ra, wframe(2437, 0x0108, $ra, $rmac->(), $BCAST, $rnd->(int(rand(100)))), len => int(rand(65536))) },
 		# beacons: SSID too long, elements past the end or random, neither
 		# or both of ESS and IBSS, an AP's BSSID not its address, a short
 		# TIM, a fixed part cut short, a random channel or interval
@@ -324,7 +392,7 @@ if ($cmd eq 'capture') {
 		sub { my $ta = $rmac->(); frame(7, $ta, $BCAST, beacon_payload($ta, $ta, 'u', int(rand(2**32)), bi => int(rand(65536)))) },
 		sub { my $ta = $rmac->(); frame(7, $ta, $ra, beacon_payload($ta, $ta, 'u', 2437)) },	# not broadcast
 		sub { $bcn->($rmac->(), ies => ie(0, '') . ie(5, pack('C4', 0, 0, 0, 0))) },	# hidden, DTIM 0
-		sub { frame(int(rand(2)) ? 1 + int(rand(4)) : 6, $rmac->(), $ra, $rnd->(int(rand(64)))) },	# retired types
+		sub { frame(int(rand(2)) ? 1 + int(rand(4)) : 5 + int(rand(2)), $rmac->(), $ra, $rnd->(int(rand(64)))) },	# retired types
 		sub { my $ta = $rmac->(); frame(7, $ta, $ra, substr(assoc_req_payload(2412, $ra, $ta, 'test'), 0, int(rand(50)))) },
 		sub { my $ta = $rmac->(); frame(7, $ta, $ra, assoc_req_payload(2412, $ra, $ta, 'test') . "\x30\xff") },	# an IE past the end
 		sub { my $ta = $rmac->(); frame(7, $ta, $ra, auth_payload(2412, $ra, $ta, $ra, int(rand(4)), int(rand(65536)))) },
@@ -343,10 +411,11 @@ if ($cmd eq 'capture') {
 		sub { my $ta = $rmac->(); frame(7, $ta, $BCAST, wframe(2437, 0x0040, $BCAST, $ta, $BCAST, ie(0, int(rand(2)) ? '' : 'test') . $rnd->(int(rand(40))))) },
 		sub { my $ta = $rmac->(); frame(7, $ta, $ra, wframe(2437, 0x0040, $ra, $ta, $ra, ie(0, 'test') . "\x01\xff")) },
 		sub { my $ta = $rmac->(); frame(7, $ta, $BCAST, wframe(2437, 0x0040, $BCAST, $ta, $BCAST, ie(0, 'y' x 200))) },
-		sub { frame(5, $rmac->(), $ra, $rnd->(int(rand(2000)))) },
-		sub { frame(5, $rmac->(), $ra, $rnd->(int(rand(14)))) },
+		# data frames: unknown senders, any DS bits, cut short
+		sub { my $ta = $rmac->(); frame(7, $ta, $ra, wframe(2437, 0x0008 | int(rand(4)) << 8, $ra, $ta, $BCAST, $rnd->(int(rand(2000))))) },
+		sub { my $ta = $rmac->(); frame(7, $ta, $ra, substr(wframe(2437, 0x0108, $ra, $ta, $BCAST, ''), 0, 4 + int(rand(24)))) },
 		sub { $bcn->("\xff" x 6) },
-		sub { frame(5, $rmac->(), $ra, '', len => 0) },
+		sub { frame(7, $rmac->(), $ra, '', len => 0) },
 		sub { frame(7, $ra, $ra, assoc_req_payload(2412, $ra, $ra, 'test')) },	# spoofs the target
 		sub { $bcn->($ra, ssid => 'test') },	# spoofs the target's beacon
 		sub { pack('a6 a6 n', $BCAST, $own, $ETH_P_VWIFI) . $rnd->(int(rand(18))) },

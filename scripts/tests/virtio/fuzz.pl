@@ -18,16 +18,17 @@
 # have MTU 9000.
 #
 # Wire format (after the Ethernet header, type 0x88B5), big endian:
-# u8 magic 0x56, u8 version 4, u8 type, u8 flags, be16 len, u8 ta[6], u8 ra[6];
-# 5 DATA: 802.3 frame;
+# u8 magic 0x56, u8 version 5, u8 type, u8 flags, be16 len, u8 ta[6], u8 ra[6];
 # 7 FRAME: be32 freq, an 802.11 frame from frame control on (little endian),
 #   address 2 = ta, address 1 = ra: beacon (fc 0x0080, to broadcast; le64
 #   tsf, le16 beacon_int, le16 capability with ESS or IBSS, elements: SSID,
 #   TIM...), probe request or response, authentication, (re)association
 #   request or response, deauthentication or disassociation (le16 reason),
-#   action, null data (fc 0x0148: a station's keepalive to its AP).
+#   action, null data (fc 0x0148: a station's keepalive to its AP), data
+#   (fc 0x0008 with the DS bits of the sender's role, an RFC 1042 LLC/SNAP
+#   header, then the packet).
 # Types 1 to 4 and 6 (beacon, association, deauth, keepalive before version 4)
-# are retired: counted invalid.
+# and 5 (an Ethernet frame before version 5) are retired: counted invalid.
 use strict;
 use warnings;
 use Socket;
@@ -82,7 +83,7 @@ sub pick { $_[rint(scalar @_)] }
 sub eth { my ($dst, $type) = @_; $dst . $SRC . pack('n', $type // 0x88B5) }
 sub hdr {
 	my (%h) = @_;
-	pack('C C C C n a6 a6', $h{magic} // 0x56, $h{ver} // 4, $h{type}, $h{flags} // 0,
+	pack('C C C C n a6 a6', $h{magic} // 0x56, $h{ver} // 5, $h{type}, $h{flags} // 0,
 		$h{len}, $h{ta} // rmac(), $h{ra} // $VW);
 }
 # frame(type => T, payload => P, [len => L, ta, ra, magic, ver, flags, dst])
@@ -204,11 +205,20 @@ sub null {
 		pack('v n', $a{fc} // 0x0148, 0) . $a{ap} . $a{ta} . ($a{bssid} // $a{ap}) .
 		pack('v', rint(65536));
 }
-sub inner { # an 802.3 frame of N bytes (N < 14: truncated)
-	my ($n, $type) = @_;
-	my $e = pick($VW, $BCAST, rmac(), "\x33\x33\x00\x00\x00\x01") . rmac() .
-		pack('n', $type // pick(0x0800, 0x86dd, 0x0806, 0x88b5, 0x8100, rint(65536)));
-	substr($e . rbytes($n > 14 ? $n - 14 : 0), 0, $n);
+# FRAME's payload: an 802.11 data frame of N bytes from $ta (N < 28:
+# truncated): DS bits ds (random unless given), address 1 a1 ($VW unless
+# given), address 3 random, an LLC/SNAP header with EtherType type, sometimes
+# the fc of QoS data, protected or fragmented
+sub data {
+	my ($n, %a) = @_;
+	my $fc = 0x0008 | ($a{ds} // rint(4)) << 8;
+	$fc |= pick(0, 0, 0, 0x0080, 0x4000, 0x0400) unless defined $a{ds};
+	my $p = pack('N v n', $a{freq} // pick(2437, 2437, 2412, 0, rint(2**31)), $fc, 0) .
+		($a{a1} // $VW) . $a{ta} . pick($VW, $BCAST, rmac(), "\x33\x33\x00\x00\x00\x01") .
+		pack('v', rint(65536)) . ($fc & 0x0080 ? pack('v', 0) : '') .
+		"\xaa\xaa\x03\x00\x00\x00" .
+		pack('n', $a{type} // pick(0x0800, 0x86dd, 0x0806, 0x88b5, 0x8100, rint(65536)));
+	substr($p . rbytes($n > length $p ? $n - length $p : 0), 0, $n);
 }
 
 my @kinds = (
@@ -216,7 +226,7 @@ my @kinds = (
 	[random => sub { eth(pick($DST, $DST, $BCAST)) . rbytes(rint(1500)) }],
 	[short => sub { eth($DST) . rbytes(rint(18)) }],
 	[bad_magic => sub { my $m = rint(255); $m++ if $m >= 0x56; frame(type => 1 + rint(7), magic => $m, payload => rbytes(rint(64))) }],
-	[bad_version => sub { my $p = rbytes(rint(64)); frame(type => 1 + rint(7), ver => pick(0, 1, 2, 3, 5, 255), payload => $p) }],
+	[bad_version => sub { my $p = rbytes(rint(64)); frame(type => 1 + rint(7), ver => pick(0, 1, 2, 3, 4, 6, 255), payload => $p) }],
 	[bad_type => sub { frame(type => pick(0, 8, 127, 255, rint(256)), payload => rbytes(rint(100))) }],
 	[bad_flags => sub {
 		my $ta = rmac();
@@ -234,8 +244,8 @@ my @kinds = (
 		my $t = 1 + rint(7);    # 1: a FRAME beacon
 		my $ta = rmac();
 		my $p = $t == 1 ? beacon(ta => $ta) : $t == 7 ? assoc_req(ta => $ta, da => $VW) :
-			$t == 5 ? inner(60 + rint(200)) : rbytes(2 + rint(64));
-		frame(type => $t == 1 ? 7 : $t, ta => $ta, ra => $t == 1 ? $BCAST : $VW, payload => $p,
+			$t == 5 ? data(60 + rint(200), ta => $ta) : rbytes(2 + rint(64));
+		frame(type => $t == 1 || $t == 5 ? 7 : $t, ta => $ta, ra => $t == 1 ? $BCAST : $VW, payload => $p,
 			len => rint(length($p)))
 	}],
 	[beacon_ssid_len => sub {
@@ -288,7 +298,7 @@ my @kinds = (
 	}],
 	[assoc_req_unknown => sub { my $ta = rmac(); frame(type => 7, ta => $ta, payload => assoc_req(ta => $ta, da => $VW, bssid => pick($VW, rmac()), ssid => pick('test', 'tes', 'testtest', rbytes(rint(33))))) }],
 	[assoc_resp => sub { my $ta = pick(rmac(), $PEER // rmac()); frame(type => 7, ta => $ta, payload => assoc_resp(ta => $ta, da => $VW)) }],
-	[retired_types => sub { frame(type => pick(1, 2, 3, 4, 6), payload => rbytes(rint(80))) }],
+	[retired_types => sub { frame(type => pick(1, 2, 3, 4, 5, 6), payload => rbytes(rint(80))) }],
 	[deauth_unknown => sub {
 		my $ta = rmac();
 		frame(type => 7, ta => $ta, payload => deauth(ta => $ta, da => $VW, bssid => pick($ta, $VW, rmac()),
@@ -314,11 +324,19 @@ my @kinds = (
 			probe_req(ta => $ta, da => $da, ssid => 'test', ssid_len => 5 + rint(250));
 		frame(type => 7, ta => $ta, ra => $da, payload => $p)
 	}],
-	[data_truncated => sub { frame(type => 5, payload => inner(rint(14))) }],
-	[data_oversized => sub { frame(type => 5, payload => inner(1515 + rint(7400))) }],
-	[data_unknown => sub { frame(type => 5, payload => inner(14 + rint(1480))) }],
-	[data_spoofed_peer => sub { frame(type => 5, ta => $PEER // rmac(), payload => inner(14 + rint(600), pick(0x0800, 0x86dd, rint(0x0800)))) }],
-	[data_ra_other => sub { frame(type => 5, dst => pick($DST, $BCAST), ra => pick($BCAST, rmac(), "\x01\x00\x5e\x00\x00\x01"), payload => inner(14 + rint(400))) }],
+	[data_truncated => sub { my $ta = rmac(); frame(type => 7, ta => $ta, payload => data(4 + rint(30), ta => $ta)) }],
+	[data_oversized => sub { my $ta = rmac(); frame(type => 7, ta => $ta, payload => data(1515 + rint(7400), ta => $ta)) }],
+	[data_unknown => sub { my $ta = rmac(); frame(type => 7, ta => $ta, payload => data(28 + rint(1480), ta => $ta)) }],
+	[data_spoofed_peer => sub {
+		my $ta = $PEER // rmac();
+		frame(type => 7, ta => $ta, payload => data(36 + rint(600), ta => pick($ta, $ta, rmac()),
+			type => pick(0x0800, 0x86dd, rint(0x0800))))
+	}],
+	[data_ra_other => sub {
+		my ($ta, $ra) = (rmac(), pick($BCAST, rmac(), "\x01\x00\x5e\x00\x00\x01"));
+		frame(type => 7, dst => pick($DST, $BCAST), ta => $ta, ra => $ra,
+			payload => data(36 + rint(400), ta => $ta, a1 => pick($ra, $VW)))
+	}],
 	[action_valid => sub { my ($ta, $da) = (rmac(), pick($VW, $BCAST)); frame(type => 7, ta => $ta, ra => $da, payload => action(ta => $ta, da => $da, freq => 2437)) }],
 	[action_bad => sub {
 		my $ta = rmac();

@@ -227,11 +227,13 @@ v_ping() {
 		fail "guest $G (10.0.0.$G) cannot ping guest $1 (10.0.0.$1) over vwifi"
 }
 
-# data_sources DEV READYFILE STOPFILE SECONDS INNER_SRC: count the vwifi DATA
-# frames (EtherType 0x88B5, type 5) DEV receives whose inner 802.3 source is
-# INNER_SRC, per Ethernet source address ("MAC COUNT" lines), from the moment
-# it creates READYFILE until STOPFILE exists or SECONDS passed (an ETH_P_ALL
-# packet socket in perl: it sees the frames before vwifi's rx_handler)
+# data_sources DEV READYFILE STOPFILE SECONDS SA: count the 802.11 data
+# frames vwifi's medium carries to DEV (EtherType 0x88B5, a FRAME of data
+# type) whose source address (address 3 from the DS, else address 2) is SA,
+# per Ethernet source address and DS bits ("MAC to|from|none COUNT" lines),
+# from the moment it creates READYFILE until STOPFILE exists or SECONDS
+# passed (an ETH_P_ALL packet socket in perl: it sees the frames before
+# vwifi's rx_handler)
 data_sources() {
 	perl -e '
 		use strict; use Socket;
@@ -248,11 +250,15 @@ data_sources() {
 			my $rin = ""; vec($rin, fileno($s), 1) = 1;
 			select(my $rout = $rin, undef, undef, 0.2) > 0 or next;
 			my $from = recv($s, my $buf, 65536, 0);
-			next unless defined $from && length($buf) >= 44;
+			next unless defined $from && length($buf) >= 14 + 18 + 4 + 24;
 			next if (unpack("S n i S C C a8", $from))[4] == 4;
-			next unless ord(substr($buf, 14, 1)) == 0x56 && ord(substr($buf, 16, 1)) == 5;
-			next unless substr($buf, 38, 6) eq $inner;
-			$n{join(":", unpack("(H2)6", substr($buf, 6, 6)))}++;
+			next unless ord(substr($buf, 14, 1)) == 0x56 && ord(substr($buf, 16, 1)) == 7;
+			my $fc = unpack("v", substr($buf, 36, 2));
+			next unless ($fc & 0x4c) == 0x08;	# data, not null
+			my $ds = ($fc >> 8) & 3;
+			next unless substr($buf, $ds == 2 ? 52 : 46, 6) eq $inner;
+			$n{join(":", unpack("(H2)6", substr($buf, 6, 6))) . " " .
+			   ("none", "to", "from", "wds")[$ds]}++;
 		}
 		print "$_ $n{$_}\n" for sort keys %n;' "$@"
 }
