@@ -336,6 +336,8 @@ static const char *iftype_name(uint32_t type)
 		return "AP";
 	case NL80211_IFTYPE_ADHOC:
 		return "IBSS";
+	case NL80211_IFTYPE_MONITOR:
+		return "monitor";
 	default:
 		return "other";
 	}

@@ -10,7 +10,9 @@
  * air, parsed by the receiver (its SME answers); data frames are Ethernet
  * frames handed from one net_device to another over "links": a link is a
  * pair of peer entries, one in each end's peer table, made when an AP
- * accepts a station or two IBSS members meet.
+ * accepts a station or two IBSS members meet.  A data frame becomes an
+ * 802.11 frame only when it must: for another guest, or for a monitor
+ * interface (radiotap), which hears every frame of its channel.
  *
  * In virtio mode the medium extends to other QEMU guests: a virtio-net
  * device carries vwifi's own frames (beacons, 802.11 management, data) to the
@@ -19,7 +21,7 @@
  *
  * Sections, in order: parameters and types, compatibility, air (who
  * hears whom: the rule table, the signal), peers, data path (and its
- * delay queues), IEs and BSS entries, scan, station, access point, IBSS,
+ * delay queues, and 802.11 data frames), monitors, IEs and BSS entries, scan, station, access point, IBSS,
  * management frames, virtio transport, keys, station info, other cfg80211
  * ops, channel and survey, net_device (and ethtool), control family,
  * interfaces and radios, module.
@@ -45,6 +47,7 @@
 #include <linux/workqueue.h>
 #include <net/cfg80211.h>
 #include <net/genetlink.h>
+#include <net/ieee80211_radiotap.h>
 #include <net/sock.h>
 
 #include "vwifi_nl.h"
@@ -303,10 +306,17 @@ struct vwifi_vif {
 	u16 lost_reason;
 
 	/* AP or IBSS member: sends its beacon at each target beacon
-	 * transmission time while a local station is associated to it or
-	 * another local member is in its cell (see vwifi_beacon_work())
+	 * transmission time while a local station is associated to it, a
+	 * local member is in its cell, a scan or a monitor listens (see
+	 * vwifi_beacon_work())
 	 */
 	struct delayed_work beacon_work;
+
+	/* Monitor: the channel it listens on (MHz) and its width; written
+	 * under the wiphy lock and vwifi_mutex, read under RCU (READ_ONCE)
+	 */
+	u32 mon_freq;
+	enum nl80211_channel_type mon_chan_type;
 };
 
 /* Every wireless_dev vwifi registers is embedded in a vif */
@@ -402,6 +412,7 @@ static int vwifi_radio_check_ifaces(struct vwifi_radio *radio, struct vwifi_vif 
 				    enum nl80211_iftype type);
 static void vwifi_addr_put(struct vwifi_vif *vif);
 static void __vwifi_bss_beacon_arm(struct vwifi_vif *ap);
+static void vwifi_monitor_data(const struct vwifi_peer *tx, const struct sk_buff *skb);
 static void __vwifi_air_send_probe_req(struct vwifi_vif *tx, u32 freq, const u8 *buf,
 				       size_t len);
 /* What vwifi_radio_add() made, for its caller to tell */
@@ -459,6 +470,8 @@ static int vwifi_set_wiphy_params(struct wiphy *wiphy, int radio_idx,
 				  u32 changed);
 static int vwifi_update_beacon(struct wiphy *wiphy, struct net_device *ndev,
 			       struct cfg80211_beacon_data *beacon);
+static int vwifi_set_monitor_channel(struct wiphy *wiphy, struct net_device *ndev,
+				     struct cfg80211_chan_def *chandef);
 
 /* 7.1 passes the wireless_dev, not the net_device, to key and station ops */
 #if VWIFI_KERNEL_AT_LEAST(7, 1, 0)
@@ -606,6 +619,17 @@ static int vwifi_op_change_beacon(struct wiphy *wiphy, struct net_device *ndev,
 #endif
 
 /* 6.11 checks combinations per radio of a wiphy; vwifi's have one */
+/* set_monitor_channel gained the netdev in 6.13 (and in Debian's 6.12) */
+#if VWIFI_KERNEL_AT_LEAST(6, 12, 0)
+#define vwifi_op_set_monitor_channel	vwifi_set_monitor_channel
+#else
+/* The channel is the wiphy's: NULL sets it for each of its monitors */
+static int vwifi_op_set_monitor_channel(struct wiphy *wiphy, struct cfg80211_chan_def *chandef)
+{
+	return vwifi_set_monitor_channel(wiphy, NULL, chandef);
+}
+#endif
+
 static void vwifi_compat_combination_params_init(struct iface_combination_params *params)
 {
 #if VWIFI_KERNEL_AT_LEAST(6, 11, 0)
@@ -1460,6 +1484,7 @@ static bool vwifi_link_xmit(struct vwifi_peer *tx, struct sk_buff *skb,
 	if ((!READ_ONCE(tx->authorized) || !READ_ONCE(rx->authorized)) &&
 	    !vwifi_is_eapol(skb))
 		goto drop;
+	vwifi_monitor_data(tx, skb);
 	rule = vwifi_rule_get(dst, tx->owner);
 	/* @origin is NULL for frames from another guest */
 	if ((rule && READ_ONCE(rule->deny)) ||
@@ -1710,6 +1735,248 @@ static bool vwifi_data_fits_link(const struct vwifi_peer *rx, const struct ieee8
 		return !ds && (to_us || group) && ether_addr_equal(wh->addr3, rx->bssid);
 	default:
 		return false;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Monitors: what a sniffer on a channel hears, behind radiotap        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A running monitor interface hears every frame sent on its channel by an
+ * interface it hears (vwifi_air_hears()), local or in another guest, at
+ * the signal it hears it with.  Each point where a frame goes on the air
+ * hands it to vwifi_monitor_frame() or vwifi_monitor_data(), which do
+ * nothing unless a monitor runs: only then is a data frame built.  A
+ * monitor sends nothing (no injection yet): what is written to it is
+ * dropped and counted (tx_dropped).
+ */
+static atomic_t vwifi_monitors = ATOMIC_INIT(0);	/* running monitors */
+
+#define VWIFI_MON_FREQ		2412	/* a new monitor's channel */
+#define VWIFI_DATA_RATE		108	/* 54 Mb/s: data, in 500 kb/s */
+
+/* The radiotap header of every frame a monitor hears (fields by bit order) */
+struct vwifi_radiotap {
+	u8 version;
+	u8 pad;
+	__le16 len;
+	__le32 present;
+	__le64 tsft;			/* the air's TSF when it was heard, us */
+	u8 flags;
+	u8 rate;			/* 500 kb/s */
+	__le16 chan_freq;
+	__le16 chan_flags;
+	s8 signal;			/* dBm */
+	s8 noise;			/* dBm */
+} __packed;
+
+#define VWIFI_RADIOTAP_PRESENT	(BIT(IEEE80211_RADIOTAP_TSFT) | BIT(IEEE80211_RADIOTAP_FLAGS) | \
+				 BIT(IEEE80211_RADIOTAP_RATE) | BIT(IEEE80211_RADIOTAP_CHANNEL) | \
+				 BIT(IEEE80211_RADIOTAP_DBM_ANTSIGNAL) | \
+				 BIT(IEEE80211_RADIOTAP_DBM_ANTNOISE))
+
+static bool vwifi_monitoring(void)
+{
+	return atomic_read(&vwifi_monitors) > 0;
+}
+
+/*
+ * Whether the monitor @mon hears a frame sent on @freq by the local
+ * interface @tx (NULL: one in another guest).  Under RCU.
+ */
+static bool vwifi_monitor_hears(const struct vwifi_vif *mon, const struct vwifi_vif *tx, u32 freq)
+{
+	return mon != tx && vwifi_vif_is(mon, NL80211_IFTYPE_MONITOR) &&
+	       netif_running(mon->ndev) && READ_ONCE(mon->mon_freq) == freq &&
+	       (!tx || vwifi_air_hears(mon, tx));
+}
+
+/*
+ * Put the radiotap header on the 802.11 frame @skb (with the headroom
+ * for it) and hand it up @mon's stack: heard on @freq at @signal dBm, at
+ * @rate (500 kb/s; management frames go at the band's lowest).
+ * Consumes @skb.
+ */
+static void vwifi_monitor_rx(struct vwifi_vif *mon, struct sk_buff *skb, u32 freq, int signal,
+			     u8 rate)
+{
+	bool band_2ghz = freq < 5000;
+	struct vwifi_radiotap *rt;
+	u16 flags;
+
+	if (!rate)
+		rate = band_2ghz ? 2 : 12;
+	flags = band_2ghz ? IEEE80211_CHAN_2GHZ : IEEE80211_CHAN_5GHZ;
+	flags |= rate == 2 ? IEEE80211_CHAN_CCK : IEEE80211_CHAN_OFDM;
+	rt = skb_push(skb, sizeof(*rt));
+	memset(rt, 0, sizeof(*rt));
+	rt->len = cpu_to_le16(sizeof(*rt));
+	rt->present = cpu_to_le32(VWIFI_RADIOTAP_PRESENT);
+	rt->tsft = cpu_to_le64(vwifi_air_tsf_now());
+	rt->rate = rate;
+	rt->chan_freq = cpu_to_le16(freq);
+	rt->chan_flags = cpu_to_le16(flags);
+	rt->signal = clamp(signal, -128, 127);
+	rt->noise = VWIFI_NOISE_DBM;
+	skb->dev = mon->ndev;
+	skb_reset_mac_header(skb);
+	skb->ip_summed = CHECKSUM_NONE;
+	skb->pkt_type = PACKET_OTHERHOST;
+	skb->protocol = htons(ETH_P_802_2);
+	vwifi_stats_add(mon->stats, true, skb->len);
+	netif_rx(skb);
+}
+
+/*
+ * The management or null data frame @buf, @len bytes, goes on the air on
+ * @freq from the local interface @tx or, if @tx is NULL, from @ta in
+ * another guest: a copy for each monitor that hears it.  Whether one
+ * did.  Any context.
+ */
+static bool vwifi_monitor_frame(const struct vwifi_vif *tx, const u8 *ta, u32 freq,
+				const void *buf, size_t len)
+{
+	struct vwifi_vif *mon;
+	struct sk_buff *skb;
+	bool heard = false;
+	int signal;
+
+	if (!vwifi_monitoring())
+		return false;
+	rcu_read_lock();
+	list_for_each_entry_rcu(mon, &vwifi_vifs, list) {
+		if (!vwifi_monitor_hears(mon, tx, freq))
+			continue;
+		heard = true;
+		skb = alloc_skb(sizeof(struct vwifi_radiotap) + len, GFP_ATOMIC);
+		if (!skb) {
+			atomic_long_inc(&mon->rx_dropped);
+			continue;
+		}
+		skb_reserve(skb, sizeof(struct vwifi_radiotap));
+		skb_put_data(skb, buf, len);
+		signal = tx ? vwifi_signal_dbm(mon, tx) :
+			      vwifi_remote_signal_dbm(mon->ndev->dev_addr, ta);
+		vwifi_monitor_rx(mon, skb, freq, signal, 0);
+	}
+	rcu_read_unlock();
+	return heard;
+}
+
+/*
+ * The Ethernet frame @skb goes on the air over the link @tx of a local
+ * sender: each monitor that hears the sender gets the 802.11 data frame
+ * it is.  Under RCU.
+ */
+static void vwifi_monitor_data(const struct vwifi_peer *tx, const struct sk_buff *skb)
+{
+	struct vwifi_vif *mon;
+	struct sk_buff *copy;
+
+	if (!vwifi_monitoring())
+		return;
+	list_for_each_entry_rcu(mon, &vwifi_vifs, list) {
+		if (!vwifi_monitor_hears(mon, tx->owner, tx->freq))
+			continue;
+		copy = skb_copy_expand(skb, sizeof(struct vwifi_radiotap) + VWIFI_DATA_HDR_LEN, 0,
+				       GFP_ATOMIC);
+		if (!copy || (copy->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(copy))) {
+			kfree_skb(copy);
+			atomic_long_inc(&mon->rx_dropped);
+			continue;
+		}
+		skb_scrub_packet(copy, true);
+		vwifi_data_from_eth(tx, copy);
+		vwifi_monitor_rx(mon, copy, tx->freq, vwifi_signal_dbm(mon, tx->owner),
+				 VWIFI_DATA_RATE);
+	}
+}
+
+/*
+ * Beacons nobody hears are not sent: a monitor that starts listening on
+ * @freq wakes those of the local APs and IBSS members there.  Under
+ * vwifi_mutex.
+ */
+static void __vwifi_monitor_wake_beacons(u32 freq)
+{
+	struct vwifi_vif *v;
+
+	lockdep_assert_held(&vwifi_mutex);
+	list_for_each_entry(v, &vwifi_vifs, list)
+		if (v->bss.active && v->bss.freq == freq &&
+		    (vwifi_vif_is(v, NL80211_IFTYPE_AP) || vwifi_vif_is(v, NL80211_IFTYPE_ADHOC)))
+			__vwifi_bss_beacon_arm(v);
+}
+
+/* The monitor @vif listens on @chandef from now on.  Under vwifi_mutex. */
+static void __vwifi_monitor_set_channel(struct vwifi_vif *vif,
+					const struct cfg80211_chan_def *chandef)
+{
+	lockdep_assert_held(&vwifi_mutex);
+	WRITE_ONCE(vif->mon_freq, chandef->chan->center_freq);
+	vif->mon_chan_type = cfg80211_get_chandef_type(chandef);
+	if (netif_running(vif->ndev))
+		__vwifi_monitor_wake_beacons(vif->mon_freq);
+}
+
+/* The BSS @vif runs now beacons at once if a monitor may hear it */
+static void __vwifi_monitor_bss_up(struct vwifi_vif *vif)
+{
+	lockdep_assert_held(&vwifi_mutex);
+	if (vwifi_monitoring())
+		__vwifi_bss_beacon_arm(vif);
+}
+
+/*
+ * iw dev MON set freq|channel ...: the channel of the monitor @ndev
+ * (NULL: of each monitor of the wiphy).  Under the wiphy lock.
+ */
+static int vwifi_set_monitor_channel(struct wiphy *wiphy, struct net_device *ndev,
+				     struct cfg80211_chan_def *chandef)
+{
+	struct vwifi_radio *radio = wiphy_priv(wiphy);
+	struct vwifi_vif *vif;
+
+	mutex_lock(&vwifi_mutex);
+	list_for_each_entry(vif, &radio->vifs, radio_node)
+		if ((!ndev || vif->ndev == ndev) && vwifi_vif_is(vif, NL80211_IFTYPE_MONITOR))
+			__vwifi_monitor_set_channel(vif, chandef);
+	mutex_unlock(&vwifi_mutex);
+	return 0;
+}
+
+/* A monitor comes up or goes down.  Under rtnl. */
+static void vwifi_monitor_open(struct vwifi_vif *vif)
+{
+	atomic_inc(&vwifi_monitors);
+	netif_carrier_on(vif->ndev);
+	mutex_lock(&vwifi_mutex);
+	__vwifi_monitor_wake_beacons(vif->mon_freq);
+	mutex_unlock(&vwifi_mutex);
+}
+
+static void vwifi_monitor_stop(struct vwifi_vif *vif)
+{
+	atomic_dec(&vwifi_monitors);
+}
+
+/*
+ * An interface becomes a monitor or stops being one (it is down):
+ * monitors are radiotap devices, on VWIFI_MON_FREQ until told otherwise.
+ * Under rtnl.
+ */
+static void vwifi_monitor_set_type(struct vwifi_vif *vif, enum nl80211_iftype type)
+{
+	ASSERT_RTNL();
+	if (type == NL80211_IFTYPE_MONITOR) {
+		vif->ndev->type = ARPHRD_IEEE80211_RADIOTAP;
+		if (!vif->mon_freq) {
+			WRITE_ONCE(vif->mon_freq, VWIFI_MON_FREQ);
+			vif->mon_chan_type = NL80211_CHAN_NO_HT;
+		}
+	} else {
+		vif->ndev->type = ARPHRD_ETHER;
 	}
 }
 
@@ -3291,6 +3558,8 @@ static bool __vwifi_ap_beacon(struct vwifi_vif *ap)
 	}
 	if (beacon && __vwifi_scan_rx_beacon(ap, beacon, len))
 		listened = true;
+	if (beacon && vwifi_monitor_frame(ap, NULL, ap->bss.freq, beacon, len))
+		listened = true;
 	kfree(beacon);
 	return listened;
 }
@@ -3397,6 +3666,7 @@ static int vwifi_start_ap(struct wiphy *wiphy, struct net_device *ndev,
 		bss->mode.ht40 = settings->chandef.center_freq1 > bss->freq ? 1 : -1;
 	ether_addr_copy(bss->bssid, ndev->dev_addr);
 	vwifi_bss_up(ap);
+	__vwifi_monitor_bss_up(ap);
 	netif_carrier_on(ndev);
 out:
 	mutex_unlock(&vwifi_mutex);
@@ -3978,6 +4248,8 @@ static bool __vwifi_ibss_beacon(struct vwifi_vif *vif)
 	}
 	if (__vwifi_scan_rx_beacon(vif, beacon, len))
 		listened = true;
+	if (vwifi_monitor_frame(vif, NULL, vif->bss.freq, beacon, len))
+		listened = true;
 	kfree(beacon);
 	return listened;
 }
@@ -4037,6 +4309,7 @@ static int vwifi_join_ibss(struct wiphy *wiphy, struct net_device *ndev,
 	if (err)
 		goto out;
 	vwifi_bss_up(vif);
+	__vwifi_monitor_bss_up(vif);
 	/* cfg80211 wants the cell in its BSS list before the join event */
 	cbss = vwifi_inform_bss(vif, vif, false, false);
 	if (!cbss) {
@@ -4264,6 +4537,7 @@ static bool __vwifi_air_send_mgmt(struct vwifi_vif *tx, u32 freq, const void *bu
 	if (probe_resp)
 		((struct ieee80211_mgmt *)skb->data)->u.probe_resp.timestamp =
 			cpu_to_le64(vwifi_air_tsf_now());
+	vwifi_monitor_frame(tx, NULL, freq, skb->data, skb->len);
 	if (!rx) {
 		acked = vwifi_virtio_send_frame(tx, freq, skb->data, skb->len, lower);
 		consume_skb(skb);
@@ -4354,6 +4628,7 @@ static void __vwifi_air_send_probe_req(struct vwifi_vif *tx, u32 freq, const u8 
 {
 	lockdep_assert_held(&vwifi_mutex);
 	atomic_long_inc(&vwifi_mgmt.probe_req_tx);
+	vwifi_monitor_frame(tx, NULL, freq, buf, len);
 	__vwifi_air_rx_probe_req(tx, NULL, freq, buf, len);
 	if (vwifi_virtio_on())
 		vwifi_virtio_send_frame(tx, freq, buf, len, NULL);
@@ -4567,6 +4842,8 @@ static int vwifi_mgmt_tx(struct wiphy *wiphy, struct wireless_dev *wdev,
 		return -ENOTCONN;
 	}
 	*cookie = atomic64_inc_return(&vwifi_mgmt.cookie);
+	if (action || is_multicast_ether_addr(mgmt->da))
+		vwifi_monitor_frame(vif, NULL, freq, params->buf, params->len);
 	if (action) {
 		atomic_long_inc(&vwifi_mgmt.tx);
 		acked = __vwifi_frame_deliver(vif, vif->ndev->dev_addr, freq, params->buf,
@@ -4784,6 +5061,7 @@ static bool vwifi_virtio_xmit(struct vwifi_peer *tx, struct sk_buff *skb)
 		goto drop;
 	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
 		goto drop;
+	vwifi_monitor_data(tx, skb);
 	if (skb_cow_head(skb, LL_RESERVED_SPACE(lower) + VWIFI_WIRE_OVERHEAD))
 		goto drop;
 	skb_scrub_packet(skb, true);
@@ -4835,6 +5113,7 @@ static void vwifi_virtio_send_null(struct vwifi_vif *sta, const struct vwifi_pee
 	ether_addr_copy(null.addr1, link->addr);
 	ether_addr_copy(null.addr2, sta->ndev->dev_addr);
 	ether_addr_copy(null.addr3, link->addr);
+	vwifi_monitor_frame(sta, NULL, sta->bss.freq, &null, sizeof(null));
 	vwifi_virtio_send_frame(sta, sta->bss.freq, (const u8 *)&null, sizeof(null), link->lower);
 }
 
@@ -5332,6 +5611,13 @@ static void vwifi_wire_rx(struct sk_buff *skb)
 	    !pskb_may_pull(skb, sizeof(*hdr) + sizeof(struct vwifi_wire_frame) + 2))
 		goto invalid;
 	hdr = (const void *)skb->data;
+	/* A monitor hears whatever arrives, valid or not */
+	if (vwifi_monitoring() && !skb_linearize(skb)) {
+		hdr = (const void *)skb->data;
+		vwifi_monitor_frame(NULL, hdr->ta, vwifi_wire_freq(hdr),
+				    ((const struct vwifi_wire_frame *)(hdr + 1))->frame,
+				    len - sizeof(struct vwifi_wire_frame));
+	}
 	fc = ((const struct ieee80211_hdr *)((const struct vwifi_wire_frame *)(hdr + 1))->frame)
 		->frame_control;
 	if (ieee80211_is_data_present(fc)) {
@@ -5962,6 +6248,7 @@ static int vwifi_change_virtual_intf(struct wiphy *wiphy, struct net_device *nde
 	case NL80211_IFTYPE_STATION:
 	case NL80211_IFTYPE_AP:
 	case NL80211_IFTYPE_ADHOC:
+	case NL80211_IFTYPE_MONITOR:
 		break;
 	default:
 		return -EOPNOTSUPP;
@@ -5975,6 +6262,7 @@ static int vwifi_change_virtual_intf(struct wiphy *wiphy, struct net_device *nde
 	err = vwifi_radio_check_ifaces(vif->radio, vif, type);
 	if (err)
 		return err;
+	vwifi_monitor_set_type(vif, type);
 	mutex_lock(&vwifi_mutex);
 	vif->wdev.iftype = type;
 	mutex_unlock(&vwifi_mutex);
@@ -6032,7 +6320,10 @@ static int vwifi_get_channel(struct wiphy *wiphy, struct wireless_dev *wdev,
 	struct ieee80211_channel *chan = NULL;
 
 	mutex_lock(&vwifi_mutex);
-	if (vif->bss.active) {
+	if (vwifi_vif_is(vif, NL80211_IFTYPE_MONITOR)) {
+		chan = ieee80211_get_channel(wiphy, vif->mon_freq);
+		type = vif->mon_chan_type;
+	} else if (vif->bss.active) {
 		chan = ieee80211_get_channel(wiphy, vif->bss.freq);
 		if (vif->bss.mode.ht40)
 			type = vif->bss.mode.ht40 > 0 ? NL80211_CHAN_HT40PLUS :
@@ -6130,8 +6421,12 @@ static int vwifi_dump_survey(struct wiphy *wiphy, struct net_device *ndev, int i
 
 static int vwifi_ndo_open(struct net_device *ndev)
 {
+	struct vwifi_vif *vif = netdev_priv(ndev);
+
 	netif_carrier_off(ndev);	/* on once associated, started or joined */
 	netif_start_queue(ndev);
+	if (vwifi_vif_is(vif, NL80211_IFTYPE_MONITOR))
+		vwifi_monitor_open(vif);
 	return 0;
 }
 
@@ -6166,6 +6461,8 @@ static int vwifi_ndo_stop(struct net_device *ndev)
 {
 	struct vwifi_vif *vif = netdev_priv(ndev);
 
+	if (vwifi_vif_is(vif, NL80211_IFTYPE_MONITOR))
+		vwifi_monitor_stop(vif);
 	vwifi_scan_abort(vif);
 	mutex_lock(&vwifi_mutex);
 	__vwifi_vif_end(vif);
@@ -7116,9 +7413,12 @@ static int vwifi_radio_check_ifaces(struct vwifi_radio *radio, struct vwifi_vif 
 	struct vwifi_vif *v;
 
 	ASSERT_RTNL();
+	/* Monitors are software interfaces: any number, in no combination */
+	if (type == NL80211_IFTYPE_MONITOR)
+		return 0;
 	vwifi_compat_combination_params_init(&params);
 	list_for_each_entry(v, &radio->vifs, radio_node)
-		if (v != vif)
+		if (v != vif && !vwifi_vif_is(v, NL80211_IFTYPE_MONITOR))
 			params.iftype_num[v->wdev.iftype]++;
 	params.iftype_num[type]++;
 	return cfg80211_check_combinations(radio->wiphy, &params);
@@ -7192,7 +7492,9 @@ static void vwifi_radio_setup(struct vwifi_radio *radio)
 	vwifi_slot_addr(radio, 0, radio->addr_num, wiphy->perm_addr);
 	wiphy->interface_modes = BIT(NL80211_IFTYPE_STATION) |
 				 BIT(NL80211_IFTYPE_AP) |
-				 BIT(NL80211_IFTYPE_ADHOC);
+				 BIT(NL80211_IFTYPE_ADHOC) |
+				 BIT(NL80211_IFTYPE_MONITOR);
+	wiphy->software_iftypes = BIT(NL80211_IFTYPE_MONITOR);
 	wiphy->iface_combinations = &vwifi_iface_combination;
 	wiphy->n_iface_combinations = 1;
 	wiphy->flags |= WIPHY_FLAG_NETNS_OK | WIPHY_FLAG_HAVE_AP_SME |
@@ -7256,6 +7558,7 @@ static struct vwifi_vif *vwifi_vif_create(struct vwifi_radio *radio, const char 
 	vif->wdev.wiphy = radio->wiphy;
 	vif->wdev.netdev = ndev;
 	vif->wdev.iftype = type;
+	vwifi_monitor_set_type(vif, type);
 	ndev->ieee80211_ptr = &vif->wdev;
 	SET_NETDEV_DEV(ndev, wiphy_dev(radio->wiphy));
 	dev_net_set(ndev, wiphy_net(radio->wiphy));
@@ -7342,6 +7645,7 @@ static const struct cfg80211_ops vwifi_cfg_ops = {
 	.get_tx_power = vwifi_op_get_tx_power,
 	.set_wiphy_params = vwifi_op_set_wiphy_params,
 	.get_channel = vwifi_get_channel,
+	.set_monitor_channel = vwifi_op_set_monitor_channel,
 	.set_power_mgmt = vwifi_set_power_mgmt,
 	.dump_survey = vwifi_dump_survey,
 	.mgmt_tx = vwifi_mgmt_tx,

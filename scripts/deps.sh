@@ -19,12 +19,12 @@ export DEBIAN_FRONTEND=noninteractive
 HOST_PKGS=(qemu-system-x86 busybox-static debootstrap linux-image-amd64 linux-headers-amd64
 	kmod cpio xz-utils zstd hostapd wpasupplicant iw iperf3 iproute2 iputils-ping sparse
 	bridge-utils wireless-regdb seabios ipxe-qemu gcc make libc6-dev procps util-linux git ca-certificates
-	ethtool iwd dbus)
+	ethtool iwd dbus tcpdump)
 # in the sid chroot: build tools, kernel, and what the test runner and the
 # cases use
 SID_PKGS=(gcc make libc6-dev linux-headers-amd64 linux-image-amd64 kmod iw hostapd
 	wpasupplicant iproute2 iperf3 iputils-ping procps bash coreutils grep mawk sed
-	util-linux findutils wireless-regdb ethtool iwd dbus)
+	util-linux findutils wireless-regdb ethtool iwd dbus tcpdump)
 
 say() { echo "deps: $*"; }
 die() { echo "deps: $*" >&2; exit 1; }

@@ -7,13 +7,13 @@ t_iw_list() {
 	local out
 	vw_load station=1
 	out=$(iw phy vw_phy0 info) || fail "iw phy info"
-	for want in '\* managed' '\* AP$' '\* IBSS' 'WEP40' 'WEP104' 'TKIP' 'CCMP-128' \
+	for want in '\* managed' '\* AP$' '\* IBSS' '\* monitor' 'WEP40' 'WEP104' 'TKIP' 'CCMP-128' \
 		'2412(\.0)? MHz \[1\]' '2484(\.0)? MHz \[14\].*no IR' '2467(\.0)? MHz \[12\].*no IR' '5180(\.0)? MHz \[36\]' \
 		'54.0 Mbps' 'HT20' 'max # scan SSIDs: 16' 'connect' 'start_ap' 'set_wiphy_netns' \
 		'Device supports AP-side u-APSD|Device supports' ; do
 		grep -Eq "$want" <<<"$out" || fail "iw list lacks '$want'"
 	done
-	for bad in '\* monitor' '\* mesh point' 'P2P' 'VHT'; do
+	for bad in '\* mesh point' 'P2P' 'VHT'; do
 		grep -Eq "$bad" <<<"$out" && fail "iw list claims '$bad'"
 	done
 	return 0
@@ -38,9 +38,14 @@ t_iftype_changes() {
 		iw dev vw0 set type "$t" || fail "set type $t"
 	done
 	iw dev vw0 info | grep -q 'type managed' || fail "not back to managed"
-	iw dev vw0 set type monitor 2>/dev/null && fail "monitor accepted though not supported"
+	iw dev vw0 set type monitor || fail "set type monitor"
+	[ "$(cat /sys/class/net/vw0/type)" = 803 ] || fail "a monitor is not a radiotap device"
+	iw dev vw0 set type managed || fail "monitor back to managed"
+	[ "$(cat /sys/class/net/vw0/type)" = 1 ] || fail "back to managed, not an Ethernet device"
+	iw dev vw0 set type mesh 2>/dev/null && fail "mesh accepted though not supported"
 	ip link set vw0 up
 	iw dev vw0 set type ibss 2>/dev/null && fail "type change accepted while up"
+	iw dev vw0 set type monitor 2>/dev/null && fail "change to monitor accepted while up"
 	return 0
 }
 
@@ -134,7 +139,8 @@ t_iface_add_del() {
 	[ "$(cat /sys/class/net/wl2/address)" = 02:76:77:02:00:00 ] || fail "wl2 did not get slot 2 back"
 	out=$(iw phy vw_phy0 interface add wl8 type managed 2>&1) && fail "a ninth interface was accepted"
 	info "ninth interface: $out"
-	iw phy vw_phy0 interface add wl8 type monitor 2>/dev/null && fail "a monitor interface was accepted"
+	iw phy vw_phy0 interface add wl8 type monitor 2>/dev/null &&
+		fail "a ninth interface (a monitor) was accepted: monitors take one of the 8 addresses too"
 	# The first one deleted and re-created (as iwd does): its address again
 	iw dev vw0 del || fail "iw dev vw0 del"
 	iw dev wl7 del || fail "iw dev wl7 del"

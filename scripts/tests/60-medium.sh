@@ -265,6 +265,32 @@ t_medium_remote_data() {
 	ap_enabled 0 || fail "hostapd is no longer enabled"
 }
 
+# A monitor hears the frames of another guest as it hears local ones: a
+# remote station's association and ARP request, hostapd's answers
+t_medium_monitor() {
+	local ap out
+	need tcpdump
+	medium_up
+	ap=$(medium_vw_mac 0)
+	vw_netns 0
+	iw dev vw1 set type monitor || fail "iw dev vw1 set type monitor failed"
+	ip link set vw1 up
+	iw dev vw1 set freq 2437 || fail "iw dev vw1 set freq 2437 failed"
+	bg cap tcpdump -i vw1 -n -l -U
+	wait_for 10 grep -q "^listening on vw1" "$(bg_log cap)" || fail "tcpdump did not start: $(tr '\n' '|' <"$(bg_log cap)")"
+	start_ap 0 open
+	peer_bg fakesta sta "$FAKE_STA" "$ap" test 3 arp=10.0.0.200,10.0.0.1
+	wait_for 10 grep -q "arp=reply" "$(bg_log fakesta)" || fail "no ARP reply: $(tr '\n' '|' <"$(bg_log fakesta)")"
+	wait "$(bg_pid fakesta)"
+	bg_stop cap
+	out=$(cat "$(bg_log cap)")
+	for f in "Assoc Request (test)" "Assoc Response AID(1)" "Request who-has 10.0.0.1 tell 10.0.0.200" \
+		"Reply 10.0.0.1 is-at $ap"; do
+		grep -F "$f" <<<"$out" | grep -q "2437 MHz" ||
+			fail "the monitor did not hear '$f': $(grep -v Beacon <<<"$out" | head -n 5 | tr '\n' '|')"
+	done
+}
+
 # Random and malformed frames: counted and dropped; everything still works
 t_medium_fuzz() {
 	local ap seed=${VW_FUZZ_SEED:-$RANDOM} st inv out
