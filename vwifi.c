@@ -21,10 +21,10 @@
  *
  * Sections, in order: parameters and types, compatibility, air (who
  * hears whom: the rule table, the signal), peers, data path (and its
- * delay queues, and 802.11 data frames), monitors, IEs and BSS entries, scan, station, access point, IBSS,
- * management frames, virtio transport, keys, station info, other cfg80211
- * ops, channel and survey, net_device (and ethtool), control family,
- * interfaces and radios, module.
+ * delay queues, and 802.11 data frames), monitors, IEs and BSS entries,
+ * scan, station, access point, IBSS, management frames, virtio transport,
+ * keys, station info, other cfg80211 ops, channel and survey, net_device
+ * (and ethtool), control family, interfaces and radios, module.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
