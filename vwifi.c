@@ -413,6 +413,8 @@ static int vwifi_radio_check_ifaces(struct vwifi_radio *radio, struct vwifi_vif 
 static void vwifi_addr_put(struct vwifi_vif *vif);
 static void __vwifi_bss_beacon_arm(struct vwifi_vif *ap);
 static void vwifi_monitor_data(const struct vwifi_peer *tx, const struct sk_buff *skb);
+static void vwifi_monitor_data_frames(const struct vwifi_peer *tx, const struct sk_buff *skb);
+static bool vwifi_monitoring(void);
 static void __vwifi_air_send_probe_req(struct vwifi_vif *tx, u32 freq, const u8 *buf,
 				       size_t len);
 /* What vwifi_radio_add() made, for its caller to tell */
@@ -618,7 +620,6 @@ static int vwifi_op_change_beacon(struct wiphy *wiphy, struct net_device *ndev,
 }
 #endif
 
-/* 6.11 checks combinations per radio of a wiphy; vwifi's have one */
 /* set_monitor_channel gained the netdev in 6.13 (and in Debian's 6.12) */
 #if VWIFI_KERNEL_AT_LEAST(6, 12, 0)
 #define vwifi_op_set_monitor_channel	vwifi_set_monitor_channel
@@ -630,6 +631,12 @@ static int vwifi_op_set_monitor_channel(struct wiphy *wiphy, struct cfg80211_cha
 }
 #endif
 
+/* skb_gso_segment() moved to its own header in 6.4 */
+#if VWIFI_KERNEL_AT_LEAST(6, 4, 0)
+#include <net/gso.h>
+#endif
+
+/* 6.11 checks combinations per radio of a wiphy; vwifi's have one */
 static void vwifi_compat_combination_params_init(struct iface_combination_params *params)
 {
 #if VWIFI_KERNEL_AT_LEAST(6, 11, 0)
@@ -1525,7 +1532,7 @@ static bool vwifi_fanout(struct vwifi_vif *vif, struct sk_buff *skb,
 			 const struct vwifi_vif *origin)
 {
 	struct vwifi_peer *peer;
-	bool sent = false;
+	bool sent = false, heard = false;
 	unsigned int bkt;
 
 	hash_for_each_rcu(vif->peers, bkt, peer, node) {
@@ -1533,6 +1540,11 @@ static bool vwifi_fanout(struct vwifi_vif *vif, struct sk_buff *skb,
 
 		if (peer == except)
 			continue;
+		/* One transmission on the air, whatever the number of links */
+		if (!heard && vwifi_monitoring()) {
+			vwifi_monitor_data_frames(peer, skb);
+			heard = true;
+		}
 		copy = skb_clone(skb, GFP_ATOMIC);
 		if (!copy) {
 			atomic_long_inc(&peer->tx_failed);
@@ -1796,13 +1808,14 @@ static bool vwifi_monitor_hears(const struct vwifi_vif *mon, const struct vwifi_
  * Put the radiotap header on the 802.11 frame @skb (with the headroom
  * for it) and hand it up @mon's stack: heard on @freq at @signal dBm, at
  * @rate (500 kb/s; management frames go at the band's lowest).
- * Consumes @skb.
+ * Consumes @skb.  With BHs off (per-CPU counters).
  */
 static void vwifi_monitor_rx(struct vwifi_vif *mon, struct sk_buff *skb, u32 freq, int signal,
 			     u8 rate)
 {
 	bool band_2ghz = freq < 5000;
 	struct vwifi_radiotap *rt;
+	unsigned int len;
 	u16 flags;
 
 	if (!rate)
@@ -1824,8 +1837,10 @@ static void vwifi_monitor_rx(struct vwifi_vif *mon, struct sk_buff *skb, u32 fre
 	skb->ip_summed = CHECKSUM_NONE;
 	skb->pkt_type = PACKET_OTHERHOST;
 	skb->protocol = htons(ETH_P_802_2);
-	vwifi_stats_add(mon->stats, true, skb->len);
-	netif_rx(skb);
+	len = skb->len;
+	/* A frame the backlog refuses is in the core's rx_dropped already */
+	if (netif_rx(skb) == NET_RX_SUCCESS)
+		vwifi_stats_add(mon->stats, true, len);
 }
 
 /*
@@ -1844,6 +1859,8 @@ static bool vwifi_monitor_frame(const struct vwifi_vif *tx, const u8 *ta, u32 fr
 
 	if (!vwifi_monitoring())
 		return false;
+	/* Also called in process context: the counters are per CPU */
+	local_bh_disable();
 	rcu_read_lock();
 	list_for_each_entry_rcu(mon, &vwifi_vifs, list) {
 		if (!vwifi_monitor_hears(mon, tx, freq))
@@ -1861,36 +1878,99 @@ static bool vwifi_monitor_frame(const struct vwifi_vif *tx, const u8 *ta, u32 fr
 		vwifi_monitor_rx(mon, skb, freq, signal, 0);
 	}
 	rcu_read_unlock();
+	local_bh_enable();
 	return heard;
+}
+
+#define VWIFI_MON_HEADROOM	(sizeof(struct vwifi_radiotap) + VWIFI_DATA_HDR_LEN)
+
+/* Whether a monitor hears what the local interface @tx sends on @freq.  Under RCU. */
+static bool vwifi_monitor_any(const struct vwifi_vif *tx, u32 freq)
+{
+	struct vwifi_vif *mon;
+
+	list_for_each_entry_rcu(mon, &vwifi_vifs, list)
+		if (vwifi_monitor_hears(mon, tx, freq))
+			return true;
+	return false;
+}
+
+/*
+ * The Ethernet frames @skb goes on the air as: a private, linear copy
+ * with its checksum done, or the segments of a GSO frame (the air carries
+ * no frame larger than the MTU); NULL if out of memory
+ */
+static struct sk_buff *vwifi_monitor_segments(const struct sk_buff *skb)
+{
+	struct sk_buff *copy, *segs;
+
+	copy = skb_copy_expand(skb, VWIFI_MON_HEADROOM, 0, GFP_ATOMIC);
+	if (!copy)
+		return NULL;
+	skb_scrub_packet(copy, true);
+	if (!skb_is_gso(copy)) {
+		if (copy->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(copy)) {
+			kfree_skb(copy);
+			return NULL;
+		}
+		return copy;
+	}
+	/* No offload: every segment gets its checksum */
+	segs = skb_gso_segment(copy, 0);
+	consume_skb(copy);
+	return IS_ERR(segs) ? NULL : segs;
 }
 
 /*
  * The Ethernet frame @skb goes on the air over the link @tx of a local
- * sender: each monitor that hears the sender gets the 802.11 data frame
- * it is.  Under RCU.
+ * sender: each monitor that hears the sender gets the 802.11 data frames
+ * it is.  Under RCU, with BHs off.
+ */
+static void vwifi_monitor_data_frames(const struct vwifi_peer *tx, const struct sk_buff *skb)
+{
+	struct sk_buff *segs, *seg, *next, *copy;
+	struct vwifi_vif *mon;
+
+	if (!vwifi_monitor_any(tx->owner, tx->freq))
+		return;
+	segs = vwifi_monitor_segments(skb);
+	if (!segs)
+		atomic_long_inc(&tx->owner->tx_dropped);
+	skb_list_walk_safe(segs, seg, next) {
+		skb_mark_not_on_list(seg);
+		if (skb_cow_head(seg, VWIFI_MON_HEADROOM)) {
+			kfree_skb(seg);
+			continue;
+		}
+		vwifi_data_from_eth(tx, seg);
+		list_for_each_entry_rcu(mon, &vwifi_vifs, list) {
+			if (!vwifi_monitor_hears(mon, tx->owner, tx->freq))
+				continue;
+			copy = skb_copy_expand(seg, sizeof(struct vwifi_radiotap), 0, GFP_ATOMIC);
+			if (!copy) {
+				atomic_long_inc(&mon->rx_dropped);
+				continue;
+			}
+			vwifi_monitor_rx(mon, copy, tx->freq, vwifi_signal_dbm(mon, tx->owner),
+					 VWIFI_DATA_RATE);
+		}
+		consume_skb(seg);
+	}
+}
+
+/*
+ * The same, from vwifi_link_xmit() for each link.  A group frame of an AP
+ * or IBSS member goes on the air once, not once per link: vwifi_fanout()
+ * hands it over itself.
  */
 static void vwifi_monitor_data(const struct vwifi_peer *tx, const struct sk_buff *skb)
 {
-	struct vwifi_vif *mon;
-	struct sk_buff *copy;
-
 	if (!vwifi_monitoring())
 		return;
-	list_for_each_entry_rcu(mon, &vwifi_vifs, list) {
-		if (!vwifi_monitor_hears(mon, tx->owner, tx->freq))
-			continue;
-		copy = skb_copy_expand(skb, sizeof(struct vwifi_radiotap) + VWIFI_DATA_HDR_LEN, 0,
-				       GFP_ATOMIC);
-		if (!copy || (copy->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(copy))) {
-			kfree_skb(copy);
-			atomic_long_inc(&mon->rx_dropped);
-			continue;
-		}
-		skb_scrub_packet(copy, true);
-		vwifi_data_from_eth(tx, copy);
-		vwifi_monitor_rx(mon, copy, tx->freq, vwifi_signal_dbm(mon, tx->owner),
-				 VWIFI_DATA_RATE);
-	}
+	if (is_multicast_ether_addr(((const struct ethhdr *)skb->data)->h_dest) &&
+	    !vwifi_vif_is(tx->owner, NL80211_IFTYPE_STATION))
+		return;
+	vwifi_monitor_data_frames(tx, skb);
 }
 
 /*
@@ -4524,11 +4604,6 @@ static bool __vwifi_air_send_mgmt(struct vwifi_vif *tx, u32 freq, const void *bu
 
 	lockdep_assert_held(&vwifi_mutex);
 	atomic_long_inc(probe_resp ? &vwifi_mgmt.probe_resp_tx : &vwifi_mgmt.sme_tx);
-	rx = lower ? NULL : vwifi_vif_find(mgmt->da);
-	if (rx && !netif_running(rx->ndev))
-		return false;	/* a local interface that is down hears nothing */
-	if (!rx && !vwifi_virtio_on())
-		return false;
 	skb = alloc_skb(len, GFP_KERNEL);
 	if (!skb)
 		return false;
@@ -4538,6 +4613,12 @@ static bool __vwifi_air_send_mgmt(struct vwifi_vif *tx, u32 freq, const void *bu
 		((struct ieee80211_mgmt *)skb->data)->u.probe_resp.timestamp =
 			cpu_to_le64(vwifi_air_tsf_now());
 	vwifi_monitor_frame(tx, NULL, freq, skb->data, skb->len);
+	rx = lower ? NULL : vwifi_vif_find(mgmt->da);
+	/* A local interface that is down hears nothing */
+	if ((rx && !netif_running(rx->ndev)) || (!rx && !vwifi_virtio_on())) {
+		consume_skb(skb);
+		return false;
+	}
 	if (!rx) {
 		acked = vwifi_virtio_send_frame(tx, freq, skb->data, skb->len, lower);
 		consume_skb(skb);
@@ -5582,6 +5663,45 @@ invalid:
 	return false;
 }
 
+/*
+ * Another guest sends a group data frame as one copy to each interface
+ * here linked to its sender: the air carried it once, so monitors hear
+ * only the copy to the first of them.  Under RCU.
+ */
+static bool vwifi_virtio_first_copy(const struct vwifi_wire_hdr *hdr)
+{
+	struct vwifi_peer *peer;
+	struct vwifi_vif *vif;
+
+	list_for_each_entry_rcu(vif, &vwifi_vifs, list) {
+		peer = vwifi_peer_find(vif, hdr->ta);
+		if (peer && !peer->vif)
+			return ether_addr_equal(vif->ndev->dev_addr, hdr->ra);
+	}
+	return true;
+}
+
+/*
+ * Monitors hear the FRAME @skb (its frame control @fc) as it arrived,
+ * valid or not.  Linearizes @skb.  In softirq context.
+ */
+static void vwifi_virtio_monitor(struct sk_buff *skb, __le16 fc)
+{
+	const struct vwifi_wire_hdr *hdr;
+	const struct ieee80211_hdr *wh;
+	size_t len;
+
+	if (skb_linearize(skb))
+		return;
+	hdr = (const void *)skb->data;
+	wh = (const void *)((const struct vwifi_wire_frame *)(hdr + 1))->frame;
+	len = be16_to_cpu(hdr->len) - sizeof(struct vwifi_wire_frame);
+	if (ieee80211_is_data_present(fc) && len >= sizeof(struct ieee80211_hdr_3addr) &&
+	    is_multicast_ether_addr(wh->addr1) && !vwifi_virtio_first_copy(hdr))
+		return;
+	vwifi_monitor_frame(NULL, hdr->ta, vwifi_wire_freq(hdr), wh, len);
+}
+
 /* Check a frame's header, then dispatch it.  Consumes @skb. */
 static void vwifi_wire_rx(struct sk_buff *skb)
 {
@@ -5611,15 +5731,10 @@ static void vwifi_wire_rx(struct sk_buff *skb)
 	    !pskb_may_pull(skb, sizeof(*hdr) + sizeof(struct vwifi_wire_frame) + 2))
 		goto invalid;
 	hdr = (const void *)skb->data;
-	/* A monitor hears whatever arrives, valid or not */
-	if (vwifi_monitoring() && !skb_linearize(skb)) {
-		hdr = (const void *)skb->data;
-		vwifi_monitor_frame(NULL, hdr->ta, vwifi_wire_freq(hdr),
-				    ((const struct vwifi_wire_frame *)(hdr + 1))->frame,
-				    len - sizeof(struct vwifi_wire_frame));
-	}
 	fc = ((const struct ieee80211_hdr *)((const struct vwifi_wire_frame *)(hdr + 1))->frame)
 		->frame_control;
+	if (vwifi_monitoring())
+		vwifi_virtio_monitor(skb, fc);
 	if (ieee80211_is_data_present(fc)) {
 		if (!vwifi_wire_rx_data(skb))
 			atomic_long_inc(&vwifi_virtio.rx_invalid);

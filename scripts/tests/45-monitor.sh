@@ -17,9 +17,9 @@ mon_capture() {
 # frame, with radiotap; one on channel 1 hears none of it
 t_monitor_capture() {
 	local out other n
-	need tcpdump
-	vw_load station=4
-	vw_netns 0 1
+	need tcpdump iperf3
+	vw_load station=5
+	vw_netns 0 1 4
 	# An interface becomes a monitor while down, as on hardware; another
 	# is added to vw3's wiphy
 	ip link set vw2 up
@@ -44,8 +44,17 @@ t_monitor_capture() {
 	mon_capture cap1 mon1
 	start_ap 0 wpa2
 	start_sta 1
+	start_sta 4
 	wait_sta 1
+	wait_sta 4
 	expect_ping 1 0
+	# A group frame of the AP goes on the air once, whatever its stations
+	in_ns ns0 ip neigh flush dev vw0
+	expect_ping 0 4
+	# TCP: the air carries segments, not the stack's GSO frames
+	in_ns ns0 iperf3 -s -1 -D -p 5201 >/dev/null 2>&1
+	sleep 0.5
+	in_ns ns1 iperf3 -c "$(ip_of 0)" -p 5201 -t 1 >/dev/null 2>&1 || fail "iperf3 from vw1 to the AP failed"
 	sleep 0.5
 	bg_stop cap6
 	bg_stop cap1
@@ -67,6 +76,12 @@ t_monitor_capture() {
 	grep -E "54\.0 Mb/s 2437 MHz 11g -[0-9]+dBm signal .*10\.0\.0\.2 > 10\.0\.0\.1: ICMP echo request" <<<"$out" >/dev/null ||
 		fail "the station's ping not heard: $(grep -i icmp <<<"$out" | head -n 2 | tr '\n' '|')"
 	grep -q "10\.0\.0\.1 > 10\.0\.0\.2: ICMP echo reply" <<<"$out" || fail "the AP's reply not heard"
+	n=$(grep -c "Request who-has 10\.0\.0\.5 tell 10\.0\.0\.1" <<<"$out")
+	[ "$n" = 1 ] || fail "the AP's ARP request heard $n times, not once: $(grep 'who-has 10.0.0.5' <<<"$out" | tr '\n' '|')"
+	n=$(grep -c "10\.0\.0\.2\.[0-9]* > 10\.0\.0\.1\.5201: Flags" <<<"$out")
+	[ "$n" -ge 20 ] || fail "only $n TCP segments of the iperf3 run heard"
+	n=$(grep "> 10\.0\.0\.1\.5201: Flags" <<<"$out" | sed -n 's/.*, length \([0-9]*\)$/\1/p' | sort -n | tail -n 1)
+	[ "${n:-0}" -le 1500 ] || fail "a TCP frame of $n bytes on the air: GSO frames are not segmented"
 	# Nothing of channel 6 on channel 1
 	! grep -Eq "Beacon \(test\)|ICMP|EAPOL|Assoc" <<<"$other" ||
 		fail "the channel 1 monitor heard channel 6: $(grep -E 'Beacon|ICMP|EAPOL|Assoc' <<<"$other" | head -n 2 | tr '\n' '|')"
