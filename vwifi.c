@@ -5009,7 +5009,10 @@ struct vwifi_wire_hdr {
 	u8 ra[ETH_ALEN];		/* receiving interface, or broadcast */
 } __packed;
 
-/* hdr.ta is the frame's address 2 (TA), hdr.ra its address 1 (RA) */
+/*
+ * hdr.ta is the frame's address 2 (TA), hdr.ra its address 1 (RA), but
+ * in the copies of a group data frame, where hdr.ra names the receiver
+ */
 struct vwifi_wire_frame {
 	__be32 freq;			/* MHz */
 	u8 frame[];			/* from the frame control field on */
